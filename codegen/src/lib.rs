@@ -1,0 +1,2 @@
+//! Compiles YAML event schemas into Rust. Pipeline: parse -> validate -> IR -> emit.
+pub mod ir;

@@ -1,0 +1,53 @@
+//! Runtime of schema-first events.
+//!
+//! Events are described in YAML and compiled by `event-codegen` (from `build.rs`) into
+//! versioned structs, or written by hand with `#[derive(Event)]`. This crate holds what those
+//! structs implement and use: the [`Event`] trait, the [`Envelope`], the [`Registry`], the wire
+//! format ([`encode`], [`decode_exact`]) and constraint checks ([`validate`]).
+//!
+//! ```
+//! use event_runtime::{Envelope, Event};
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// A parcel left the warehouse.
+//! #[derive(Debug, Serialize, Deserialize, Event)]
+//! #[event(name = "parcel.shipped", version = 1)]
+//! struct ParcelShippedV1 {
+//!     #[serde(flatten)]
+//!     envelope: Envelope,
+//!     parcel_id: i64,
+//! }
+//!
+//! let event = ParcelShippedV1 { envelope: Envelope::new(), parcel_id: 7 };
+//! let json = event_runtime::encode(&event)?;
+//! assert!(json.starts_with(r#"{"event_type":"parcel.shipped","version":"v1","event_id":"#));
+//! let back: ParcelShippedV1 = event_runtime::decode_exact(&json)?;
+//! assert_eq!(back.parcel_id, 7);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod envelope;
+mod error;
+mod event;
+mod registry;
+pub mod types;
+pub mod validate;
+pub mod wire;
+
+pub use envelope::{ENVELOPE_FIELDS, Envelope};
+pub use error::{DecodeError, EncodeError};
+pub use event::{DynEvent, Event};
+pub use registry::{EventEntry, Registry};
+pub use validate::{ValidationError, Violation};
+pub use wire::{decode_exact, encode, encode_validated};
+
+#[cfg(feature = "derive")]
+pub use event_macros::Event;
+
+/// Items used by generated code and `#[derive(Event)]`; not part of the stable API.
+#[doc(hidden)]
+pub mod __private {
+    pub use regex_lite::Regex;
+    pub use serde;
+    pub use std::sync::LazyLock;
+}
