@@ -177,6 +177,17 @@ impl FieldCheck<'_> {
         self
     }
 
+    /// Checks that a value the schema requires is present (`present == true`).
+    pub fn required(mut self, present: bool, why: &str) -> Self {
+        if !present {
+            self.validator.violations.push(Violation {
+                field: self.name.clone(),
+                message: format!("is required: {why}"),
+            });
+        }
+        self
+    }
+
     /// Checks that a string, list or map is not empty.
     pub fn non_empty(mut self, len: usize) -> Self {
         if len == 0 {
