@@ -178,7 +178,7 @@ impl FieldCheck<'_> {
     }
 
     /// Checks that a value the schema requires is present (`present == true`).
-    pub fn required(mut self, present: bool, why: &str) -> Self {
+    pub fn required(self, present: bool, why: &str) -> Self {
         if !present {
             self.validator.violations.push(Violation {
                 field: self.name.clone(),
