@@ -1,95 +1,142 @@
-//! Parsing and checking `#[event(...)]` attributes.
+//! Parsing: reads `#[event(...)]`, and the few `#[serde(...)]` keys that decide wire names,
+//! into plain values that keep their spans.
+//!
+//! Only the syntax is judged here (unknown or duplicate keys, a value of the wrong kind);
+//! whether the values make sense is `check`'s job. Parsing goes on after an
+//! error so that every problem is reported in one compile.
 
-use proc_macro2::Span;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::ToTokens;
+use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{Attribute, Data, DeriveInput, Expr, ExprLit, Fields, Ident, Lit, LitStr, Path};
+use syn::{Attribute, Expr, ExprLit, ExprPath, Lit, LitStr, Path, Token, token};
 
-/// What `#[derive(Event)]` needs to know about the struct.
-pub(crate) struct EventInput {
-    pub(crate) name: String,
-    pub(crate) version: u32,
-    pub(crate) previous: Option<Path>,
-    pub(crate) description: String,
-    pub(crate) validate: Option<Path>,
-    pub(crate) envelope: Ident,
-    pub(crate) sensitive: Vec<String>,
-}
+use crate::errors::Errors;
 
-/// Collects errors so that all of them are reported at once.
-#[derive(Default)]
-pub(crate) struct Errors(Option<syn::Error>);
-
-impl Errors {
-    pub(crate) fn push(&mut self, error: syn::Error) {
-        match &mut self.0 {
-            Some(all) => all.combine(error),
-            None => self.0 = Some(error),
-        }
-    }
-
-    fn at(&mut self, span: Span, message: impl std::fmt::Display) {
-        self.push(syn::Error::new(span, message));
-    }
-
-    pub(crate) fn into_result(self) -> Result<(), syn::Error> {
-        self.0.map_or(Ok(()), Err)
-    }
-}
-
+/// Keys of `#[event(...)]` on the struct.
 const CONTAINER_KEYS: [&str; 5] = ["name", "version", "previous", "description", "validate"];
+/// Keys of `#[event(...)]` on a field.
+const FIELD_KEYS: [&str; 2] = ["sensitive", "envelope"];
 
-/// Parses the whole input; on failure every problem found is in the error.
-pub(crate) fn parse(input: &DeriveInput) -> Result<EventInput, syn::Error> {
-    let mut errors = Errors::default();
-    let mut name: Option<(String, Span)> = None;
-    let mut version: Option<u32> = None;
-    let mut previous = None;
-    let mut description = None;
-    let mut validate = None;
-    let mut seen: Vec<String> = Vec::new();
+/// Words people reach for instead of a key; checked before spelling distance.
+const SYNONYMS: [(&str, &str); 12] = [
+    ("type", "name"),
+    ("event_type", "name"),
+    ("doc", "description"),
+    ("docs", "description"),
+    ("from", "previous"),
+    ("upgrade_from", "previous"),
+    ("migrate_from", "previous"),
+    ("check", "validate"),
+    ("secret", "sensitive"),
+    ("redact", "sensitive"),
+    ("pii", "sensitive"),
+    ("flatten", "envelope"),
+];
 
-    if !input.generics.params.is_empty() {
-        errors.at(input.generics.span(), "event structs cannot be generic: the registry needs one concrete type per event version");
-    }
+/// The struct's `#[event(...)]` attributes (there may be several) and its `#[serde(...)]`
+/// `rename_all`.
+#[derive(Default)]
+pub(crate) struct ContainerAttrs {
+    /// `name = "domain.action"`.
+    pub(crate) name: Option<LitStr>,
+    /// `version = N`, checked by `check`.
+    pub(crate) version: Option<Expr>,
+    /// `previous = Type`.
+    pub(crate) previous: Option<Path>,
+    /// `description = "..."`.
+    pub(crate) description: Option<LitStr>,
+    /// `validate = path`.
+    pub(crate) validate: Option<Path>,
+    /// The tokens of the first `#[event(...)]` attribute: "missing key" errors point at it.
+    pub(crate) first_attribute: Option<TokenStream>,
+    /// Keys written, also those whose value was unusable (so they are not "missing" too).
+    pub(crate) written: Vec<String>,
+    /// Keys suggested for a misspelt one (`verison`): not "missing" either, the typo says it.
+    pub(crate) suggested: Vec<&'static str>,
+    /// `#[serde(rename_all = "...")]`, which changes the wire names of the fields.
+    pub(crate) rename_all: Option<String>,
+}
 
-    for attribute in event_attributes(&input.attrs) {
+/// A field's `#[event(...)]` attributes and the `#[serde(...)]` keys that matter here.
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    /// `#[event(sensitive)]`, with its span.
+    pub(crate) sensitive: Option<Span>,
+    /// `#[event(envelope)]`, with its span.
+    pub(crate) envelope: Option<Span>,
+    /// `#[serde(flatten)]`.
+    pub(crate) flatten: bool,
+    /// `#[serde(skip)]` or `#[serde(skip_deserializing)]`: not read from the wire.
+    pub(crate) skip: bool,
+    /// `#[serde(rename = "...")]` (or its `deserialize` name), with the literal's span.
+    pub(crate) rename: Option<(String, Span)>,
+}
+
+/// Parses the attributes of the struct.
+pub(crate) fn container(attributes: &[Attribute], errors: &mut Errors) -> ContainerAttrs {
+    let mut attrs = ContainerAttrs::default();
+    for attribute in attributes {
+        if attribute.path().is_ident("serde") {
+            if let Some(rule) = serde_container(attribute) {
+                attrs.rename_all = Some(rule);
+            }
+            continue;
+        }
+        if !attribute.path().is_ident("event") {
+            continue;
+        }
+        attrs
+            .first_attribute
+            .get_or_insert_with(|| attribute.to_token_stream());
         let result = attribute.parse_nested_meta(|meta| {
-            let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-            if seen.contains(&key) {
+            let key = key_of(&meta.path);
+            if attrs.written.contains(&key) {
                 errors.at(meta.path.span(), format!("duplicate event attribute `{key}`"));
             }
-            seen.push(key.clone());
+            attrs.written.push(key.clone());
             match key.as_str() {
                 "name" => {
-                    let value: LitStr = meta.value()?.parse()?;
-                    let text = value.value();
-                    if let Err(problem) = check_event_name(&text) {
-                        errors.at(value.span(), problem);
+                    let example = r#"name = "user.created""#;
+                    if let Some(value) = value(&meta, &key, example, errors)? {
+                        set(&mut attrs.name, string(value, &key, example, errors));
                     }
-                    name = Some((text, value.span()));
+                }
+                "description" => {
+                    let example = r#"description = "A user signed up.""#;
+                    if let Some(value) = value(&meta, &key, example, errors)? {
+                        set(&mut attrs.description, string(value, &key, example, errors));
+                    }
                 }
                 "version" => {
-                    let value: Expr = meta.value()?.parse()?;
-                    match &value {
-                        Expr::Lit(ExprLit { lit: Lit::Int(int), .. }) => match int.base10_parse::<u32>() {
-                            Ok(0) | Err(_) => errors.at(int.span(), "`version` must be a whole number from 1 up, e.g. `version = 2`"),
-                            Ok(number) => version = Some(number),
-                        },
-                        other => errors.at(other.span(), "`version` must be a whole number from 1 up, e.g. `version = 2`"),
+                    if let Some(value) = value(&meta, &key, "version = 2", errors)? {
+                        set(&mut attrs.version, Some(value));
                     }
                 }
-                "previous" => previous = Some(meta.value()?.parse::<Path>()?),
-                "validate" => validate = Some(meta.value()?.parse::<Path>()?),
-                "description" => description = Some(meta.value()?.parse::<LitStr>()?.value()),
-                _ => {
-                    let hint = closest(&key, &CONTAINER_KEYS)
-                        .map(|known| format!("; did you mean `{known}`?"))
-                        .unwrap_or_else(|| format!("; expected one of {}", CONTAINER_KEYS.join(", ")));
-                    errors.at(meta.path.span(), format!("unknown event attribute `{key}`{hint}"));
-                    // Skip the value, if any, so that parsing goes on.
-                    if meta.input.peek(syn::Token![=]) {
-                        let _: Expr = meta.value()?.parse()?;
+                "previous" => {
+                    let example = "previous = UserCreatedV1";
+                    if let Some(value) = value(&meta, &key, example, errors)? {
+                        set(&mut attrs.previous, path(value, &key, example, errors));
                     }
+                }
+                "validate" => {
+                    let example = "validate = check_user_created";
+                    if let Some(value) = value(&meta, &key, example, errors)? {
+                        set(&mut attrs.validate, path(value, &key, example, errors));
+                    }
+                }
+                _ if FIELD_KEYS.contains(&key.as_str()) => {
+                    errors.at(
+                        meta.path.span(),
+                        format!("`{key}` is a field attribute: put `#[event({key})]` on a field, not on the struct"),
+                    );
+                    skip_value(&meta)?;
+                }
+                _ => {
+                    let suggestion = suggest(&key, &CONTAINER_KEYS);
+                    attrs.suggested.extend(suggestion);
+                    errors.at(meta.path.span(), unknown("event attribute", &key, suggestion, &CONTAINER_KEYS));
+                    skip_value(&meta)?;
                 }
             }
             Ok(())
@@ -98,156 +145,293 @@ pub(crate) fn parse(input: &DeriveInput) -> Result<EventInput, syn::Error> {
             errors.push(error);
         }
     }
-
-    if let (Some(previous), Some(_)) = (&previous, version.filter(|v| *v == 1)) {
-        errors.at(previous.span(), "version 1 has no previous version; remove `previous` or raise `version`");
-    }
-
-    let (envelope, sensitive) = parse_fields(input, &mut errors);
-    let description = description.unwrap_or_else(|| doc_comment(&input.attrs));
-
-    if name.is_none() && !seen.contains(&"name".to_owned()) {
-        errors.at(
-            Span::call_site(),
-            "missing `#[event(name = \"domain.action\")]`: every event needs its type name",
-        );
-    }
-    if version.is_none() && !seen.contains(&"version".to_owned()) {
-        errors.at(Span::call_site(), "missing `#[event(version = N)]`: every event needs its version number");
-    }
-    errors.into_result()?;
-
-    match (name, version, envelope) {
-        (Some((name, _)), Some(version), Some(envelope)) => Ok(EventInput {
-            name,
-            version,
-            previous,
-            description,
-            validate,
-            envelope,
-            sensitive,
-        }),
-        _ => Err(syn::Error::new(input.ident.span(), "invalid event attributes")),
-    }
+    attrs
 }
 
-fn event_attributes(attributes: &[Attribute]) -> impl Iterator<Item = &Attribute> {
-    attributes.iter().filter(|attribute| attribute.path().is_ident("event"))
-}
-
-/// Finds the envelope field and the sensitive fields.
-fn parse_fields(input: &DeriveInput, errors: &mut Errors) -> (Option<Ident>, Vec<String>) {
-    let fields = match &input.data {
-        Data::Struct(data) => match &data.fields {
-            Fields::Named(fields) => &fields.named,
-            other => {
-                errors.at(other.span(), "`#[derive(Event)]` needs a struct with named fields: events are JSON objects");
-                return (None, Vec::new());
-            }
-        },
-        Data::Enum(data) => {
-            errors.at(data.enum_token.span(), "`#[derive(Event)]` needs a struct with named fields, not an enum");
-            return (None, Vec::new());
+/// Parses the attributes of one field.
+pub(crate) fn field(attributes: &[Attribute], errors: &mut Errors) -> FieldAttrs {
+    let mut attrs = FieldAttrs::default();
+    for attribute in attributes {
+        if attribute.path().is_ident("serde") {
+            serde_field(attribute, &mut attrs);
+            continue;
         }
-        Data::Union(data) => {
-            errors.at(data.union_token.span(), "`#[derive(Event)]` needs a struct with named fields, not a union");
-            return (None, Vec::new());
+        if !attribute.path().is_ident("event") {
+            continue;
         }
-    };
-
-    let mut marked_envelope = None;
-    let mut named_envelope = None;
-    let mut sensitive = Vec::new();
-    for field in fields {
-        let Some(ident) = &field.ident else { continue };
-        if ident == "envelope" {
-            named_envelope = Some(ident.clone());
-        }
-        for attribute in event_attributes(&field.attrs) {
-            let result = attribute.parse_nested_meta(|meta| {
-                if meta.path.is_ident("sensitive") {
-                    sensitive.push(ident.to_string());
-                } else if meta.path.is_ident("envelope") {
-                    if marked_envelope.is_some() {
-                        errors.at(meta.path.span(), "only one field can be the envelope");
-                    }
-                    marked_envelope = Some(ident.clone());
-                } else {
-                    let key = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+        let result = attribute.parse_nested_meta(|meta| {
+            let key = key_of(&meta.path);
+            let slot = match key.as_str() {
+                "sensitive" => &mut attrs.sensitive,
+                "envelope" => &mut attrs.envelope,
+                _ if CONTAINER_KEYS.contains(&key.as_str()) => {
                     errors.at(
                         meta.path.span(),
-                        format!("unknown event field attribute `{key}`; expected `sensitive` or `envelope`"),
+                        format!("`{key}` is a struct attribute: put it in the `#[event(...)]` above the struct"),
                     );
+                    return skip_value(&meta);
                 }
-                Ok(())
-            });
-            if let Err(error) = result {
-                errors.push(error);
+                _ => {
+                    let suggestion = suggest(&key, &FIELD_KEYS);
+                    errors.at(meta.path.span(), unknown("event field attribute", &key, suggestion, &FIELD_KEYS));
+                    return skip_value(&meta);
+                }
+            };
+            if slot.is_some() {
+                errors.at(meta.path.span(), format!("duplicate event attribute `{key}`"));
             }
+            *slot = Some(meta.path.span());
+            if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                errors.at(
+                    meta.path.span(),
+                    format!("`{key}` takes no value: write `#[event({key})]`"),
+                );
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(error) = result {
+            errors.push(error);
         }
     }
-    let envelope = marked_envelope.or(named_envelope);
-    if envelope.is_none() {
-        errors.at(
-            input.ident.span(),
-            "an event struct needs an envelope field: add `#[serde(flatten)] envelope: event_runtime::Envelope`",
-        );
-    }
-    (envelope, sensitive)
+    attrs
 }
 
-fn doc_comment(attributes: &[Attribute]) -> String {
-    let lines: Vec<String> = attributes
-        .iter()
-        .filter(|attribute| attribute.path().is_ident("doc"))
-        .filter_map(|attribute| match &attribute.meta {
-            syn::Meta::NameValue(pair) => match &pair.value {
-                Expr::Lit(ExprLit { lit: Lit::Str(text), .. }) => Some(text.value().trim().to_owned()),
-                _ => None,
-            },
-            _ => None,
-        })
-        .collect();
-    lines.join("\n").trim().to_owned()
+/// `name`, or `a::b` for a path (which is never a valid key, but must be shown as written).
+fn key_of(path: &Path) -> String {
+    path.get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_else(|| path.to_token_stream().to_string().replace(' ', ""))
 }
 
-/// `domain.action`, each part lowercase snake_case starting with a letter.
-pub(crate) fn check_event_name(name: &str) -> Result<(), String> {
-    let parts: Vec<&str> = name.split('.').collect();
-    let snake = |part: &str| {
-        part.starts_with(|c: char| c.is_ascii_lowercase())
-            && part.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
-    if parts.len() == 2 && parts.iter().all(|part| snake(part)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "event name `{name}` must be `domain.action` in lowercase snake_case, e.g. `user.created`"
-        ))
+/// Keeps the first value of a key given twice (the duplicate is reported already).
+fn set<T>(slot: &mut Option<T>, value: Option<T>) {
+    if slot.is_none() {
+        *slot = value;
     }
 }
 
-/// The known key nearest to `key`, if it is close enough to be a typo.
-fn closest<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+/// The `= value` after a key; without one, an error showing what to write.
+fn value(
+    meta: &ParseNestedMeta<'_>,
+    key: &str,
+    example: &str,
+    errors: &mut Errors,
+) -> syn::Result<Option<Expr>> {
+    if meta.input.peek(Token![=]) {
+        return meta.value()?.parse().map(Some);
+    }
+    errors.at(
+        meta.path.span(),
+        format!("`{key}` needs a value: `{example}`"),
+    );
+    skip_value(meta)?;
+    Ok(None)
+}
+
+/// Steps over `= value` or `(...)` after a key that was reported, so parsing goes on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(token::Paren) {
+        meta.input.parse::<TokenTree>()?;
+    }
+    Ok(())
+}
+
+fn string(value: Expr, key: &str, example: &str, errors: &mut Errors) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => Some(text),
+        other => {
+            errors.spanned(
+                other,
+                format!("`{key}` must be a string literal: `{example}`"),
+            );
+            None
+        }
+    }
+}
+
+fn path(value: Expr, key: &str, example: &str, errors: &mut Errors) -> Option<Path> {
+    match value {
+        Expr::Path(ExprPath {
+            qself: None,
+            path,
+            attrs,
+        }) if attrs.is_empty() => Some(path),
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(text),
+            ..
+        }) => {
+            errors.at(
+                text.span(),
+                format!(
+                    "`{key}` takes a path, not a string: write `{key} = {}`",
+                    text.value()
+                ),
+            );
+            None
+        }
+        other => {
+            errors.spanned(other, format!("`{key}` must be a path: `{example}`"));
+            None
+        }
+    }
+}
+
+/// "unknown event attribute `nmae`; did you mean `name`?"
+fn unknown(what: &str, key: &str, suggestion: Option<&str>, known: &[&str]) -> String {
+    match suggestion {
+        Some(known) => format!("unknown {what} `{key}`; did you mean `{known}`?"),
+        None => {
+            let list: Vec<String> = known.iter().map(|key| format!("`{key}`")).collect();
+            format!(
+                "unknown {what} `{key}`; expected one of {}",
+                list.join(", ")
+            )
+        }
+    }
+}
+
+/// The known key `key` was probably meant to be: a usual synonym, a prefix (`desc`), or a
+/// spelling mistake (`verison`).
+fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    if let Some(&(_, meant)) = SYNONYMS.iter().find(|(synonym, _)| *synonym == key) {
+        return known.iter().copied().find(|candidate| *candidate == meant);
+    }
+    if key.len() >= 3 {
+        if let Some(candidate) = known.iter().find(|candidate| candidate.starts_with(&key)) {
+            return Some(candidate);
+        }
+    }
     known
         .iter()
-        .map(|candidate| (edit_distance(key, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= (candidate.len() / 3).max(1))
+        .map(|candidate| (edit_distance(&key, candidate), *candidate))
+        .filter(|(distance, candidate)| *distance <= candidate.len().max(3) / 3)
         .min()
         .map(|(_, candidate)| candidate)
 }
 
+/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment).
 fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+    // table[i][j]: distance between the first i chars of a and the first j of b.
+    let mut table: Vec<Vec<usize>> = (0..=a.len())
+        .map(|i| {
+            (0..=b.len())
+                .map(|j| {
+                    if i == 0 {
+                        j
+                    } else if j == 0 {
+                        i
+                    } else {
+                        0
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (table[i - 1][j] + 1)
+                .min(table[i][j - 1] + 1)
+                .min(table[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(table[i - 2][j - 2] + 1);
+            }
+            table[i][j] = best;
         }
     }
-    row[b.len()]
+    table[a.len()][b.len()]
+}
+
+/// `rename_all` of a `#[serde(...)]` on the struct. Malformed serde attributes are left to
+/// serde to report.
+fn serde_container(attribute: &Attribute) -> Option<String> {
+    let mut rule = None;
+    let _ = attribute.parse_nested_meta(|meta| {
+        if meta.path.is_ident("rename_all") {
+            rule = serde_name(&meta)?.map(|(rule, _)| rule);
+        } else {
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+    rule
+}
+
+/// `flatten`, `skip`, `skip_deserializing` and `rename` of a `#[serde(...)]` on a field.
+fn serde_field(attribute: &Attribute, attrs: &mut FieldAttrs) {
+    let _ = attribute.parse_nested_meta(|meta| {
+        if meta.path.is_ident("flatten") {
+            attrs.flatten = true;
+        } else if meta.path.is_ident("skip") || meta.path.is_ident("skip_deserializing") {
+            attrs.skip = true;
+        } else if meta.path.is_ident("rename") {
+            if let Some(name) = serde_name(&meta)? {
+                attrs.rename = Some(name);
+            }
+        } else {
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+}
+
+/// The name a serde `rename`/`rename_all` gives when deserializing: `rename = "x"` or
+/// `rename(deserialize = "x")`. Decoding is where a sensitive value could leak.
+fn serde_name(meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(String, Span)>> {
+    if meta.input.peek(Token![=]) {
+        let text = meta.value()?.parse::<LitStr>()?;
+        return Ok(Some((text.value(), text.span())));
+    }
+    let mut name = None;
+    meta.parse_nested_meta(|inner| {
+        let text = inner.value()?.parse::<LitStr>()?;
+        if inner.path.is_ident("deserialize") {
+            name = Some((text.value(), text.span()));
+        }
+        Ok(())
+    })?;
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_catch_typos_prefixes_and_synonyms() {
+        let cases = [
+            ("nmae", Some("name")),
+            ("verison", Some("version")),
+            ("Version", Some("version")),
+            ("desc", Some("description")),
+            ("prev", Some("previous")),
+            ("validator", Some("validate")),
+            ("event_type", Some("name")),
+            ("colour", None),
+            ("v", None),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(suggest(key, &CONTAINER_KEYS), expected, "{key}");
+        }
+        assert_eq!(suggest("sensitve", &FIELD_KEYS), Some("sensitive"));
+        assert_eq!(suggest("secret", &FIELD_KEYS), Some("sensitive"));
+        assert_eq!(suggest("secret", &CONTAINER_KEYS), None);
+    }
+
+    #[test]
+    fn edit_distance_counts_a_swap_once() {
+        assert_eq!(edit_distance("name", "name"), 0);
+        assert_eq!(edit_distance("nmae", "name"), 1);
+        assert_eq!(edit_distance("nam", "name"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+    }
 }

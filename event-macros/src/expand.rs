@@ -1,62 +1,110 @@
-//! Emitting the `Event` impl.
+//! Emitting: the `Event` impl of a checked [`Event`], or the errors plus a stub impl.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{quote, quote_spanned};
 use syn::DeriveInput;
+use syn::spanned::Spanned;
 
-use crate::attr::{self, EventInput};
+use crate::check::{self, Event};
 
-/// The impl, or the errors plus a stub impl (so that uses of the type do not add errors).
+/// The impl, or every error and a stub impl.
 pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
-    match attr::parse(input) {
-        Ok(event) => emit(input, &event),
+    match check::event(input) {
+        Ok(event) => emit(&event),
         Err(error) => {
-            let ident = &input.ident;
-            let errors = error.to_compile_error();
-            quote! {
-                #errors
-                impl ::event_runtime::Event for #ident {
-                    const EVENT_TYPE: &'static str = "invalid.event";
-                    const VERSION: u32 = 1;
-                    fn envelope(&self) -> &::event_runtime::Envelope {
-                        ::core::unreachable!()
-                    }
-                    fn envelope_mut(&mut self) -> &mut ::event_runtime::Envelope {
-                        ::core::unreachable!()
-                    }
-                }
+            let mut tokens = error.to_compile_error();
+            tokens.extend(stub(input));
+            tokens
+        }
+    }
+}
+
+/// An impl that compiles whatever was wrong, so that uses of the type (publishing it,
+/// registering it, naming it as `previous`) add no errors of their own. None for a generic
+/// type: any impl would. Its empty `EVENT_TYPE`, which no real event has, tells the
+/// `previous` check below to stay quiet.
+fn stub(input: &DeriveInput) -> TokenStream {
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    quote! {
+        impl ::event_runtime::Event for #ident {
+            const EVENT_TYPE: &'static str = "";
+            const VERSION: u32 = 1;
+            fn envelope(&self) -> &::event_runtime::Envelope {
+                ::core::unreachable!("`#[derive(Event)]` failed")
+            }
+            fn envelope_mut(&mut self) -> &mut ::event_runtime::Envelope {
+                ::core::unreachable!("`#[derive(Event)]` failed")
             }
         }
     }
 }
 
-fn emit(input: &DeriveInput, event: &EventInput) -> TokenStream {
-    let ident = &input.ident;
-    let EventInput {
+fn emit(event: &Event<'_>) -> TokenStream {
+    let Event {
+        ident,
         name,
         version,
         description,
-        envelope,
         sensitive,
         ..
     } = event;
-    let decode_version = event.previous.as_ref().map(|previous| {
+    // Spanned on the user's tokens, so that a type error (an envelope field that is not an
+    // `Envelope`, a missing `From` impl, a `validate` function of the wrong type) points there.
+    let envelope_ident = event.envelope;
+    let envelope = quote_spanned!(envelope_ident.span()=> &self.#envelope_ident);
+    let envelope_mut = quote_spanned!(envelope_ident.span()=> &mut self.#envelope_ident);
+    let validate = event.validate.as_ref().map(|function| {
+        let call = quote_spanned!(function.span()=> #function(self));
+        quote! {
+            fn validate(&self) -> ::core::result::Result<(), ::event_runtime::ValidationError> {
+                #call
+            }
+        }
+    });
+    let previous = event.previous.as_ref().map(|previous| {
+        let call = quote_spanned! {previous.span()=>
+            ::event_runtime::wire::decode_via::<Self, #previous>(version, event_data)
+        };
         quote! {
             fn decode_version(
                 version: u32,
                 event_data: &str,
             ) -> ::core::result::Result<Self, ::event_runtime::DecodeError> {
-                ::event_runtime::wire::decode_via::<Self, #previous>(version, event_data)
+                #call
             }
         }
     });
-    let validate = event.validate.as_ref().map(|function| {
-        quote! {
-            fn validate(&self) -> ::core::result::Result<(), ::event_runtime::ValidationError> {
-                #function(self)
-            }
+    let previous_check = event.previous.as_ref().map(|previous| {
+        let message = format!(
+            "`previous` must be version {} of `{name}`, the version right before this one",
+            version - 1
+        );
+        let expected_version = version - 1;
+        quote_spanned! {previous.span()=>
+            // Checked at compile time: the migration chain steps down one version at a time
+            // and never leaves the event type.
+            const _: () = {
+                let expected = #name.as_bytes();
+                let found = <#previous as ::event_runtime::Event>::EVENT_TYPE.as_bytes();
+                let mut same = expected.len() == found.len();
+                let mut index = 0;
+                while same && index < expected.len() {
+                    same = expected[index] == found[index];
+                    index += 1;
+                }
+                // An empty type is the stub of a failed derive, whose error is shown already.
+                ::core::assert!(
+                    found.is_empty()
+                        || (same && <#previous as ::event_runtime::Event>::VERSION == #expected_version),
+                    #message
+                );
+            };
         }
     });
+
     quote! {
         impl ::event_runtime::Event for #ident {
             const EVENT_TYPE: &'static str = #name;
@@ -65,15 +113,17 @@ fn emit(input: &DeriveInput, event: &EventInput) -> TokenStream {
             const SENSITIVE_FIELDS: &'static [&'static str] = &[#(#sensitive),*];
 
             fn envelope(&self) -> &::event_runtime::Envelope {
-                &self.#envelope
+                #envelope
             }
 
             fn envelope_mut(&mut self) -> &mut ::event_runtime::Envelope {
-                &mut self.#envelope
+                #envelope_mut
             }
 
             #validate
-            #decode_version
+            #previous
         }
+
+        #previous_check
     }
 }

@@ -1,0 +1,12 @@
+use event_runtime::{Envelope, Event};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, Event)]
+#[event(name = "parcel.shipped", version = 1)]
+#[event(version = 2)]
+struct ParcelShippedV1 {
+    #[serde(flatten)]
+    envelope: Envelope,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use event_runtime::{Envelope, Event};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, Event)]
+#[event(name = "parcel.shipped")]
+struct ParcelShippedV1 {
+    #[serde(flatten)]
+    envelope: Envelope,
+}
+
+fn main() {}

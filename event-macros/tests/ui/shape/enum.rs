@@ -1,0 +1,10 @@
+use event_runtime::{Envelope, Event};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, Event)]
+#[event(name = "parcel.shipped", version = 1)]
+enum ParcelShipped {
+    ByPost { envelope: Envelope },
+}
+
+fn main() {}

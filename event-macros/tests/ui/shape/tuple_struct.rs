@@ -1,0 +1,8 @@
+use event_runtime::{Envelope, Event};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, Event)]
+#[event(name = "parcel.shipped", version = 1)]
+struct ParcelShippedV1(Envelope, i64);
+
+fn main() {}

@@ -1,0 +1,8 @@
+use event_runtime::Event;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Serialize, Deserialize, Event)]
+#[event(name = "parcel.shipped", version = 1)]
+struct ParcelShippedV1;
+
+fn main() {}
