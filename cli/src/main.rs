@@ -1,1 +1,51 @@
-fn main() {}
+//! `events`: check, generate, lint and export event schemas; run and operate event streams.
+
+mod commands;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Schema-first events: check and generate schemas, run and operate event streams.
+#[derive(Debug, Parser)]
+#[command(name = "events", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Validate schemas and print every problem found (exit 1 on errors).
+    Check(commands::check::Args),
+    /// Print the Rust code generated from the schemas.
+    Generate(commands::generate::Args),
+}
+
+/// Exit codes: success, findings (schema errors), and usage or I/O problems.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Everything is fine.
+    Clean,
+    /// The input has problems (schema errors).
+    Findings,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Generate(args) => commands::generate::run(&args),
+    };
+    match result {
+        Ok(Outcome::Clean) => ExitCode::SUCCESS,
+        Ok(Outcome::Findings) => ExitCode::from(1),
+        Err(error) => {
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {error:#}");
+            }
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+//! One module per subcommand.
+
+pub mod check;
+pub mod generate;
+
+use std::io::IsTerminal;
+
+/// Whether to colour diagnostics: only on a terminal, and never when `NO_COLOR` is set.
+pub fn use_color() -> bool {
+    std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+}
