@@ -26,13 +26,30 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+pub mod config;
 mod envelope;
 mod error;
 mod event;
 mod registry;
+mod runtime_error;
 pub mod types;
 pub mod validate;
 pub mod wire;
+
+#[cfg(feature = "redis")]
+pub mod health;
+#[cfg(feature = "redis")]
+pub mod pubsub;
+#[cfg(feature = "redis")]
+mod publisher;
+#[cfg(feature = "redis")]
+pub mod replay;
+#[cfg(feature = "redis")]
+pub mod subscriber;
+#[cfg(feature = "testing")]
+pub mod testing;
+#[cfg(feature = "redis")]
+pub mod transport;
 
 pub use envelope::{ENVELOPE_FIELDS, Envelope};
 pub use error::{DecodeError, EncodeError};
@@ -41,13 +58,31 @@ pub use registry::{EventEntry, Registry};
 pub use validate::{ValidationError, Violation};
 pub use wire::{decode_exact, encode, encode_validated};
 
+pub use config::{Config, ConfigError, PubSubPolicy, PublisherConfig, Retention, StartPosition, SubscriberConfig};
+pub use runtime_error::{Error, ErrorKind, Result};
+
+#[cfg(feature = "redis")]
+pub use health::{HealthStatus, PublisherHealth, SubscriberHealth};
+#[cfg(feature = "redis")]
+pub use publisher::{PublishOptions, PublishReceipt, Publisher};
+#[cfg(feature = "redis")]
+pub use pubsub::LiveSubscription;
+#[cfg(feature = "redis")]
+pub use replay::{ReplayReport, Replayer};
+#[cfg(feature = "redis")]
+pub use subscriber::{HandlerError, RawEvent, RunningSubscriber, Subscriber, SubscriberBuilder, SubscriberHandle};
+
 #[cfg(feature = "derive")]
 pub use event_macros::Event;
 
 /// Items used by generated code and `#[derive(Event)]`; not part of the stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use chrono;
     pub use regex_lite::Regex;
     pub use serde;
+    pub use serde_json;
+    pub use std::collections::BTreeMap;
     pub use std::sync::LazyLock;
+    pub use uuid;
 }

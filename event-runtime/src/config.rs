@@ -1,0 +1,632 @@
+//! Settings of the publisher and the subscriber, from environment variables or code.
+//!
+//! Every setting has a documented default, so `Config::from_env()` works with no variable
+//! set (it then talks to `redis://127.0.0.1:6379/0`). Durations are whole milliseconds.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `REDIS_URL` | `redis://127.0.0.1:6379/0` | Redis for everything (`redis://`, `rediss://` with the `tls` feature, `redis+unix://`; `user:password@` for ACL users) |
+//! | `EVENT_SERVICE_NAME` | the executable's name | `source_service` of published events; default consumer group |
+//! | `EVENT_PUBLISHER_REDIS_URL` | `REDIS_URL` | Redis for the publisher only |
+//! | `EVENT_PUBLISHER_MAX_BATCH_SIZE` | `100` | events per pipelined round trip in `publish_batch` |
+//! | `EVENT_PUBLISHER_PUBLISH_TIMEOUT` | `5000` | ms a publish may take, retries included |
+//! | `EVENT_PUBLISHER_MAX_EVENT_SIZE` | `1048576` | largest `event_data` in bytes |
+//! | `EVENT_PUBLISHER_STREAM_MAXLEN` | `1000000` | keep about this many entries per stream (`MAXLEN ~`); `0` = no limit |
+//! | `EVENT_PUBLISHER_STREAM_MAX_AGE` | unset | instead keep about this many ms of history (`MINID ~`) |
+//! | `EVENT_PUBLISHER_PUBSUB` | `all` | event types also sent to pub/sub: `all`, `none`, or a comma list |
+//! | `EVENT_SUBSCRIBER_REDIS_URL` | `REDIS_URL` | Redis for the subscriber only |
+//! | `EVENT_SUBSCRIBER_CONSUMER_GROUP` | `EVENT_SERVICE_NAME` | the consumer group |
+//! | `EVENT_SUBSCRIBER_CONSUMER_NAME` | `<host>-<pid>-<random>` | this process's name in the group; must be unique |
+//! | `EVENT_SUBSCRIBER_BATCH_SIZE` | `10` | most entries read per stream and call |
+//! | `EVENT_SUBSCRIBER_BLOCK_TIME` | `1000` | ms one read waits for new entries |
+//! | `EVENT_SUBSCRIBER_MAX_RETRIES` | `3` | deliveries (attempts) before an entry is dead-lettered |
+//! | `EVENT_SUBSCRIBER_CONCURRENCY` | `16` | handlers running at once |
+//! | `EVENT_SUBSCRIBER_CLAIM_MIN_IDLE` | `30000` | ms an entry stays unacknowledged before another consumer may take it |
+//! | `EVENT_SUBSCRIBER_CLAIM_INTERVAL` | `1000` | ms between two claim passes |
+//! | `EVENT_SUBSCRIBER_RETRY_BACKOFF` | `1000` | ms before the first retry; doubles per attempt |
+//! | `EVENT_SUBSCRIBER_RETRY_BACKOFF_MAX` | `30000` | longest wait between retries (never above the claim idle time) |
+//! | `EVENT_SUBSCRIBER_START` | `backlog` | where a *new* group starts: `backlog` (every entry) or `new` (only entries added later) |
+//! | `EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT` | `30000` | ms graceful shutdown waits for running handlers |
+//! | `EVENT_SUBSCRIBER_MAX_EVENT_SIZE` | `1048576` | larger entries are dead-lettered unread |
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+/// Default Redis URL.
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";
+/// Default size limit of `event_data`: 1 MiB.
+pub const DEFAULT_MAX_EVENT_SIZE: usize = 1024 * 1024;
+
+/// A malformed setting: names the variable, the value (passwords hidden) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{variable}={value:?} is invalid: {message}")]
+pub struct ConfigError {
+    variable: String,
+    value: String,
+    message: String,
+}
+
+impl ConfigError {
+    fn new(variable: &str, value: &str, message: impl Into<String>) -> Self {
+        let value = if variable.ends_with("REDIS_URL") {
+            redact_url(value)
+        } else {
+            value.to_owned()
+        };
+        Self {
+            variable: variable.to_owned(),
+            value,
+            message: message.into(),
+        }
+    }
+
+    /// The environment variable (or setting) at fault.
+    pub fn variable(&self) -> &str {
+        &self.variable
+    }
+
+    /// The value found, with any password replaced by `***`.
+    pub fn value(&self) -> &str {
+        &self.value
+    }
+}
+
+/// Everything the runtime can be told. Fields are public: start from
+/// [`Config::from_env`] or [`Config::new`] and change what you need.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Config {
+    /// Redis for everything unless overridden per side (`REDIS_URL`).
+    pub redis_url: String,
+    /// The service's name: `source_service` of what it publishes (`EVENT_SERVICE_NAME`).
+    pub service_name: String,
+    /// Publisher settings.
+    pub publisher: PublisherConfig,
+    /// Subscriber settings.
+    pub subscriber: SubscriberConfig,
+}
+
+/// Publisher settings; see the [module docs](self) for the variables.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct PublisherConfig {
+    /// Overrides [`Config::redis_url`] for the publisher.
+    pub redis_url: Option<String>,
+    /// Events per pipelined round trip in `publish_batch`.
+    pub max_batch_size: usize,
+    /// How long one publish (or one batch chunk) may take, retries included.
+    pub publish_timeout: Duration,
+    /// Largest `event_data` accepted, in bytes.
+    pub max_event_size: usize,
+    /// How much history each stream keeps.
+    pub retention: Retention,
+    /// Which event types are also published to pub/sub.
+    pub pubsub: PubSubPolicy,
+}
+
+/// Subscriber settings; see the [module docs](self) for the variables.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SubscriberConfig {
+    /// Overrides [`Config::redis_url`] for the subscriber.
+    pub redis_url: Option<String>,
+    /// The consumer group.
+    pub consumer_group: String,
+    /// This consumer's name; `None` picks a unique one per process.
+    pub consumer_name: Option<String>,
+    /// Most entries read per stream and call.
+    pub batch_size: usize,
+    /// How long one read waits for new entries.
+    pub block_time: Duration,
+    /// Deliveries (attempts) of an entry before it is dead-lettered.
+    pub max_retries: u32,
+    /// Handlers running at once.
+    pub concurrency: usize,
+    /// How long an entry stays unacknowledged before another consumer may claim it. Handlers
+    /// that run longer are kept claimed by this consumer while they run.
+    pub claim_min_idle: Duration,
+    /// Time between two claim passes.
+    pub claim_interval: Duration,
+    /// Wait before the first retry of a failed entry; doubles with each attempt.
+    pub retry_backoff: Duration,
+    /// Longest wait between two attempts (capped by `claim_min_idle`).
+    pub retry_backoff_max: Duration,
+    /// Where a group that does not exist yet starts.
+    pub start_position: StartPosition,
+    /// How long graceful shutdown waits for running handlers.
+    pub shutdown_timeout: Duration,
+    /// Entries with larger `event_data` are dead-lettered without being decoded.
+    pub max_event_size: usize,
+}
+
+/// How much history a stream keeps. Trimming is approximate (`~`): Redis trims whole
+/// nodes, which is much cheaper, so a stream may hold a little more than asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    /// Never trim.
+    Unbounded,
+    /// Keep about this many entries (`XADD ... MAXLEN ~ n`).
+    MaxLen(usize),
+    /// Keep about this much time (`XADD ... MINID ~ <now - age>`).
+    MaxAge(Duration),
+}
+
+/// Which event types the publisher also sends to pub/sub (`events.<type>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PubSubPolicy {
+    /// Every type.
+    All,
+    /// None: streams only.
+    None,
+    /// Only these types.
+    Only(BTreeSet<String>),
+}
+
+impl PubSubPolicy {
+    /// Whether events of `event_type` go to pub/sub too.
+    pub fn enabled_for(&self, event_type: &str) -> bool {
+        match self {
+            PubSubPolicy::All => true,
+            PubSubPolicy::None => false,
+            PubSubPolicy::Only(types) => types.contains(event_type),
+        }
+    }
+}
+
+/// Where a consumer group that does not exist yet starts reading. An existing group always
+/// continues where it stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StartPosition {
+    /// Every entry still in the stream (`XGROUP CREATE ... 0`).
+    Backlog,
+    /// Only entries added after the group was created (`XGROUP CREATE ... $`).
+    NewOnly,
+}
+
+impl Default for PublisherConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            max_batch_size: 100,
+            publish_timeout: Duration::from_millis(5000),
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+            retention: Retention::MaxLen(1_000_000),
+            pubsub: PubSubPolicy::All,
+        }
+    }
+}
+
+impl SubscriberConfig {
+    fn with_group(consumer_group: String) -> Self {
+        Self {
+            redis_url: None,
+            consumer_group,
+            consumer_name: None,
+            batch_size: 10,
+            block_time: Duration::from_millis(1000),
+            max_retries: 3,
+            concurrency: 16,
+            claim_min_idle: Duration::from_millis(30_000),
+            claim_interval: Duration::from_millis(1000),
+            retry_backoff: Duration::from_millis(1000),
+            retry_backoff_max: Duration::from_millis(30_000),
+            start_position: StartPosition::Backlog,
+            shutdown_timeout: Duration::from_millis(30_000),
+            max_event_size: DEFAULT_MAX_EVENT_SIZE,
+        }
+    }
+
+    /// The wait before attempt `deliveries + 1` of an entry delivered `deliveries` times:
+    /// `retry_backoff * 2^(deliveries - 1)`, at most `retry_backoff_max` and `claim_min_idle`.
+    pub fn retry_delay(&self, deliveries: u32) -> Duration {
+        let exponent = deliveries.saturating_sub(1).min(20);
+        let delay = self.retry_backoff.saturating_mul(1u32 << exponent);
+        delay.min(self.retry_backoff_max).min(self.claim_min_idle)
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self::new(DEFAULT_REDIS_URL)
+    }
+}
+
+impl Config {
+    /// Defaults everywhere, with this Redis URL.
+    pub fn new(redis_url: impl Into<String>) -> Self {
+        let service_name = default_service_name();
+        Self {
+            redis_url: redis_url.into(),
+            publisher: PublisherConfig::default(),
+            subscriber: SubscriberConfig::with_group(service_name.clone()),
+            service_name,
+        }
+    }
+
+    /// Reads the settings from the process environment; see the [module docs](self).
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let mut failure = None;
+        let config = Self::from_lookup(|name| match std::env::var(name) {
+            Ok(value) => Some(value),
+            Err(std::env::VarError::NotPresent) => None,
+            Err(std::env::VarError::NotUnicode(value)) => {
+                failure.get_or_insert_with(|| {
+                    ConfigError::new(name, &value.to_string_lossy(), "is not valid UTF-8")
+                });
+                None
+            }
+        })?;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(config),
+        }
+    }
+
+    /// Reads the settings through `lookup` (a variable's value, or `None` when unset). Tests
+    /// use a map instead of the process environment.
+    pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let mut read = |name: &str| lookup(name).map(|value| (name.to_owned(), value.trim().to_owned()));
+
+        let redis_url = match read("REDIS_URL") {
+            Some((name, value)) => check_url(&name, value)?,
+            None => DEFAULT_REDIS_URL.to_owned(),
+        };
+        let mut config = Config::new(redis_url);
+        if let Some((_, value)) = read("EVENT_SERVICE_NAME").filter(|(_, value)| !value.is_empty()) {
+            config.service_name = value.clone();
+            config.subscriber.consumer_group = value;
+        }
+
+        let publisher = &mut config.publisher;
+        if let Some((name, value)) = read("EVENT_PUBLISHER_REDIS_URL") {
+            publisher.redis_url = Some(check_url(&name, value)?);
+        }
+        if let Some(entry) = read("EVENT_PUBLISHER_MAX_BATCH_SIZE") {
+            publisher.max_batch_size = positive(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_PUBLISHER_PUBLISH_TIMEOUT") {
+            publisher.publish_timeout = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_PUBLISHER_MAX_EVENT_SIZE") {
+            publisher.max_event_size = positive(&entry)?;
+        }
+        let max_len = read("EVENT_PUBLISHER_STREAM_MAXLEN");
+        let max_age = read("EVENT_PUBLISHER_STREAM_MAX_AGE");
+        publisher.retention = match (max_len, max_age) {
+            (Some((name, value)), Some(_)) => {
+                return Err(ConfigError::new(
+                    &name,
+                    &value,
+                    "set either EVENT_PUBLISHER_STREAM_MAXLEN or EVENT_PUBLISHER_STREAM_MAX_AGE, not both",
+                ));
+            }
+            (Some(entry), None) => match number(&entry)? {
+                0 => Retention::Unbounded,
+                n => Retention::MaxLen(n),
+            },
+            (None, Some(entry)) => Retention::MaxAge(millis(&entry)?),
+            (None, None) => publisher.retention,
+        };
+        if let Some((name, value)) = read("EVENT_PUBLISHER_PUBSUB") {
+            publisher.pubsub = pubsub_policy(&name, &value)?;
+        }
+
+        let subscriber = &mut config.subscriber;
+        if let Some((name, value)) = read("EVENT_SUBSCRIBER_REDIS_URL") {
+            subscriber.redis_url = Some(check_url(&name, value)?);
+        }
+        if let Some((name, value)) = read("EVENT_SUBSCRIBER_CONSUMER_GROUP") {
+            subscriber.consumer_group = non_empty_name(&name, value)?;
+        }
+        if let Some((name, value)) = read("EVENT_SUBSCRIBER_CONSUMER_NAME") {
+            subscriber.consumer_name = Some(non_empty_name(&name, value)?);
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_BATCH_SIZE") {
+            subscriber.batch_size = positive(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_BLOCK_TIME") {
+            subscriber.block_time = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_MAX_RETRIES") {
+            subscriber.max_retries = u32::try_from(positive(&entry)?)
+                .map_err(|_| ConfigError::new(&entry.0, &entry.1, "is too large"))?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_CONCURRENCY") {
+            subscriber.concurrency = positive(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_CLAIM_MIN_IDLE") {
+            subscriber.claim_min_idle = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_CLAIM_INTERVAL") {
+            subscriber.claim_interval = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_RETRY_BACKOFF") {
+            subscriber.retry_backoff = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_RETRY_BACKOFF_MAX") {
+            subscriber.retry_backoff_max = millis(&entry)?;
+        }
+        if let Some((name, value)) = read("EVENT_SUBSCRIBER_START") {
+            subscriber.start_position = match value.to_ascii_lowercase().as_str() {
+                "backlog" | "0" | "earliest" => StartPosition::Backlog,
+                "new" | "$" | "latest" => StartPosition::NewOnly,
+                _ => return Err(ConfigError::new(&name, &value, "expected `backlog` or `new`")),
+            };
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT") {
+            subscriber.shutdown_timeout = millis(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_MAX_EVENT_SIZE") {
+            subscriber.max_event_size = positive(&entry)?;
+        }
+        Ok(config)
+    }
+
+    /// The Redis URL the publisher uses.
+    pub fn publisher_url(&self) -> &str {
+        self.publisher.redis_url.as_deref().unwrap_or(&self.redis_url)
+    }
+
+    /// The Redis URL the subscriber uses.
+    pub fn subscriber_url(&self) -> &str {
+        self.subscriber.redis_url.as_deref().unwrap_or(&self.redis_url)
+    }
+}
+
+fn number((name, value): &(String, String)) -> Result<usize, ConfigError> {
+    value
+        .parse::<usize>()
+        .map_err(|_| ConfigError::new(name, value, "expected a whole number"))
+}
+
+fn positive(entry: &(String, String)) -> Result<usize, ConfigError> {
+    match number(entry)? {
+        0 => Err(ConfigError::new(&entry.0, &entry.1, "must be at least 1")),
+        n => Ok(n),
+    }
+}
+
+fn millis(entry: &(String, String)) -> Result<Duration, ConfigError> {
+    let (name, value) = entry;
+    let digits = value.strip_suffix("ms").unwrap_or(value);
+    match digits.parse::<u64>() {
+        Ok(0) => Err(ConfigError::new(name, value, "must be at least 1 millisecond")),
+        Ok(ms) => Ok(Duration::from_millis(ms)),
+        Err(_) => Err(ConfigError::new(name, value, "expected whole milliseconds, e.g. `5000`")),
+    }
+}
+
+fn non_empty_name(name: &str, value: String) -> Result<String, ConfigError> {
+    if value.is_empty() || value.chars().any(char::is_whitespace) {
+        return Err(ConfigError::new(name, &value, "must be non-empty and without spaces"));
+    }
+    Ok(value)
+}
+
+fn pubsub_policy(name: &str, value: &str) -> Result<PubSubPolicy, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "all" | "true" | "1" => return Ok(PubSubPolicy::All),
+        "none" | "false" | "0" | "" => return Ok(PubSubPolicy::None),
+        _ => {}
+    }
+    let mut types = BTreeSet::new();
+    for event_type in value.split(',').map(str::trim) {
+        let valid = event_type.split_once('.').is_some_and(|(domain, action)| {
+            let part = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            part(domain) && part(action)
+        });
+        if !valid {
+            return Err(ConfigError::new(
+                name,
+                value,
+                format!("`{event_type}` is not an event type; expected `all`, `none` or a comma list like `user.created,request.created`"),
+            ));
+        }
+        types.insert(event_type.to_owned());
+    }
+    Ok(PubSubPolicy::Only(types))
+}
+
+fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
+    let Some((scheme, rest)) = value.split_once("://") else {
+        return Err(ConfigError::new(name, &value, "expected a URL like `redis://host:6379/0`"));
+    };
+    match scheme {
+        "redis" | "redis+unix" | "unix" => {}
+        "rediss" if cfg!(feature = "tls") => {}
+        "rediss" => {
+            return Err(ConfigError::new(
+                name,
+                &value,
+                "`rediss://` (TLS) needs the `tls` feature of event-runtime",
+            ));
+        }
+        _ => {
+            return Err(ConfigError::new(
+                name,
+                &value,
+                format!("unknown scheme `{scheme}`; expected `redis`, `rediss` or `redis+unix`"),
+            ));
+        }
+    }
+    if rest.is_empty() {
+        return Err(ConfigError::new(name, &value, "the URL has no host"));
+    }
+    Ok(value)
+}
+
+/// A Redis URL fit for messages: the password, if any, replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
+            format!("{scheme}://{user}:***@{host}{path}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+fn default_service_name() -> String {
+    std::env::current_exe()
+        .ok()
+        .and_then(|path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()))
+        .map(|name| strip_test_hash(&name).to_owned())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "unknown-service".to_owned())
+}
+
+/// `cargo test` binaries are named `name-0123abcd...`; keep `name`.
+fn strip_test_hash(name: &str) -> &str {
+    match name.rsplit_once('-') {
+        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => stem,
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    fn error(vars: &[(&str, &str)]) -> String {
+        match parse(vars) {
+            Ok(config) => panic!("expected an error, got {config:?}"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = parse(&[]).expect("defaults");
+        assert_eq!(config.redis_url, DEFAULT_REDIS_URL);
+        assert_eq!(config.publisher.max_batch_size, 100);
+        assert_eq!(config.publisher.publish_timeout, Duration::from_millis(5000));
+        assert_eq!(config.publisher.max_event_size, 1024 * 1024);
+        assert_eq!(config.publisher.retention, Retention::MaxLen(1_000_000));
+        assert_eq!(config.publisher.pubsub, PubSubPolicy::All);
+        assert_eq!(config.subscriber.batch_size, 10);
+        assert_eq!(config.subscriber.block_time, Duration::from_millis(1000));
+        assert_eq!(config.subscriber.max_retries, 3);
+        assert_eq!(config.subscriber.start_position, StartPosition::Backlog);
+        assert_eq!(config.subscriber.consumer_name, None);
+        assert_eq!(config.subscriber.consumer_group, config.service_name);
+    }
+
+    #[test]
+    fn every_seed_setting_is_read() {
+        let config = parse(&[
+            ("REDIS_URL", "redis://cache:6379/1"),
+            ("EVENT_PUBLISHER_REDIS_URL", "redis://app:s3cret@events:6380/0"),
+            ("EVENT_PUBLISHER_MAX_BATCH_SIZE", "250"),
+            ("EVENT_PUBLISHER_PUBLISH_TIMEOUT", "1500"),
+            ("EVENT_SUBSCRIBER_CONSUMER_GROUP", "my-service"),
+            ("EVENT_SUBSCRIBER_BATCH_SIZE", "50"),
+            ("EVENT_SUBSCRIBER_BLOCK_TIME", "200"),
+            ("EVENT_SUBSCRIBER_MAX_RETRIES", "5"),
+        ])
+        .expect("valid");
+        assert_eq!(config.redis_url, "redis://cache:6379/1");
+        assert_eq!(config.publisher_url(), "redis://app:s3cret@events:6380/0");
+        assert_eq!(config.subscriber_url(), "redis://cache:6379/1");
+        assert_eq!(config.publisher.max_batch_size, 250);
+        assert_eq!(config.publisher.publish_timeout, Duration::from_millis(1500));
+        assert_eq!(config.subscriber.consumer_group, "my-service");
+        assert_eq!(config.subscriber.batch_size, 50);
+        assert_eq!(config.subscriber.block_time, Duration::from_millis(200));
+        assert_eq!(config.subscriber.max_retries, 5);
+    }
+
+    #[test]
+    fn added_settings_are_read() {
+        let config = parse(&[
+            ("EVENT_SERVICE_NAME", "billing"),
+            ("EVENT_PUBLISHER_MAX_EVENT_SIZE", "2048"),
+            ("EVENT_PUBLISHER_STREAM_MAX_AGE", "86400000"),
+            ("EVENT_PUBLISHER_PUBSUB", "user.created, request.created"),
+            ("EVENT_SUBSCRIBER_CONSUMER_NAME", "billing-1"),
+            ("EVENT_SUBSCRIBER_CONCURRENCY", "4"),
+            ("EVENT_SUBSCRIBER_CLAIM_MIN_IDLE", "60000"),
+            ("EVENT_SUBSCRIBER_CLAIM_INTERVAL", "500"),
+            ("EVENT_SUBSCRIBER_RETRY_BACKOFF", "100"),
+            ("EVENT_SUBSCRIBER_RETRY_BACKOFF_MAX", "800"),
+            ("EVENT_SUBSCRIBER_START", "new"),
+            ("EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT", "2000ms"),
+            ("EVENT_SUBSCRIBER_MAX_EVENT_SIZE", "4096"),
+        ])
+        .expect("valid");
+        assert_eq!(config.service_name, "billing");
+        assert_eq!(config.subscriber.consumer_group, "billing");
+        assert_eq!(config.publisher.max_event_size, 2048);
+        assert_eq!(config.publisher.retention, Retention::MaxAge(Duration::from_secs(86_400)));
+        assert!(config.publisher.pubsub.enabled_for("request.created"));
+        assert!(!config.publisher.pubsub.enabled_for("user.updated"));
+        let subscriber = &config.subscriber;
+        assert_eq!(subscriber.consumer_name.as_deref(), Some("billing-1"));
+        assert_eq!(subscriber.concurrency, 4);
+        assert_eq!(subscriber.claim_min_idle, Duration::from_secs(60));
+        assert_eq!(subscriber.claim_interval, Duration::from_millis(500));
+        assert_eq!(subscriber.start_position, StartPosition::NewOnly);
+        assert_eq!(subscriber.shutdown_timeout, Duration::from_secs(2));
+        assert_eq!(subscriber.max_event_size, 4096);
+        assert_eq!(subscriber.retry_delay(1), Duration::from_millis(100));
+        assert_eq!(subscriber.retry_delay(3), Duration::from_millis(400));
+        assert_eq!(subscriber.retry_delay(10), Duration::from_millis(800));
+        assert_eq!(parse(&[("EVENT_PUBLISHER_STREAM_MAXLEN", "0")]).expect("valid").publisher.retention, Retention::Unbounded);
+    }
+
+    #[test]
+    fn malformed_values_name_the_variable_and_the_value() {
+        assert_eq!(
+            error(&[("EVENT_SUBSCRIBER_BATCH_SIZE", "ten")]),
+            r#"EVENT_SUBSCRIBER_BATCH_SIZE="ten" is invalid: expected a whole number"#
+        );
+        assert_eq!(
+            error(&[("EVENT_SUBSCRIBER_BLOCK_TIME", "0")]),
+            r#"EVENT_SUBSCRIBER_BLOCK_TIME="0" is invalid: must be at least 1 millisecond"#
+        );
+        assert_eq!(
+            error(&[("EVENT_PUBLISHER_PUBLISH_TIMEOUT", "5s")]),
+            r#"EVENT_PUBLISHER_PUBLISH_TIMEOUT="5s" is invalid: expected whole milliseconds, e.g. `5000`"#
+        );
+        assert_eq!(
+            error(&[("EVENT_SUBSCRIBER_MAX_RETRIES", "-1")]),
+            r#"EVENT_SUBSCRIBER_MAX_RETRIES="-1" is invalid: expected a whole number"#
+        );
+        assert!(error(&[("EVENT_SUBSCRIBER_START", "middle")]).contains("expected `backlog` or `new`"));
+        assert!(error(&[("EVENT_PUBLISHER_PUBSUB", "users")]).contains("`users` is not an event type"));
+        assert!(
+            error(&[("EVENT_PUBLISHER_STREAM_MAXLEN", "10"), ("EVENT_PUBLISHER_STREAM_MAX_AGE", "10")])
+                .contains("not both")
+        );
+    }
+
+    #[test]
+    fn urls_are_checked_and_passwords_never_shown() {
+        let message = error(&[("REDIS_URL", "http://user:hunter2@host/")]);
+        assert!(message.contains("unknown scheme `http`"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(message.contains("user:***@host"), "{message}");
+        assert!(error(&[("REDIS_URL", "localhost:6379")]).contains("expected a URL"));
+        let tls = parse(&[("REDIS_URL", "rediss://default:pw@redis.example:6380/0")]);
+        assert_eq!(tls.is_ok(), cfg!(feature = "tls"));
+        assert_eq!(redact_url("redis://:pw@h:1/0"), "redis://:***@h:1/0");
+        assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+    }
+
+    #[test]
+    fn test_binary_names_lose_their_hash() {
+        assert_eq!(strip_test_hash("subscriber-0123456789abcdef"), "subscriber");
+        assert_eq!(strip_test_hash("orders-service"), "orders-service");
+    }
+}

@@ -1,0 +1,280 @@
+//! Publishing: envelope, validation, size limit, and one atomic write per event.
+
+use std::time::Duration;
+
+use chrono::SecondsFormat;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::config::{Config, PublisherConfig};
+use crate::event::Event;
+use crate::health::{HealthStatus, PublisherHealth};
+use crate::runtime_error::{Error, ErrorKind, Result};
+use crate::transport::redis::RedisTransport;
+use crate::transport::{OutgoingEntry, channel_name, stream_key};
+use crate::wire::{encode, encode_validated, version_tag};
+
+/// Per-call envelope values: what the publisher cannot know by itself.
+///
+/// ```
+/// # use event_runtime::PublishOptions;
+/// let options = PublishOptions::new().correlation_id("req-789").user_id(42);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishOptions {
+    correlation_id: Option<String>,
+    user_id: Option<i64>,
+}
+
+impl PublishOptions {
+    /// No overrides.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the envelope's `correlation_id`.
+    #[must_use]
+    pub fn correlation_id(mut self, correlation_id: impl Into<String>) -> Self {
+        self.correlation_id = Some(correlation_id.into());
+        self
+    }
+
+    /// Sets the envelope's `user_id`.
+    #[must_use]
+    pub fn user_id(mut self, user_id: i64) -> Self {
+        self.user_id = Some(user_id);
+        self
+    }
+
+    fn is_empty(&self) -> bool {
+        self.correlation_id.is_none() && self.user_id.is_none()
+    }
+}
+
+/// Where a published event was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublishReceipt {
+    /// The stream, `events:<type>`.
+    pub stream: String,
+    /// The entry id Redis assigned, `<ms>-<seq>`.
+    pub stream_id: String,
+    /// The event's id (from its envelope).
+    pub event_id: Uuid,
+}
+
+/// Publishes events to Redis Streams (and pub/sub where enabled).
+///
+/// Each event becomes one `XADD events:<type>` entry and, when pub/sub is enabled for its
+/// type, one `PUBLISH events.<type>`, both in one `MULTI`/`EXEC` transaction sent in one round
+/// trip. An invalid or oversized event is an error and nothing is written. A publish that
+/// meets a connection failure is retried, with the same `event_id`, until `publish_timeout`;
+/// after an ambiguous failure the entry can exist twice, so consumers de-duplicate by
+/// `event_id` where that matters.
+///
+/// Cloning is cheap; clones share one connection.
+#[derive(Debug, Clone)]
+pub struct Publisher {
+    transport: RedisTransport,
+    settings: PublisherConfig,
+    service_name: String,
+}
+
+struct Prepared {
+    entry: OutgoingEntry,
+    event_id: Uuid,
+}
+
+impl Publisher {
+    /// Connects to Redis (`config.publisher_url()`), waiting at most `publish_timeout`.
+    pub async fn new(config: &Config) -> Result<Self> {
+        let settings = config.publisher.clone();
+        let timeout = settings.publish_timeout;
+        let transport = RedisTransport::connect(config.publisher_url(), timeout, timeout).await?;
+        Ok(Self {
+            transport,
+            settings,
+            service_name: config.service_name.clone(),
+        })
+    }
+
+    /// Publishes one event.
+    pub async fn publish<E: Event>(&self, event: &E) -> Result<PublishReceipt> {
+        self.publish_with(event, &PublishOptions::default()).await
+    }
+
+    /// Publishes one event with per-call envelope values.
+    pub async fn publish_with<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<PublishReceipt> {
+        let prepared = self.prepare(event, options)?;
+        let span = tracing::info_span!(
+            "publish",
+            event_type = E::EVENT_TYPE,
+            event_id = %prepared.event_id,
+            correlation_id = options
+                .correlation_id
+                .as_deref()
+                .or(event.envelope().correlation_id.as_deref())
+                .unwrap_or_default(),
+        );
+        let receipts = self.send::<E>(vec![prepared]).instrument(span).await?;
+        receipts
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::Redis, "Redis returned no entry id"))
+    }
+
+    /// Publishes many events of one type, pipelined in chunks of `max_batch_size` (one round
+    /// trip per chunk). Every event is checked before anything is written: one invalid event
+    /// fails the whole batch and nothing is written. A failure in a later chunk leaves the
+    /// earlier chunks written.
+    pub async fn publish_batch<E: Event>(&self, events: &[E]) -> Result<Vec<PublishReceipt>> {
+        let options = PublishOptions::default();
+        let mut prepared = events
+            .iter()
+            .map(|event| self.prepare(event, &options))
+            .collect::<Result<Vec<_>>>()?;
+        let span = tracing::info_span!("publish_batch", event_type = E::EVENT_TYPE, count = events.len());
+        async {
+            let mut receipts = Vec::with_capacity(prepared.len());
+            let chunk_size = self.settings.max_batch_size.max(1);
+            while !prepared.is_empty() {
+                let rest = prepared.split_off(chunk_size.min(prepared.len()));
+                receipts.extend(self.send::<E>(std::mem::replace(&mut prepared, rest)).await?);
+            }
+            Ok(receipts)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// `PING`s Redis.
+    pub async fn health(&self) -> PublisherHealth {
+        let ping = tokio::time::timeout(self.settings.publish_timeout, self.transport.ping()).await;
+        let error = match ping {
+            Ok(Ok(())) => None,
+            Ok(Err(error)) => Some(error.to_string()),
+            Err(_) => Some(format!("no answer within {} ms", self.settings.publish_timeout.as_millis())),
+        };
+        PublisherHealth {
+            status: if error.is_none() { HealthStatus::Healthy } else { HealthStatus::Unhealthy },
+            redis_connected: error.is_none(),
+            redis_url: self.transport.location().to_owned(),
+            service_name: self.service_name.clone(),
+            error,
+        }
+    }
+
+    /// Fills the envelope, validates, encodes and checks the size.
+    fn prepare<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<Prepared> {
+        let fill_source = event.envelope().source_service.is_empty() && !self.service_name.is_empty();
+        let event_data = if fill_source || !options.is_empty() {
+            // `publish` takes `&E` and `Event` does not require `Clone`: copy through JSON.
+            let mut copy: E = serde_json::from_str(&encode(event)?).map_err(|error| {
+                Error::new(
+                    ErrorKind::Invalid,
+                    format!("{} could not be copied to fill its envelope: {error}", E::EVENT_TYPE),
+                )
+            })?;
+            let envelope = copy.envelope_mut();
+            if fill_source {
+                envelope.source_service.clone_from(&self.service_name);
+            }
+            if let Some(correlation_id) = &options.correlation_id {
+                envelope.correlation_id = Some(correlation_id.clone());
+            }
+            if let Some(user_id) = options.user_id {
+                envelope.user_id = Some(user_id);
+            }
+            encode_validated(&copy)?
+        } else {
+            encode_validated(event)?
+        };
+        if event_data.len() > self.settings.max_event_size {
+            return Err(Error::new(
+                ErrorKind::TooLarge,
+                format!(
+                    "{} v{} is {} bytes, over the limit of {} bytes; nothing was written",
+                    E::EVENT_TYPE,
+                    E::VERSION,
+                    event_data.len(),
+                    self.settings.max_event_size
+                ),
+            ));
+        }
+        let envelope = event.envelope();
+        let broadcast = self
+            .settings
+            .pubsub
+            .enabled_for(E::EVENT_TYPE)
+            .then(|| (channel_name(E::EVENT_TYPE), event_data.clone()));
+        let entry = OutgoingEntry {
+            stream: stream_key(E::EVENT_TYPE),
+            fields: vec![
+                ("event_id", envelope.event_id.to_string()),
+                ("event_type", E::EVENT_TYPE.to_owned()),
+                ("version", version_tag(E::VERSION)),
+                ("timestamp", envelope.timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                ("event_data", event_data),
+            ],
+            broadcast,
+        };
+        Ok(Prepared {
+            entry,
+            event_id: envelope.event_id,
+        })
+    }
+
+    /// Writes prepared entries, retrying connection failures until `publish_timeout`.
+    async fn send<E: Event>(&self, prepared: Vec<Prepared>) -> Result<Vec<PublishReceipt>> {
+        let entries: Vec<OutgoingEntry> = prepared.iter().map(|p| p.entry.clone()).collect();
+        let timeout = self.settings.publish_timeout;
+        let mut last_error: Option<String> = None;
+        let attempts = async {
+            let mut delay = Duration::from_millis(20);
+            loop {
+                match self.transport.append(&entries, self.settings.retention).await {
+                    Ok(ids) => return Ok(ids),
+                    Err(error) if error.is_retryable() => {
+                        tracing::warn!(error = %error, "publish failed; retrying with the same event ids");
+                        last_error = Some(error.to_string());
+                        tokio::time::sleep(delay).await;
+                        delay = (delay * 2).min(Duration::from_millis(500));
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+        };
+        let outcome = tokio::time::timeout(timeout, attempts).await;
+        let ids = match outcome {
+            Ok(Ok(ids)) => ids,
+            Ok(Err(error)) => {
+                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE).increment(1);
+                return Err(error.context(format!("publishing {}", E::EVENT_TYPE)));
+            }
+            Err(_) => {
+                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE).increment(1);
+                let cause = last_error.map(|error| format!(" (last error: {error})")).unwrap_or_default();
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "could not publish {} to Redis at {} within {} ms{cause}",
+                        E::EVENT_TYPE,
+                        self.transport.location(),
+                        timeout.as_millis()
+                    ),
+                ));
+            }
+        };
+        metrics::counter!("events_published_total", "event_type" => E::EVENT_TYPE).increment(ids.len() as u64);
+        tracing::debug!(count = ids.len(), "published");
+        Ok(prepared
+            .into_iter()
+            .zip(ids)
+            .map(|(prepared, stream_id)| PublishReceipt {
+                stream: prepared.entry.stream,
+                stream_id,
+                event_id: prepared.event_id,
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,70 @@
+//! Acknowledgements in batches: whatever succeeded since the last `XACK` goes in the next.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot};
+
+use super::Shared;
+
+/// A request to the acker.
+#[derive(Debug)]
+pub(crate) enum AckMessage {
+    /// Acknowledge this entry.
+    Ack { stream: usize, id: String },
+    /// Answer once every earlier acknowledgement was sent.
+    Flush(oneshot::Sender<()>),
+}
+
+/// Most entries per `XACK` round trip.
+const MOST_PER_BATCH: usize = 1000;
+
+pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiver<AckMessage>) {
+    while let Some(first) = messages.recv().await {
+        let mut batch: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let mut flushes = Vec::new();
+        let mut count = 0;
+        let mut next = Some(first);
+        while let Some(message) = next {
+            match message {
+                AckMessage::Ack { stream, id } => {
+                    batch.entry(stream).or_default().push(id);
+                    count += 1;
+                }
+                AckMessage::Flush(done) => flushes.push(done),
+            }
+            next = if count < MOST_PER_BATCH { messages.try_recv().ok() } else { None };
+        }
+        if count > 0 {
+            acknowledge(&shared, batch).await;
+        }
+        for done in flushes {
+            let _ = done.send(());
+        }
+    }
+}
+
+async fn acknowledge(shared: &Shared, batch: BTreeMap<usize, Vec<String>>) {
+    let acks: Vec<(String, Vec<String>)> = batch
+        .into_iter()
+        .map(|(stream, ids)| (shared.subscriptions[stream].key.clone(), ids))
+        .collect();
+    let mut delay = Duration::from_millis(50);
+    for attempt in 1..=5 {
+        match shared.transport.ack(&shared.group, &acks).await {
+            Ok(()) => return,
+            // The group was recreated: these entries are not pending any more.
+            Err(error) if error.is_no_group() => return,
+            Err(error) if error.is_retryable() && attempt < 5 => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(error) => {
+                let count: usize = acks.iter().map(|(_, ids)| ids.len()).sum();
+                tracing::error!(error = %error, count, "could not acknowledge handled entries; they will be delivered again");
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! The claim loop: retries after backoff, take-over of idle entries (dead consumers included),
+//! clean-up of trimmed entries, and keeping long-running handlers' entries claimed.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::OwnedSemaphorePermit;
+
+use super::{Shared, dispatch, lock};
+use crate::runtime_error::Result;
+use crate::transport::StreamEntry;
+
+/// Runs a pass every `claim_interval` until shutdown.
+pub(super) async fn run(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    let mut cursors = vec!["0-0".to_owned(); shared.subscriptions.len()];
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(shared.settings.claim_interval) => {}
+            _ = shutdown.changed() => break,
+        }
+        if shared.shutting_down() {
+            break;
+        }
+        if let Err(error) = pass(&shared, &mut cursors).await {
+            if error.is_no_group() {
+                if let Err(error) = shared.ensure_groups(true).await {
+                    tracing::warn!(error = %error, "could not recreate the consumer group");
+                }
+            } else {
+                tracing::warn!(error = %error, "claim pass failed; trying again next interval");
+            }
+        }
+    }
+}
+
+async fn pass(shared: &Arc<Shared>, cursors: &mut [String]) -> Result<()> {
+    keep_claimed(shared).await?;
+    retry_due(shared).await?;
+    for (stream, cursor) in cursors.iter_mut().enumerate() {
+        sweep(shared, stream, cursor).await?;
+    }
+    Ok(())
+}
+
+/// Entries whose handler is still running here are re-claimed with `JUSTID` (which does not
+/// count a delivery) before they reach `claim_min_idle`, so no other consumer takes them.
+async fn keep_claimed(shared: &Shared) -> Result<()> {
+    let threshold = shared.settings.claim_min_idle / 2;
+    let now = Instant::now();
+    let mut by_stream: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+    {
+        let mut in_flight = lock(&shared.in_flight);
+        for ((stream, id), touched) in in_flight.iter_mut() {
+            if now.duration_since(*touched) >= threshold {
+                *touched = now;
+                by_stream.entry(*stream).or_default().push(id.clone());
+            }
+        }
+    }
+    for (stream, ids) in by_stream {
+        let key = &shared.subscriptions[stream].key;
+        shared.transport.touch(key, &shared.group, &shared.consumer, &ids).await?;
+    }
+    Ok(())
+}
+
+/// Failed entries whose backoff has passed are claimed back (`XCLAIM` with the backoff as
+/// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again.
+async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
+    let now = Instant::now();
+    let mut permits = free_permits(shared, usize::MAX);
+    if permits.is_empty() {
+        return Ok(());
+    }
+    let due: Vec<super::Retry> = {
+        let mut retries = lock(&shared.retries);
+        retries.sort_by_key(|retry| retry.due);
+        let ready = retries.iter().take_while(|retry| retry.due <= now).count().min(permits.len());
+        retries.drain(..ready).collect()
+    };
+    permits.truncate(due.len());
+    let mut by_stream: BTreeMap<usize, Vec<(String, std::time::Duration)>> = BTreeMap::new();
+    for retry in due {
+        by_stream.entry(retry.stream).or_default().push((retry.id, retry.min_idle));
+    }
+    for (stream, ids) in by_stream {
+        let key = &shared.subscriptions[stream].key;
+        let entries = shared.transport.claim(key, &shared.group, &shared.consumer, &ids).await?;
+        start(shared, stream, entries, &mut permits).await?;
+    }
+    Ok(())
+}
+
+/// One `XAUTOCLAIM` pass over a stream, continued from `cursor`, as far as free slots allow.
+async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Result<()> {
+    let key = shared.subscriptions[stream].key.clone();
+    loop {
+        let mut permits = free_permits(shared, shared.settings.batch_size);
+        if permits.is_empty() {
+            return Ok(());
+        }
+        let claimed = shared
+            .transport
+            .autoclaim(&key, &shared.group, &shared.consumer, shared.settings.claim_min_idle, cursor, permits.len())
+            .await?;
+        if !claimed.deleted.is_empty() {
+            // Redis (7.0+) already dropped them from the pending list; the XACK makes sure.
+            shared.transport.ack(&shared.group, &[(key.clone(), claimed.deleted.clone())]).await?;
+            tracing::warn!(
+                stream = %key,
+                count = claimed.deleted.len(),
+                "pending entries were trimmed or deleted before being handled; acknowledged them"
+            );
+            metrics::counter!("events_trimmed_pending_total", "event_type" => shared.subscriptions[stream].event_type.clone())
+                .increment(claimed.deleted.len() as u64);
+        }
+        let taken: Vec<StreamEntry> = {
+            let in_flight = lock(&shared.in_flight);
+            let mut retries = lock(&shared.retries);
+            claimed
+                .entries
+                .into_iter()
+                // Our own handler is still on it (it outlived the claim idle time).
+                .filter(|entry| !in_flight.contains_key(&(stream, entry.id.clone())))
+                .inspect(|entry| retries.retain(|retry| !(retry.stream == stream && retry.id == entry.id)))
+                .collect()
+        };
+        if !taken.is_empty() {
+            tracing::info!(stream = %key, count = taken.len(), "claimed idle entries");
+        }
+        start(shared, stream, taken, &mut permits).await?;
+        *cursor = claimed.next;
+        if cursor == "0-0" {
+            return Ok(());
+        }
+    }
+}
+
+/// Looks up the delivery counts of claimed entries and runs them.
+async fn start(shared: &Arc<Shared>, stream: usize, entries: Vec<StreamEntry>, permits: &mut Vec<OwnedSemaphorePermit>) -> Result<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let key = &shared.subscriptions[stream].key;
+    let ids: Vec<String> = entries.iter().map(|entry| entry.id.clone()).collect();
+    let deliveries = shared.transport.deliveries(key, &shared.group, &ids).await?;
+    for entry in entries {
+        let deliveries = deliveries.get(&entry.id).map_or(1, |count| (*count).max(1));
+        let Some(permit) = permits.pop() else {
+            break;
+        };
+        dispatch::spawn(shared, stream, entry, deliveries, permit);
+    }
+    Ok(())
+}
+
+fn free_permits(shared: &Shared, most: usize) -> Vec<OwnedSemaphorePermit> {
+    let mut permits = Vec::new();
+    while permits.len() < most {
+        match shared.permits.clone().try_acquire_owned() {
+            Ok(permit) => permits.push(permit),
+            Err(_) => break,
+        }
+    }
+    permits
+}

@@ -1,0 +1,124 @@
+//! Running one entry: parse, handle, then acknowledge, retry later, or dead-letter.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::FutureExt;
+use tokio::sync::OwnedSemaphorePermit;
+use tracing::Instrument;
+
+use super::acker::AckMessage;
+use super::handler::Outcome;
+use super::{Retry, Shared, dead_letter, incoming, lock};
+use crate::transport::StreamEntry;
+
+/// Runs `entry` (delivered `deliveries` times, this time included) on a task of its own,
+/// holding one handler slot.
+pub(super) fn spawn(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32, permit: OwnedSemaphorePermit) {
+    let guard = InFlight::enter(shared, stream, &entry.id);
+    let task_shared = shared.clone();
+    lock(&shared.tasks).spawn(async move {
+        process(&task_shared, stream, entry, deliveries).await;
+        drop(guard);
+        drop(permit);
+    });
+}
+
+/// Marks an entry as being handled here until dropped (also on panic or cancellation).
+struct InFlight {
+    shared: Arc<Shared>,
+    key: (usize, String),
+}
+
+impl InFlight {
+    fn enter(shared: &Arc<Shared>, stream: usize, id: &str) -> Self {
+        let key = (stream, id.to_owned());
+        lock(&shared.in_flight).insert(key.clone(), Instant::now());
+        Self {
+            shared: shared.clone(),
+            key,
+        }
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        lock(&self.shared.in_flight).remove(&self.key);
+    }
+}
+
+async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32) {
+    let subscription = &shared.subscriptions[stream];
+    let settings = &shared.settings;
+    let event_type = subscription.event_type.as_str();
+    if deliveries > settings.max_retries {
+        let reason = format!(
+            "delivered {deliveries} times without being acknowledged (max_retries is {}): its handlers timed out or their consumers died",
+            settings.max_retries
+        );
+        dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+        return;
+    }
+    let incoming = match incoming::parse(event_type, &subscription.key, &entry, deliveries, settings.max_event_size) {
+        Ok(incoming) => incoming,
+        Err(reason) => {
+            dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+            return;
+        }
+    };
+    let span = tracing::info_span!(
+        "handle",
+        event_type,
+        event_id = %incoming.event_id,
+        correlation_id = %incoming.correlation_id,
+        stream_id = %entry.id,
+        delivery = deliveries,
+    );
+    let running = subscription.handler.call(incoming.event);
+    let outcome = AssertUnwindSafe(running)
+        .catch_unwind()
+        .instrument(span.clone())
+        .await
+        .unwrap_or_else(|panic| {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|text| (*text).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            Outcome::Failed(super::HandlerError::new(format!("the handler panicked: {message}")))
+        });
+    settle(shared, stream, entry, deliveries, outcome).instrument(span).await;
+}
+
+/// Acknowledges, schedules a retry or dead-letters, after the handler ran.
+async fn settle(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32, outcome: Outcome) {
+    let settings = &shared.settings;
+    let event_type = shared.subscriptions[stream].event_type.as_str();
+    match outcome {
+        Outcome::Done => {
+            metrics::counter!("events_consumed_total", "event_type" => event_type.to_owned(), "outcome" => "ok").increment(1);
+            let _ = shared.acks.send(AckMessage::Ack {
+                stream,
+                id: entry.id,
+            });
+        }
+        Outcome::Undecodable(reason) => {
+            dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+        }
+        Outcome::Failed(error) if error.is_permanent() || deliveries >= settings.max_retries => {
+            dead_letter::send(shared, stream, &entry, error.message(), deliveries).await;
+        }
+        Outcome::Failed(error) => {
+            let delay = settings.retry_delay(deliveries);
+            tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "handler failed; the entry stays pending");
+            metrics::counter!("events_consumed_total", "event_type" => event_type.to_owned(), "outcome" => "retry").increment(1);
+            lock(&shared.retries).push(Retry {
+                stream,
+                id: entry.id,
+                due: Instant::now() + delay,
+                min_idle: delay,
+            });
+        }
+    }
+}

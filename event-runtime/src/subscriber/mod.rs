@@ -1,0 +1,326 @@
+//! Consuming through a consumer group: at-least-once, with retries, claiming, dead letters.
+//!
+//! A [`Subscriber`] runs four kinds of tasks:
+//! - the **reader** ([`reader`]) reads new entries (`XREADGROUP ... >`) on a connection of its
+//!   own, never more than there are free handler slots;
+//! - **handlers** ([`dispatch`]) run concurrently up to `concurrency`; a success is queued for
+//!   acknowledgement, a failure stays pending, an undecodable entry is dead-lettered;
+//! - the **acker** ([`acker`]) acknowledges successes in batches (`XACK`);
+//! - the **claimer** ([`claimer`]) retries failed entries after their backoff (`XCLAIM`), takes
+//!   over entries idle longer than `claim_min_idle` from any consumer, dead ones included
+//!   (`XAUTOCLAIM`), acknowledges entries whose data was trimmed, and keeps entries of long
+//!   running handlers from being claimed by others.
+//!
+//! See [`SubscriberBuilder`] for the settings.
+
+mod acker;
+mod builder;
+mod claimer;
+mod dead_letter;
+mod dispatch;
+pub(crate) mod handler;
+pub(crate) mod incoming;
+mod reader;
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use tokio::sync::{Semaphore, mpsc, watch};
+use tokio::task::JoinSet;
+
+pub use builder::SubscriberBuilder;
+pub use handler::{HandlerError, RawEvent};
+
+use crate::config::{Config, StartPosition, SubscriberConfig};
+use crate::health::{HealthStatus, SubscriberHealth};
+use crate::runtime_error::Result;
+use crate::transport::redis::RedisTransport;
+use acker::AckMessage;
+use handler::ErasedHandler;
+
+/// Consumes events of one or more types through a consumer group.
+///
+/// ```no_run
+/// # use event_runtime::{Config, Subscriber, HandlerError};
+/// # #[derive(Debug, serde::Serialize, serde::Deserialize, event_runtime::Event)]
+/// # #[event(name = "user.created", version = 1)]
+/// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, user_id: i64 }
+/// # async fn run() -> Result<(), event_runtime::Error> {
+/// let config = Config::from_env()?;
+/// let subscriber = Subscriber::builder(&config)
+///     .group("welcome-mails")
+///     .on(|event: UserCreatedV1| async move {
+///         println!("welcome, user {}", event.user_id);
+///         Ok::<(), HandlerError>(())
+///     })
+///     .build()
+///     .await?;
+/// subscriber.run_until(async { tokio::signal::ctrl_c().await.ok(); }).await
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct Subscriber {
+    shared: Arc<Shared>,
+    reader: RedisTransport,
+    acks: mpsc::UnboundedReceiver<AckMessage>,
+}
+
+/// Controls a subscriber from elsewhere: shut it down, ask for its health. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SubscriberHandle {
+    shared: Arc<Shared>,
+}
+
+/// A subscriber running on its own task; see [`Subscriber::spawn`].
+#[derive(Debug)]
+pub struct RunningSubscriber {
+    handle: SubscriberHandle,
+    task: tokio::task::JoinHandle<Result<()>>,
+}
+
+/// One subscribed stream.
+struct Subscription {
+    event_type: String,
+    key: String,
+    dead_letter_key: String,
+    handler: Arc<dyn ErasedHandler>,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription").field("key", &self.key).finish_non_exhaustive()
+    }
+}
+
+/// A failed entry waiting for its next attempt.
+#[derive(Debug, Clone)]
+struct Retry {
+    stream: usize,
+    id: String,
+    due: Instant,
+    /// `XCLAIM` takes it back only if nobody touched it for this long.
+    min_idle: Duration,
+}
+
+/// State shared by the subscriber's tasks.
+#[derive(Debug)]
+struct Shared {
+    transport: RedisTransport,
+    settings: SubscriberConfig,
+    group: String,
+    consumer: String,
+    subscriptions: Vec<Subscription>,
+    permits: Arc<Semaphore>,
+    acks: mpsc::UnboundedSender<AckMessage>,
+    retries: Mutex<Vec<Retry>>,
+    /// Entries whose handler is running, with when they were last claimed or touched.
+    in_flight: Mutex<HashMap<(usize, String), Instant>>,
+    last_read_at: Mutex<Option<DateTime<Utc>>>,
+    running: AtomicBool,
+    shutdown: watch::Sender<bool>,
+    tasks: Mutex<JoinSet<()>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these short locks leaves consistent data: keep going.
+    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Shared {
+    fn stream_index(&self, key: &str) -> Option<usize> {
+        self.subscriptions.iter().position(|subscription| subscription.key == key)
+    }
+
+    fn shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Creates the group on every stream where it is missing. `recovering`: after `NOGROUP`,
+    /// which means the stream was deleted (or the database flushed) under us.
+    async fn ensure_groups(&self, recovering: bool) -> Result<()> {
+        let start = match (recovering, self.settings.start_position) {
+            (true, _) | (false, StartPosition::Backlog) => "0",
+            (false, StartPosition::NewOnly) => "$",
+        };
+        for subscription in &self.subscriptions {
+            let created = self.transport.ensure_group(&subscription.key, &self.group, start).await?;
+            if created && recovering {
+                tracing::warn!(
+                    stream = %subscription.key,
+                    group = %self.group,
+                    "consumer group was missing (stream deleted or database flushed); recreated it from the start of the stream"
+                );
+                metrics::counter!("events_groups_recreated_total", "event_type" => subscription.event_type.clone()).increment(1);
+            } else if created {
+                tracing::info!(stream = %subscription.key, group = %self.group, start, "created consumer group");
+            }
+        }
+        Ok(())
+    }
+
+    async fn health(&self) -> SubscriberHealth {
+        let mut pending_messages = BTreeMap::new();
+        let mut lag = BTreeMap::new();
+        let mut error = None;
+        for subscription in &self.subscriptions {
+            match self.transport.group_figures(&subscription.key, &self.group).await {
+                Ok(figures) => {
+                    pending_messages.insert(subscription.event_type.clone(), figures.pending);
+                    lag.insert(subscription.event_type.clone(), figures.lag);
+                }
+                Err(failure) => {
+                    error = Some(failure.to_string());
+                    break;
+                }
+            }
+        }
+        let running = self.running.load(Ordering::SeqCst);
+        let status = match (&error, running) {
+            (Some(_), _) => HealthStatus::Unhealthy,
+            (None, false) => HealthStatus::Degraded,
+            (None, true) => HealthStatus::Healthy,
+        };
+        let mut subscribed_events: Vec<String> = self.subscriptions.iter().map(|s| s.event_type.clone()).collect();
+        subscribed_events.sort();
+        SubscriberHealth {
+            status,
+            redis_connected: error.is_none(),
+            subscribed_events,
+            pending_messages,
+            lag,
+            consumer_group: self.group.clone(),
+            consumer_name: self.consumer.clone(),
+            last_read_at: *lock(&self.last_read_at),
+            error,
+        }
+    }
+}
+
+impl Subscriber {
+    /// Starts building a subscriber from the `subscriber` settings of `config`.
+    pub fn builder(config: &Config) -> SubscriberBuilder {
+        SubscriberBuilder::new(config)
+    }
+
+    /// A handle to shut the subscriber down or ask for its health.
+    pub fn handle(&self) -> SubscriberHandle {
+        SubscriberHandle {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// This consumer's name in the group.
+    pub fn consumer_name(&self) -> &str {
+        &self.shared.consumer
+    }
+
+    /// The consumer group.
+    pub fn group(&self) -> &str {
+        &self.shared.group
+    }
+
+    /// Consumes until [`SubscriberHandle::shutdown`], then shuts down gracefully: stops
+    /// reading, lets running handlers finish within `shutdown_timeout`, acknowledges what
+    /// succeeded and leaves everything else pending for the group.
+    pub async fn run(self) -> Result<()> {
+        let Subscriber { shared, reader, acks } = self;
+        shared.running.store(true, Ordering::SeqCst);
+        let acker = tokio::spawn(acker::run(shared.clone(), acks));
+        let claimer = tokio::spawn(claimer::run(shared.clone()));
+        reader::run(&shared, &reader).await;
+        let _ = claimer.await;
+        finish_handlers(&shared).await;
+        let (flushed, done) = tokio::sync::oneshot::channel();
+        if shared.acks.send(AckMessage::Flush(flushed)).is_ok() {
+            let _ = done.await;
+        }
+        acker.abort();
+        shared.running.store(false, Ordering::SeqCst);
+        tracing::info!(group = %shared.group, consumer = %shared.consumer, "subscriber stopped");
+        Ok(())
+    }
+
+    /// Like [`run`](Subscriber::run), shutting down when `signal` completes
+    /// (e.g. `tokio::signal::ctrl_c()`).
+    pub async fn run_until(self, signal: impl Future<Output = ()> + Send + 'static) -> Result<()> {
+        let handle = self.handle();
+        let watcher = tokio::spawn(async move {
+            signal.await;
+            handle.shutdown();
+        });
+        let result = self.run().await;
+        watcher.abort();
+        result
+    }
+
+    /// Runs the subscriber on a task of its own.
+    pub fn spawn(self) -> RunningSubscriber {
+        let handle = self.handle();
+        RunningSubscriber {
+            handle,
+            task: tokio::spawn(self.run()),
+        }
+    }
+}
+
+/// Waits for running handlers up to the shutdown timeout, then cancels the rest; their
+/// entries stay pending and another consumer (or this one, restarted) claims them.
+async fn finish_handlers(shared: &Arc<Shared>) {
+    let all = u32::try_from(shared.settings.concurrency).unwrap_or(u32::MAX);
+    let deadline = shared.settings.shutdown_timeout;
+    if tokio::time::timeout(deadline, shared.permits.acquire_many(all)).await.is_err() {
+        let mut tasks = std::mem::take(&mut *lock(&shared.tasks));
+        tracing::warn!(
+            running = tasks.len(),
+            timeout_ms = deadline.as_millis() as u64,
+            "handlers still running at the shutdown deadline were cancelled; their entries stay pending"
+        );
+        tasks.abort_all();
+        while tasks.join_next().await.is_some() {}
+    }
+}
+
+impl SubscriberHandle {
+    /// Asks the subscriber to shut down gracefully. Returns at once.
+    pub fn shutdown(&self) {
+        self.shared.shutdown.send_replace(true);
+    }
+
+    /// Whether the subscriber is running.
+    pub fn is_running(&self) -> bool {
+        self.shared.running.load(Ordering::SeqCst)
+    }
+
+    /// Health: pending counts and lag per type (asked from Redis), identity, last read.
+    pub async fn health(&self) -> SubscriberHealth {
+        self.shared.health().await
+    }
+}
+
+impl RunningSubscriber {
+    /// A handle to the running subscriber.
+    pub fn handle(&self) -> SubscriberHandle {
+        self.handle.clone()
+    }
+
+    /// Shuts down gracefully and waits until it has.
+    pub async fn shutdown(self) -> Result<()> {
+        self.handle.shutdown();
+        self.join().await
+    }
+
+    /// Waits until the subscriber stops.
+    pub async fn join(self) -> Result<()> {
+        match self.task.await {
+            Ok(result) => result,
+            Err(error) => Err(crate::runtime_error::Error::new(
+                crate::runtime_error::ErrorKind::Handler,
+                format!("the subscriber task failed: {error}"),
+            )),
+        }
+    }
+}

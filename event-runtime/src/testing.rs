@@ -1,0 +1,206 @@
+//! Test support: a throw-away `redis-server` per test (feature `testing`).
+//!
+//! ```no_run
+//! use event_runtime::testing::RedisServer;
+//!
+//! let server = RedisServer::start().expect("redis-server");
+//! let config = event_runtime::Config::new(server.url());
+//! // ... the server is killed and its directory removed when `server` is dropped.
+//! ```
+//!
+//! Each server listens on a free loopback port below 55000 (under the ephemeral range, so
+//! client sockets never take it between two starts) with its own temporary directory and
+//! append-only file, so tests run in parallel and a test may [`restart`](RedisServer::restart)
+//! its server without losing data.
+
+use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Why a test server could not be started.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServerError {
+    /// The binary is missing.
+    #[error("redis-server not found on PATH: install it with `apt-get install redis-server`")]
+    NotFound,
+    /// It started but did not answer `PING`, or exited.
+    #[error("redis-server did not start on port {port}: {reason}\n--- last lines of its log ---\n{log}")]
+    Start {
+        /// The port tried.
+        port: u16,
+        /// What went wrong.
+        reason: String,
+        /// The end of the server's log.
+        log: String,
+    },
+    /// Files or processes could not be handled.
+    #[error("redis-server test harness: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A `redis-server` child process, killed on drop.
+#[derive(Debug)]
+pub struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+    extra_args: Vec<String>,
+}
+
+const LOWEST_PORT: u16 = 20_000;
+const HIGHEST_PORT: u16 = 55_000;
+
+impl RedisServer {
+    /// Starts a server with AOF on a free port and waits until it answers `PING`.
+    pub fn start() -> Result<Self, ServerError> {
+        Self::start_with_args(&[])
+    }
+
+    /// Like [`start`](RedisServer::start), with extra `redis-server` arguments such as
+    /// `["--user", "app on >secret ~* &* +@all"]`.
+    pub fn start_with_args(extra_args: &[&str]) -> Result<Self, ServerError> {
+        let dir = tempfile::Builder::new().prefix("event-runtime-redis-").tempdir()?;
+        let mut server = Self {
+            child: None,
+            port: 0,
+            dir,
+            extra_args: extra_args.iter().map(|arg| (*arg).to_owned()).collect(),
+        };
+        for _ in 0..20 {
+            match server.spawn(free_port()) {
+                Ok(()) => return Ok(server),
+                Err(ServerError::Start { ref log, .. }) if log.contains("Address already in use") => continue,
+                Err(error) => return Err(error),
+            }
+        }
+        Err(ServerError::Start {
+            port: server.port,
+            reason: "no free port found after 20 tries".to_owned(),
+            log: String::new(),
+        })
+    }
+
+    /// `redis://127.0.0.1:<port>/0`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kills the server (`SIGKILL`): clients see the connection drop, as in a crash.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Kills the server and starts it again on the same port and directory; everything
+    /// acknowledged before the kill is reloaded from the append-only file.
+    pub fn restart(&mut self) -> Result<(), ServerError> {
+        self.stop();
+        let port = self.port;
+        let mut tries = 0;
+        loop {
+            match self.spawn(port) {
+                Ok(()) => return Ok(()),
+                Err(ServerError::Start { log, .. }) if log.contains("Address already in use") && tries < 50 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+                Err(error) => return Err(error),
+            }
+        }
+    }
+
+    fn spawn(&mut self, port: u16) -> Result<(), ServerError> {
+        self.port = port;
+        let dir = self.dir.path();
+        let log_path = dir.join("redis.log");
+        let _ = std::fs::remove_file(&log_path);
+        let mut command = Command::new("redis-server");
+        command
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(dir)
+            .arg("--logfile")
+            .arg(&log_path)
+            .args(["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""])
+            .args(&self.extra_args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = match command.spawn() {
+            Ok(child) => child,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(ServerError::NotFound),
+            Err(error) => return Err(error.into()),
+        };
+        let started = Instant::now();
+        loop {
+            if let Some(status) = child.try_wait()? {
+                return Err(start_error(port, &log_path, format!("it exited with {status}")));
+            }
+            if ping(port) {
+                self.child = Some(child);
+                return Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(start_error(port, &log_path, "no PONG within 10 s".to_owned()));
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn start_error(port: u16, log_path: &Path, reason: String) -> ServerError {
+    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let lines: Vec<&str> = log.lines().collect();
+    let tail = lines[lines.len().saturating_sub(15)..].join("\n");
+    ServerError::Start { port, reason, log: tail }
+}
+
+/// `PING` over a raw socket; true on `+PONG` (not while the server is still loading).
+fn ping(port: u16) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    if stream.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = [0u8; 16];
+    match stream.read(&mut reply) {
+        Ok(read) => reply[..read].starts_with(b"+PONG"),
+        Err(_) => false,
+    }
+}
+
+/// A random port in [20000, 55000) that nobody listens on right now.
+fn free_port() -> u16 {
+    loop {
+        let mut hasher = RandomState::new().build_hasher();
+        hasher.write_u128(Instant::now().elapsed().as_nanos());
+        hasher.write_u32(std::process::id());
+        let span = u64::from(HIGHEST_PORT - LOWEST_PORT);
+        let port = LOWEST_PORT + u16::try_from(hasher.finish() % span).unwrap_or(0);
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
