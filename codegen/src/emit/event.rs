@@ -1,0 +1,159 @@
+//! Events: one struct per version with its `Event` impl, the `From` upgrade from the previous
+//! version, and the alias of the newest version.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::Context;
+use super::syntax::{doc, doc_paragraphs, ident, str_lit};
+use super::{checks, migrate, types};
+use crate::ir::{EventDef, VersionDef};
+
+/// Every item of one event type.
+pub(crate) fn event_items(cx: &Context<'_>, event: &EventDef) -> TokenStream {
+    let versions = event.versions.iter().enumerate().map(|(index, version)| {
+        let previous = index
+            .checked_sub(1)
+            .and_then(|previous| event.versions.get(previous));
+        let items = version_items(cx, event, version, previous);
+        let upgrade = previous.map(|previous| migrate::from_impl(cx, event, previous, version));
+        quote!(#items #upgrade)
+    });
+    let alias = event.latest().map(|latest| {
+        let alias = ident(&event.rust_name());
+        let target = event.struct_name(latest.number);
+        let docs = doc_paragraphs(&[
+            format!("The newest version of `{}`: [`{target}`].", event.name),
+            event.description.clone(),
+        ]);
+        let target = ident(&target);
+        quote! {
+            #docs
+            pub type #alias = #target;
+        }
+    });
+    quote! {
+        #(#versions)*
+        #alias
+    }
+}
+
+/// The struct of one version, its inherent impl (default functions), `Debug` when it must
+/// redact, and `impl Event`.
+fn version_items(
+    cx: &Context<'_>,
+    event: &EventDef,
+    version: &VersionDef,
+    previous: Option<&VersionDef>,
+) -> TokenStream {
+    let rt = cx.rt();
+    let struct_name = event.struct_name(version.number);
+    let name = ident(&struct_name);
+    let user_id_note = version
+        .requires_user_id
+        .as_ref()
+        .map(|why| format!("The envelope's `user_id` is required: {why}"))
+        .unwrap_or_default();
+    let docs = doc_paragraphs(&[
+        event.description.clone(),
+        format!(
+            "Version {} of `{}`: {}",
+            version.number, event.name, version.description
+        ),
+        user_id_note.clone(),
+    ]);
+    let envelope_docs = doc_paragraphs(&[
+        "The envelope: event id, time, source service, correlation id, user id and metadata.",
+        &user_id_note,
+    ]);
+    let sensitive = types::has_sensitive(&version.fields);
+    let std_derives: &[&str] = if sensitive {
+        &["Clone", "PartialEq"]
+    } else {
+        &["Debug", "Clone", "PartialEq"]
+    };
+    let derives = cx.derives(std_derives, true);
+    let fields = version
+        .fields
+        .iter()
+        .map(|field| types::struct_field(cx, &struct_name, field));
+
+    let default_fns = types::default_fns(cx, &version.fields);
+    let inherent = (!default_fns.is_empty()).then(|| {
+        quote! {
+            impl #name {
+                #(#default_fns)*
+            }
+        }
+    });
+    let debug = sensitive.then(|| types::redacting_debug(&struct_name, &version.fields, true));
+
+    let event_type = str_lit(&event.name);
+    let number = proc_macro2::Literal::u32_unsuffixed(version.number);
+    let description = str_lit(version.description.trim());
+    let sensitive_fields: Vec<&str> = version
+        .fields
+        .iter()
+        .filter(|field| field.sensitive)
+        .map(|field| field.name.as_str())
+        .collect();
+    let sensitive_const = (!sensitive_fields.is_empty()).then(
+        || quote!(const SENSITIVE_FIELDS: &'static [&'static str] = &[#(#sensitive_fields),*];),
+    );
+    let validate = checks::validate_body(cx, &version.fields, version.requires_user_id.as_deref())
+        .map(|body| {
+            quote! {
+                fn validate(&self) -> Result<(), #rt::ValidationError> {
+                    #body
+                }
+            }
+        });
+    let decode_version = previous.map(|previous| {
+        let previous = ident(&event.struct_name(previous.number));
+        quote! {
+            fn decode_version(version: u32, event_data: &str) -> Result<Self, #rt::DecodeError> {
+                #rt::wire::decode_via::<Self, #previous>(version, event_data)
+            }
+        }
+    });
+    let upgrade_note = previous.map(|previous| {
+        doc(&format!(
+            "Reads data of this version, or of an older one upgraded through `From<{}>`.",
+            event.struct_name(previous.number)
+        ))
+    });
+
+    quote! {
+        #docs
+        #derives
+        pub struct #name {
+            #envelope_docs
+            #[serde(flatten)]
+            pub envelope: #rt::Envelope,
+            #(#fields)*
+        }
+
+        #inherent
+        #debug
+
+        impl #rt::Event for #name {
+            const EVENT_TYPE: &'static str = #event_type;
+            const VERSION: u32 = #number;
+            const DESCRIPTION: &'static str = #description;
+            #sensitive_const
+
+            fn envelope(&self) -> &#rt::Envelope {
+                &self.envelope
+            }
+
+            fn envelope_mut(&mut self) -> &mut #rt::Envelope {
+                &mut self.envelope
+            }
+
+            #validate
+
+            #upgrade_note
+            #decode_version
+        }
+    }
+}
