@@ -30,3 +30,142 @@ fn output_is_deterministic() {
         emit(&emit_fixture::catalogue(), &options)
     );
 }
+
+/// A catalogue with one enum, one record and one single-version event.
+fn small_catalogue() -> event_codegen::ir::Catalogue {
+    use emit_fixture::{enum_def, event, field, version};
+    use event_codegen::ir::{FieldType, NamedType, RecordDef, Span};
+
+    let mut catalogue = emit_fixture::catalogue();
+    catalogue.types.clear();
+    catalogue.events.clear();
+    let urgency = enum_def(
+        "Urgency",
+        "How urgent.",
+        false,
+        &[("low", ""), ("high", "")],
+    );
+    let point = NamedType::Record(RecordDef {
+        name: "Point".to_owned(),
+        description: "A point.".to_owned(),
+        fields: vec![field("x", FieldType::Int64, "X.")],
+        span: Span::default(),
+    });
+    for named in [urgency, point] {
+        catalogue.types.insert(named.name().to_owned(), named);
+    }
+    let ping = event(
+        "system.ping",
+        "A ping.",
+        vec![version(
+            1,
+            "First.",
+            vec![
+                field("at", FieldType::DateTime, "When."),
+                field(
+                    "urgency",
+                    FieldType::Enum("Urgency".to_owned()),
+                    "How urgent.",
+                ),
+            ],
+            None,
+        )],
+    );
+    catalogue.events.insert(ping.name.clone(), ping);
+    catalogue
+}
+
+#[test]
+fn options_set_the_runtime_path_and_extra_derives() {
+    let options = EmitOptions {
+        runtime_crate: "crate::rt".to_owned(),
+        extra_derives: vec![
+            "Eq".to_owned(),
+            "::std::hash::Hash".to_owned(),
+            "serde::Serialize".to_owned(),
+        ],
+    };
+    let output = emit(&small_catalogue(), &options);
+    assert!(!output.contains("::event_runtime"), "{output}");
+    insta::assert_snapshot!("options", output);
+}
+
+#[test]
+fn invalid_options_become_a_compile_error() {
+    let options = EmitOptions {
+        runtime_crate: "not a path!".to_owned(),
+        ..EmitOptions::default()
+    };
+    let output = emit(&small_catalogue(), &options);
+    assert!(output.contains("::core::compile_error!("), "{output}");
+    assert!(
+        output.contains("event-codegen: option `runtime_crate`: `not a path!` is not a Rust path"),
+        "{output}"
+    );
+
+    let options = EmitOptions {
+        extra_derives: vec!["Eq +".to_owned()],
+        ..EmitOptions::default()
+    };
+    let output = emit(&small_catalogue(), &options);
+    assert!(
+        output.contains("option `extra_derives`: `Eq +` is not a Rust path"),
+        "{output}"
+    );
+}
+
+#[test]
+fn an_ir_the_emitter_cannot_express_becomes_compile_errors_not_a_panic() {
+    use event_codegen::ir::{DefaultValue, FieldType, Migration, NamedType};
+
+    let mut catalogue = small_catalogue();
+    catalogue.types.insert(
+        "Mood".to_owned(),
+        emit_fixture::enum_def("Mood", "A mood.", true, &[("happy", ""), ("unknown", "")]),
+    );
+    let ping = catalogue
+        .events
+        .get_mut("system.ping")
+        .expect("fixture event");
+    let mut v2 = ping.versions[0].clone();
+    v2.number = 2;
+    v2.fields.push(emit_fixture::defaulted(
+        "level",
+        FieldType::Enum("Urgency".to_owned()),
+        DefaultValue::Enum("medium".to_owned()),
+        "Level.",
+    ));
+    ping.versions.push(v2);
+    let output = emit(&catalogue, &EmitOptions::default());
+    for message in [
+        "open enum `Mood` has a value named `unknown`, which clashes with its `Unknown(String)` variant",
+        "default `medium` is not a value of enum `Urgency`",
+        "`system.ping` v2 has no migration from v1",
+    ] {
+        assert!(output.contains(message), "missing {message:?} in\n{output}");
+    }
+
+    let ping = catalogue
+        .events
+        .get_mut("system.ping")
+        .expect("fixture event");
+    ping.versions[1].migration = Some(Migration::Fields(Vec::new()));
+    let output = emit(&catalogue, &EmitOptions::default());
+    assert!(
+        output.contains("field `at` has no migration source"),
+        "{output}"
+    );
+    assert!(matches!(
+        catalogue.types.get("Mood"),
+        Some(NamedType::Enum(_))
+    ));
+}
+
+#[test]
+fn an_empty_catalogue_still_has_a_registry() {
+    let mut catalogue = small_catalogue();
+    catalogue.events.clear();
+    catalogue.types.clear();
+    let output = emit(&catalogue, &EmitOptions::default());
+    assert!(output.contains("pub fn registry() -> ::event_runtime::Registry {\n    ::event_runtime::Registry::new()\n}"), "{output}");
+}

@@ -313,3 +313,42 @@ fn int_bounds(ty: &FieldType, c: &Constraints) -> (TokenStream, TokenStream) {
     let max = literal(max.filter(|max| *max < highest));
     (min, max)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bounds(ty: FieldType, min: Option<f64>, max: Option<f64>) -> (String, String) {
+        let constraints = Constraints {
+            min,
+            max,
+            ..Constraints::default()
+        };
+        let (min, max) = int_bounds(&ty, &constraints);
+        (min.to_string(), max.to_string())
+    }
+
+    #[test]
+    fn integer_bounds_are_literals_of_the_field_type() {
+        let none = "None".to_owned();
+        assert_eq!(
+            bounds(FieldType::Int32, Some(1.0), Some(5.0)),
+            ("Some (1)".to_owned(), "Some (5)".to_owned())
+        );
+        assert_eq!(
+            bounds(FieldType::Int64, Some(-3.0), None),
+            ("Some (- 3)".to_owned(), none.clone())
+        );
+        // Fractional bounds round inwards; bounds at the type's limits check nothing.
+        assert_eq!(
+            bounds(FieldType::Int32, Some(0.5), Some(9.5)),
+            ("Some (1)".to_owned(), "Some (9)".to_owned())
+        );
+        assert_eq!(
+            bounds(FieldType::Int32, Some(-3e9), Some(f64::from(i32::MAX))),
+            (none.clone(), none)
+        );
+        let (_, max) = bounds(FieldType::Int32, None, Some(-3e9));
+        assert!(max.contains("compile_error"), "{max}");
+    }
+}

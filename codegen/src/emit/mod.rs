@@ -3,15 +3,16 @@
 //! The output is one module's worth of items, meant to be `include!`d inside a module of the
 //! user's crate. It contains, in this order:
 //!
-//! - `CATALOGUE_NAME`, `CATALOGUE_VERSION` and `registry()` ([`registry`]);
-//! - every named enum and record of `types:` ([`types`]);
-//! - per event, per version: the struct, its `Event` impl with `validate` ([`event`],
-//!   [`checks`]), the `From` impl from the previous version ([`migrate`]), and the alias of the
-//!   newest version.
+//! - `CATALOGUE_NAME`, `CATALOGUE_VERSION` and `registry()` (`registry.rs`);
+//! - every named enum and record of `types:` (`types.rs`);
+//! - per event, per version: the struct and its `Event` impl (`event.rs`) with `validate`
+//!   (`checks.rs`), the `From` impl from the previous version (`migrate.rs`), and the alias
+//!   of the newest version.
 //!
 //! Generated code names everything by absolute path through the runtime crate
 //! ([`EmitOptions::runtime_crate`]), so it needs nothing in scope and assumes only that the user
-//! crate depends on `event-runtime`. Output is deterministic: the IR's maps are `BTreeMap`s and
+//! crate depends on `event-runtime`: serde, chrono, uuid and regex are reached through the
+//! runtime's `__private` re-exports. Output is deterministic: the IR's maps are `BTreeMap`s and
 //! lists keep schema order.
 
 mod checks;
@@ -188,7 +189,7 @@ impl<'a> Context<'a> {
     }
 
     /// `#[derive(..)]` with the given derives, then the serde derives if asked, then the
-    /// extra derives of the options that are not already there.
+    /// extra derives of the options, skipping those the type already has.
     pub(crate) fn derives(&self, std_derives: &[&str], serde: bool) -> TokenStream {
         let mut derives: Vec<TokenStream> = std_derives
             .iter()
@@ -199,18 +200,13 @@ impl<'a> Context<'a> {
             derives.push(quote!(#serde::Serialize));
             derives.push(quote!(#serde::Deserialize));
         }
+        // Every generated type implements these, derived or by hand (serde for enums, `Debug`
+        // that redacts), so an extra derive of the same name would conflict.
+        const ALWAYS_IMPLEMENTED: [&str; 3] = ["Debug", "Serialize", "Deserialize"];
         let taken = |path: &syn::Path| {
-            let last = path
-                .segments
-                .last()
-                .map(|segment| segment.ident.to_string());
-            let serde_names = if serde {
-                &["Serialize", "Deserialize"][..]
-            } else {
-                &[]
-            };
-            last.is_some_and(|last| {
-                std_derives.contains(&last.as_str()) || serde_names.contains(&last.as_str())
+            path.segments.last().is_some_and(|last| {
+                let last = last.ident.to_string();
+                std_derives.contains(&last.as_str()) || ALWAYS_IMPLEMENTED.contains(&last.as_str())
             })
         };
         derives.extend(
@@ -235,5 +231,19 @@ impl<'a> Context<'a> {
             Some(NamedType::Enum(def)) => Some(def),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::space_members;
+
+    #[test]
+    fn impl_members_are_separated_by_blank_lines_but_constants_and_fields_are_not() {
+        let item = "impl A {\n    const X: u32 = 1;\n    const Y: u32 = 2;\n    /// Docs.\n    fn f() {\n        g();\n    }\n    fn h() {}\n}\n";
+        let expected = "impl A {\n    const X: u32 = 1;\n    const Y: u32 = 2;\n\n    /// Docs.\n    fn f() {\n        g();\n    }\n\n    fn h() {}\n}\n";
+        assert_eq!(space_members(item), expected);
+        let fields = "struct S {\n    /// A.\n    pub a: u32,\n    /// B.\n    pub b: u32,\n}\n";
+        assert_eq!(space_members(fields), fields);
     }
 }

@@ -313,10 +313,11 @@ pub(crate) fn redacting_debug(owner: &str, fields: &[Field], envelope: bool) -> 
 /// A named enum: the type, `ALL`, `as_str`, `Display` and serde as the wire string.
 pub(crate) fn enum_items(cx: &Context<'_>, def: &EnumDef) -> TokenStream {
     if def.open && def.values.iter().any(|value| value.variant == "Unknown") {
-        return syntax::compile_error(&format!(
+        let error = syntax::compile_error(&format!(
             "open enum `{}` has a value named `unknown`, which clashes with its `Unknown(String)` variant",
             def.name
         ));
+        return quote!(#error;);
     }
     let name = ident(&def.name);
     let serde = cx.serde();
