@@ -2,9 +2,11 @@
 //! with a sensitive field), every scalar type, constraints of every kind, defaults of every
 //! kind, a keyword field name, `requires_user_id`, and version steps with every migration form.
 //!
-//! Its emitted code is the `emit__fixture` snapshot. That snapshot is also compiled (with
-//! `#![deny(warnings)]` and clippy) and exercised by a crate that `include!`s it, providing
-//! the `crate::migrations` functions the fixture names.
+//! Its emitted code is the `emit__fixture` snapshot, which must also compile warning-free
+//! (`#![deny(warnings)]`, `missing_docs`, clippy `-D warnings`) in a crate that `include!`s it
+//! inside a module and provides the functions the fixture names:
+//! `crate::migrations::request_score(&RequestCreatedV1) -> f64` and
+//! `crate::migrations::profile_created_v1_to_v2(ProfileCreatedV1) -> ProfileCreatedV2`.
 
 use std::collections::BTreeMap;
 
@@ -656,6 +658,11 @@ fn request_created() -> EventDef {
             DefaultValue::Int(60),
             "Planned duration.",
         ),
+        field(
+            "headline",
+            FieldType::String,
+            "Kind of work and notes, for lists.",
+        ),
     ];
     let migration = Migration::Fields(vec![
         same("request_number"),
@@ -755,6 +762,20 @@ fn request_created() -> EventDef {
                 to_optional: false,
                 default: Some(DefaultValue::Int(60)),
             },
+        ),
+        source(
+            "headline",
+            FieldSource::Template(vec![
+                TemplatePart::Field {
+                    name: "type".to_owned(),
+                    optional: false,
+                },
+                TemplatePart::Text(": ".to_owned()),
+                TemplatePart::Field {
+                    name: "notes".to_owned(),
+                    optional: false,
+                },
+            ]),
         ),
     ]);
     let mut v2 = version(
