@@ -264,15 +264,19 @@ impl Config {
 
     /// Reads the settings through `lookup` (a variable's value, or `None` when unset). Tests
     /// use a map instead of the process environment.
-    pub fn from_lookup(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let mut read = |name: &str| lookup(name).map(|value| (name.to_owned(), value.trim().to_owned()));
+    pub fn from_lookup(
+        mut lookup: impl FnMut(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let mut read =
+            |name: &str| lookup(name).map(|value| (name.to_owned(), value.trim().to_owned()));
 
         let redis_url = match read("REDIS_URL") {
             Some((name, value)) => check_url(&name, value)?,
             None => DEFAULT_REDIS_URL.to_owned(),
         };
         let mut config = Config::new(redis_url);
-        if let Some((_, value)) = read("EVENT_SERVICE_NAME").filter(|(_, value)| !value.is_empty()) {
+        if let Some((_, value)) = read("EVENT_SERVICE_NAME").filter(|(_, value)| !value.is_empty())
+        {
             config.service_name = value.clone();
             config.subscriber.consumer_group = value;
         }
@@ -350,7 +354,13 @@ impl Config {
             subscriber.start_position = match value.to_ascii_lowercase().as_str() {
                 "backlog" | "0" | "earliest" => StartPosition::Backlog,
                 "new" | "$" | "latest" => StartPosition::NewOnly,
-                _ => return Err(ConfigError::new(&name, &value, "expected `backlog` or `new`")),
+                _ => {
+                    return Err(ConfigError::new(
+                        &name,
+                        &value,
+                        "expected `backlog` or `new`",
+                    ));
+                }
             };
         }
         if let Some(entry) = read("EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT") {
@@ -364,12 +374,18 @@ impl Config {
 
     /// The Redis URL the publisher uses.
     pub fn publisher_url(&self) -> &str {
-        self.publisher.redis_url.as_deref().unwrap_or(&self.redis_url)
+        self.publisher
+            .redis_url
+            .as_deref()
+            .unwrap_or(&self.redis_url)
     }
 
     /// The Redis URL the subscriber uses.
     pub fn subscriber_url(&self) -> &str {
-        self.subscriber.redis_url.as_deref().unwrap_or(&self.redis_url)
+        self.subscriber
+            .redis_url
+            .as_deref()
+            .unwrap_or(&self.redis_url)
     }
 }
 
@@ -390,15 +406,27 @@ fn millis(entry: &(String, String)) -> Result<Duration, ConfigError> {
     let (name, value) = entry;
     let digits = value.strip_suffix("ms").unwrap_or(value);
     match digits.parse::<u64>() {
-        Ok(0) => Err(ConfigError::new(name, value, "must be at least 1 millisecond")),
+        Ok(0) => Err(ConfigError::new(
+            name,
+            value,
+            "must be at least 1 millisecond",
+        )),
         Ok(ms) => Ok(Duration::from_millis(ms)),
-        Err(_) => Err(ConfigError::new(name, value, "expected whole milliseconds, e.g. `5000`")),
+        Err(_) => Err(ConfigError::new(
+            name,
+            value,
+            "expected whole milliseconds, e.g. `5000`",
+        )),
     }
 }
 
 fn non_empty_name(name: &str, value: String) -> Result<String, ConfigError> {
     if value.is_empty() || value.chars().any(char::is_whitespace) {
-        return Err(ConfigError::new(name, &value, "must be non-empty and without spaces"));
+        return Err(ConfigError::new(
+            name,
+            &value,
+            "must be non-empty and without spaces",
+        ));
     }
     Ok(value)
 }
@@ -412,14 +440,18 @@ fn pubsub_policy(name: &str, value: &str) -> Result<PubSubPolicy, ConfigError> {
     let mut types = BTreeSet::new();
     for event_type in value.split(',').map(str::trim) {
         let valid = event_type.split_once('.').is_some_and(|(domain, action)| {
-            let part = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            let part = |s: &str| {
+                !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            };
             part(domain) && part(action)
         });
         if !valid {
             return Err(ConfigError::new(
                 name,
                 value,
-                format!("`{event_type}` is not an event type; expected `all`, `none` or a comma list like `user.created,request.created`"),
+                format!(
+                    "`{event_type}` is not an event type; expected `all`, `none` or a comma list like `user.created,request.created`"
+                ),
             ));
         }
         types.insert(event_type.to_owned());
@@ -429,7 +461,11 @@ fn pubsub_policy(name: &str, value: &str) -> Result<PubSubPolicy, ConfigError> {
 
 fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
     let Some((scheme, rest)) = value.split_once("://") else {
-        return Err(ConfigError::new(name, &value, "expected a URL like `redis://host:6379/0`"));
+        return Err(ConfigError::new(
+            name,
+            &value,
+            "expected a URL like `redis://host:6379/0`",
+        ));
     };
     match scheme {
         "redis" | "redis+unix" | "unix" => {}
@@ -474,7 +510,10 @@ pub fn redact_url(url: &str) -> String {
 fn default_service_name() -> String {
     std::env::current_exe()
         .ok()
-        .and_then(|path| path.file_stem().map(|stem| stem.to_string_lossy().into_owned()))
+        .and_then(|path| {
+            path.file_stem()
+                .map(|stem| stem.to_string_lossy().into_owned())
+        })
         .map(|name| strip_test_hash(&name).to_owned())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "unknown-service".to_owned())
@@ -483,7 +522,9 @@ fn default_service_name() -> String {
 /// `cargo test` binaries are named `name-0123abcd...`; keep `name`.
 fn strip_test_hash(name: &str) -> &str {
     match name.rsplit_once('-') {
-        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => stem,
+        Some((stem, hash)) if hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            stem
+        }
         _ => name,
     }
 }
@@ -495,7 +536,10 @@ mod tests {
     use super::*;
 
     fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -511,7 +555,10 @@ mod tests {
         let config = parse(&[]).expect("defaults");
         assert_eq!(config.redis_url, DEFAULT_REDIS_URL);
         assert_eq!(config.publisher.max_batch_size, 100);
-        assert_eq!(config.publisher.publish_timeout, Duration::from_millis(5000));
+        assert_eq!(
+            config.publisher.publish_timeout,
+            Duration::from_millis(5000)
+        );
         assert_eq!(config.publisher.max_event_size, 1024 * 1024);
         assert_eq!(config.publisher.retention, Retention::MaxLen(1_000_000));
         assert_eq!(config.publisher.pubsub, PubSubPolicy::All);
@@ -527,7 +574,10 @@ mod tests {
     fn every_seed_setting_is_read() {
         let config = parse(&[
             ("REDIS_URL", "redis://cache:6379/1"),
-            ("EVENT_PUBLISHER_REDIS_URL", "redis://app:s3cret@events:6380/0"),
+            (
+                "EVENT_PUBLISHER_REDIS_URL",
+                "redis://app:s3cret@events:6380/0",
+            ),
             ("EVENT_PUBLISHER_MAX_BATCH_SIZE", "250"),
             ("EVENT_PUBLISHER_PUBLISH_TIMEOUT", "1500"),
             ("EVENT_SUBSCRIBER_CONSUMER_GROUP", "my-service"),
@@ -540,7 +590,10 @@ mod tests {
         assert_eq!(config.publisher_url(), "redis://app:s3cret@events:6380/0");
         assert_eq!(config.subscriber_url(), "redis://cache:6379/1");
         assert_eq!(config.publisher.max_batch_size, 250);
-        assert_eq!(config.publisher.publish_timeout, Duration::from_millis(1500));
+        assert_eq!(
+            config.publisher.publish_timeout,
+            Duration::from_millis(1500)
+        );
         assert_eq!(config.subscriber.consumer_group, "my-service");
         assert_eq!(config.subscriber.batch_size, 50);
         assert_eq!(config.subscriber.block_time, Duration::from_millis(200));
@@ -568,7 +621,10 @@ mod tests {
         assert_eq!(config.service_name, "billing");
         assert_eq!(config.subscriber.consumer_group, "billing");
         assert_eq!(config.publisher.max_event_size, 2048);
-        assert_eq!(config.publisher.retention, Retention::MaxAge(Duration::from_secs(86_400)));
+        assert_eq!(
+            config.publisher.retention,
+            Retention::MaxAge(Duration::from_secs(86_400))
+        );
         assert!(config.publisher.pubsub.enabled_for("request.created"));
         assert!(!config.publisher.pubsub.enabled_for("user.updated"));
         let subscriber = &config.subscriber;
@@ -582,7 +638,13 @@ mod tests {
         assert_eq!(subscriber.retry_delay(1), Duration::from_millis(100));
         assert_eq!(subscriber.retry_delay(3), Duration::from_millis(400));
         assert_eq!(subscriber.retry_delay(10), Duration::from_millis(800));
-        assert_eq!(parse(&[("EVENT_PUBLISHER_STREAM_MAXLEN", "0")]).expect("valid").publisher.retention, Retention::Unbounded);
+        assert_eq!(
+            parse(&[("EVENT_PUBLISHER_STREAM_MAXLEN", "0")])
+                .expect("valid")
+                .publisher
+                .retention,
+            Retention::Unbounded
+        );
     }
 
     #[test]
@@ -603,11 +665,18 @@ mod tests {
             error(&[("EVENT_SUBSCRIBER_MAX_RETRIES", "-1")]),
             r#"EVENT_SUBSCRIBER_MAX_RETRIES="-1" is invalid: expected a whole number"#
         );
-        assert!(error(&[("EVENT_SUBSCRIBER_START", "middle")]).contains("expected `backlog` or `new`"));
-        assert!(error(&[("EVENT_PUBLISHER_PUBSUB", "users")]).contains("`users` is not an event type"));
         assert!(
-            error(&[("EVENT_PUBLISHER_STREAM_MAXLEN", "10"), ("EVENT_PUBLISHER_STREAM_MAX_AGE", "10")])
-                .contains("not both")
+            error(&[("EVENT_SUBSCRIBER_START", "middle")]).contains("expected `backlog` or `new`")
+        );
+        assert!(
+            error(&[("EVENT_PUBLISHER_PUBSUB", "users")]).contains("`users` is not an event type")
+        );
+        assert!(
+            error(&[
+                ("EVENT_PUBLISHER_STREAM_MAXLEN", "10"),
+                ("EVENT_PUBLISHER_STREAM_MAX_AGE", "10")
+            ])
+            .contains("not both")
         );
     }
 

@@ -39,7 +39,9 @@ pub enum DecodeError {
         violations: ValidationError,
     },
     /// The data is of a newer version than this reader knows.
-    #[error("{event_type} v{found} is newer than the newest version this service knows (v{supported}); upgrade the service's schemas")]
+    #[error(
+        "{event_type} v{found} is newer than the newest version this service knows (v{supported}); upgrade the service's schemas"
+    )]
     NewerVersion {
         /// The event type.
         event_type: &'static str,

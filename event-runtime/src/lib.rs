@@ -39,9 +39,9 @@ pub mod wire;
 #[cfg(feature = "redis")]
 pub mod health;
 #[cfg(feature = "redis")]
-pub mod pubsub;
-#[cfg(feature = "redis")]
 mod publisher;
+#[cfg(feature = "redis")]
+pub mod pubsub;
 #[cfg(feature = "redis")]
 pub mod replay;
 #[cfg(feature = "redis")]
@@ -58,7 +58,9 @@ pub use registry::{EventEntry, Registry};
 pub use validate::{ValidationError, Violation};
 pub use wire::{decode_exact, encode, encode_validated};
 
-pub use config::{Config, ConfigError, PubSubPolicy, PublisherConfig, Retention, StartPosition, SubscriberConfig};
+pub use config::{
+    Config, ConfigError, PubSubPolicy, PublisherConfig, Retention, StartPosition, SubscriberConfig,
+};
 pub use runtime_error::{Error, ErrorKind, Result};
 
 #[cfg(feature = "redis")]
@@ -70,7 +72,9 @@ pub use pubsub::LiveSubscription;
 #[cfg(feature = "redis")]
 pub use replay::{ReplayReport, Replayer};
 #[cfg(feature = "redis")]
-pub use subscriber::{HandlerError, RawEvent, RunningSubscriber, Subscriber, SubscriberBuilder, SubscriberHandle};
+pub use subscriber::{
+    HandlerError, RawEvent, RunningSubscriber, Subscriber, SubscriberBuilder, SubscriberHandle,
+};
 
 #[cfg(feature = "derive")]
 pub use event_macros::Event;

@@ -104,7 +104,11 @@ impl Publisher {
     }
 
     /// Publishes one event with per-call envelope values.
-    pub async fn publish_with<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<PublishReceipt> {
+    pub async fn publish_with<E: Event>(
+        &self,
+        event: &E,
+        options: &PublishOptions,
+    ) -> Result<PublishReceipt> {
         let prepared = self.prepare(event, options)?;
         let span = tracing::info_span!(
             "publish",
@@ -133,13 +137,20 @@ impl Publisher {
             .iter()
             .map(|event| self.prepare(event, &options))
             .collect::<Result<Vec<_>>>()?;
-        let span = tracing::info_span!("publish_batch", event_type = E::EVENT_TYPE, count = events.len());
+        let span = tracing::info_span!(
+            "publish_batch",
+            event_type = E::EVENT_TYPE,
+            count = events.len()
+        );
         async {
             let mut receipts = Vec::with_capacity(prepared.len());
             let chunk_size = self.settings.max_batch_size.max(1);
             while !prepared.is_empty() {
                 let rest = prepared.split_off(chunk_size.min(prepared.len()));
-                receipts.extend(self.send::<E>(std::mem::replace(&mut prepared, rest)).await?);
+                receipts.extend(
+                    self.send::<E>(std::mem::replace(&mut prepared, rest))
+                        .await?,
+                );
             }
             Ok(receipts)
         }
@@ -153,10 +164,17 @@ impl Publisher {
         let error = match ping {
             Ok(Ok(())) => None,
             Ok(Err(error)) => Some(error.to_string()),
-            Err(_) => Some(format!("no answer within {} ms", self.settings.publish_timeout.as_millis())),
+            Err(_) => Some(format!(
+                "no answer within {} ms",
+                self.settings.publish_timeout.as_millis()
+            )),
         };
         PublisherHealth {
-            status: if error.is_none() { HealthStatus::Healthy } else { HealthStatus::Unhealthy },
+            status: if error.is_none() {
+                HealthStatus::Healthy
+            } else {
+                HealthStatus::Unhealthy
+            },
             redis_connected: error.is_none(),
             redis_url: self.transport.location().to_owned(),
             service_name: self.service_name.clone(),
@@ -166,13 +184,17 @@ impl Publisher {
 
     /// Fills the envelope, validates, encodes and checks the size.
     fn prepare<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<Prepared> {
-        let fill_source = event.envelope().source_service.is_empty() && !self.service_name.is_empty();
+        let fill_source =
+            event.envelope().source_service.is_empty() && !self.service_name.is_empty();
         let event_data = if fill_source || !options.is_empty() {
             // `publish` takes `&E` and `Event` does not require `Clone`: copy through JSON.
             let mut copy: E = serde_json::from_str(&encode(event)?).map_err(|error| {
                 Error::new(
                     ErrorKind::Invalid,
-                    format!("{} could not be copied to fill its envelope: {error}", E::EVENT_TYPE),
+                    format!(
+                        "{} could not be copied to fill its envelope: {error}",
+                        E::EVENT_TYPE
+                    ),
                 )
             })?;
             let envelope = copy.envelope_mut();
@@ -213,7 +235,12 @@ impl Publisher {
                 ("event_id", envelope.event_id.to_string()),
                 ("event_type", E::EVENT_TYPE.to_owned()),
                 ("version", version_tag(E::VERSION)),
-                ("timestamp", envelope.timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
+                (
+                    "timestamp",
+                    envelope
+                        .timestamp
+                        .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                ),
                 ("event_data", event_data),
             ],
             broadcast,
@@ -232,7 +259,11 @@ impl Publisher {
         let attempts = async {
             let mut delay = Duration::from_millis(20);
             loop {
-                match self.transport.append(&entries, self.settings.retention).await {
+                match self
+                    .transport
+                    .append(&entries, self.settings.retention)
+                    .await
+                {
                     Ok(ids) => return Ok(ids),
                     Err(error) if error.is_retryable() => {
                         tracing::warn!(error = %error, "publish failed; retrying with the same event ids");
@@ -248,12 +279,16 @@ impl Publisher {
         let ids = match outcome {
             Ok(Ok(ids)) => ids,
             Ok(Err(error)) => {
-                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE).increment(1);
+                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE)
+                    .increment(1);
                 return Err(error.context(format!("publishing {}", E::EVENT_TYPE)));
             }
             Err(_) => {
-                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE).increment(1);
-                let cause = last_error.map(|error| format!(" (last error: {error})")).unwrap_or_default();
+                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE)
+                    .increment(1);
+                let cause = last_error
+                    .map(|error| format!(" (last error: {error})"))
+                    .unwrap_or_default();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
@@ -265,7 +300,8 @@ impl Publisher {
                 ));
             }
         };
-        metrics::counter!("events_published_total", "event_type" => E::EVENT_TYPE).increment(ids.len() as u64);
+        metrics::counter!("events_published_total", "event_type" => E::EVENT_TYPE)
+            .increment(ids.len() as u64);
         tracing::debug!(count = ids.len(), "published");
         Ok(prepared
             .into_iter()

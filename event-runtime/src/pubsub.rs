@@ -47,7 +47,9 @@ pub struct LiveSubscription<E> {
 
 impl<E> std::fmt::Debug for LiveSubscription<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LiveSubscription").field("channel", &self.channel).finish_non_exhaustive()
+        f.debug_struct("LiveSubscription")
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
     }
 }
 
@@ -84,7 +86,8 @@ impl<E: Event> LiveSubscription<E> {
 }
 
 fn decode<E: Event>(payload: &[u8]) -> Result<E> {
-    let text = std::str::from_utf8(payload).map_err(|_| Error::new(ErrorKind::Decode, "pub/sub message is not UTF-8"))?;
+    let text = std::str::from_utf8(payload)
+        .map_err(|_| Error::new(ErrorKind::Decode, "pub/sub message is not UTF-8"))?;
     let head = WireHead::read(text)?;
     let version = head
         .version

@@ -36,7 +36,10 @@ impl fmt::Debug for EventEntry {
     }
 }
 
-fn decode_boxed<E: Event>(version: u32, event_data: &str) -> Result<Box<dyn DynEvent>, DecodeError> {
+fn decode_boxed<E: Event>(
+    version: u32,
+    event_data: &str,
+) -> Result<Box<dyn DynEvent>, DecodeError> {
     E::decode_version(version, event_data).map(|event| Box::new(event) as Box<dyn DynEvent>)
 }
 
@@ -87,7 +90,10 @@ impl Registry {
     /// Adds every entry of another registry.
     pub fn extend(&mut self, other: &Registry) -> &mut Self {
         for (event_type, versions) in &other.entries {
-            self.entries.entry(event_type).or_default().extend(versions.iter().map(|(v, e)| (*v, *e)));
+            self.entries
+                .entry(event_type)
+                .or_default()
+                .extend(versions.iter().map(|(v, e)| (*v, *e)));
         }
         self
     }
@@ -126,7 +132,12 @@ impl Registry {
     }
 
     /// Decodes data of `event_type` written at `version` (`"v1"`), as that same version.
-    pub fn decode(&self, event_type: &str, version: &str, event_data: &str) -> Result<Box<dyn DynEvent>, DecodeError> {
+    pub fn decode(
+        &self,
+        event_type: &str,
+        version: &str,
+        event_data: &str,
+    ) -> Result<Box<dyn DynEvent>, DecodeError> {
         let from = self.known_version(event_type, version)?;
         self.decode_as(event_type, from, event_data, from)
     }
@@ -147,7 +158,9 @@ impl Registry {
                 to,
             });
         }
-        let entry = self.entry(event_type, to).ok_or_else(|| self.unknown(event_type, &format!("v{to}")))?;
+        let entry = self
+            .entry(event_type, to)
+            .ok_or_else(|| self.unknown(event_type, &format!("v{to}")))?;
         (entry.decode)(from, event_data)
     }
 
@@ -179,7 +192,11 @@ impl Registry {
         DecodeError::UnknownVersion {
             event_type: event_type.to_owned(),
             version: version.to_owned(),
-            known: versions.iter().map(|v| format!("v{v}")).collect::<Vec<_>>().join(", "),
+            known: versions
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
         }
     }
 }

@@ -56,7 +56,12 @@ impl Replayer {
 
     /// Replays the events of `E`'s type from `from` to `to` (both inclusive), upgrading older
     /// versions to `E`, in stream order. Stops at the first handler error.
-    pub async fn replay<E, F, Fut>(&self, from: DateTime<Utc>, to: DateTime<Utc>, mut handler: F) -> Result<ReplayReport>
+    pub async fn replay<E, F, Fut>(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        mut handler: F,
+    ) -> Result<ReplayReport>
     where
         E: Event,
         F: FnMut(E) -> Fut,
@@ -83,27 +88,40 @@ impl Replayer {
 
     /// Replays entries of `event_type` undecoded. Handler returns `Ok(true)` when it handled the
     /// entry, `Ok(false)` when it skipped it.
-    pub async fn replay_raw<F, Fut>(&self, event_type: &str, from: DateTime<Utc>, to: DateTime<Utc>, mut handler: F) -> Result<ReplayReport>
+    pub async fn replay_raw<F, Fut>(
+        &self,
+        event_type: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        mut handler: F,
+    ) -> Result<ReplayReport>
     where
         F: FnMut(RawEvent) -> Fut,
         Fut: Future<Output = Result<bool, HandlerError>>,
     {
         if from > to {
-            return Err(Error::new(ErrorKind::Usage, format!("replay window starts ({from}) after it ends ({to})")));
+            return Err(Error::new(
+                ErrorKind::Usage,
+                format!("replay window starts ({from}) after it ends ({to})"),
+            ));
         }
         let stream = stream_key(event_type);
         let mut start = millis(from).to_string();
         let end = millis(to).to_string();
         let mut report = ReplayReport::default();
         loop {
-            let page = self.transport.range(&stream, &start, &end, self.page_size).await?;
+            let page = self
+                .transport
+                .range(&stream, &start, &end, self.page_size)
+                .await?;
             let Some(last) = page.last() else {
                 return Ok(report);
             };
             start = format!("({}", last.id);
             let full = page.len() == self.page_size;
             for entry in page {
-                let raw = match incoming::parse(event_type, &stream, &entry, 1, self.max_event_size) {
+                let raw = match incoming::parse(event_type, &stream, &entry, 1, self.max_event_size)
+                {
                     Ok(incoming) => incoming.event,
                     Err(reason) => {
                         tracing::warn!(stream = %stream, id = %entry.id, reason, "replay skipped an entry");

@@ -121,7 +121,9 @@ impl fmt::Display for Error {
 
 impl StdError for Error {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source.as_deref().map(|source| source as &(dyn StdError + 'static))
+        self.source
+            .as_deref()
+            .map(|source| source as &(dyn StdError + 'static))
     }
 }
 
@@ -148,7 +150,10 @@ impl From<redis::RedisError> for Error {
     fn from(error: redis::RedisError) -> Self {
         let kind = if error.is_timeout() {
             ErrorKind::Timeout
-        } else if error.is_io_error() || error.is_connection_dropped() || error.is_connection_refusal() {
+        } else if error.is_io_error()
+            || error.is_connection_dropped()
+            || error.is_connection_refusal()
+        {
             ErrorKind::Connection
         } else {
             ErrorKind::Redis

@@ -24,7 +24,9 @@ pub struct Decimal(String);
 
 /// Error returned for text that is not a decimal number.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a decimal number (expected digits with an optional `-` and fraction, e.g. `-12.50`)")]
+#[error(
+    "`{0}` is not a decimal number (expected digits with an optional `-` and fraction, e.g. `-12.50`)"
+)]
 pub struct DecimalError(String);
 
 impl Decimal {
@@ -100,18 +102,33 @@ mod tests {
     #[test]
     fn decimal_accepts_plain_numbers_and_rejects_the_rest() {
         for good in ["0", "-12", "12.50", "1999.990", "-0.5"] {
-            assert_eq!(good.parse::<Decimal>().map(|d| d.to_string()), Ok(good.to_owned()));
+            assert_eq!(
+                good.parse::<Decimal>().map(|d| d.to_string()),
+                Ok(good.to_owned())
+            );
         }
-        for bad in ["", "-", "1.", ".5", "1e5", "12,5", " 1", "+1", "1.2.3", "NaN"] {
-            assert!(bad.parse::<Decimal>().is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "", "-", "1.", ".5", "1e5", "12,5", " 1", "+1", "1.2.3", "NaN",
+        ] {
+            assert!(
+                bad.parse::<Decimal>().is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 
     #[test]
     fn decimal_round_trips_as_a_json_string() {
         let decimal: Decimal = serde_json::from_str("\"12.50\"").expect("valid decimal");
-        assert_eq!(serde_json::to_string(&decimal).expect("serializes"), "\"12.50\"");
+        assert_eq!(
+            serde_json::to_string(&decimal).expect("serializes"),
+            "\"12.50\""
+        );
         let error = serde_json::from_str::<Decimal>("\"12,50\"").expect_err("invalid decimal");
-        assert!(error.to_string().contains("`12,50` is not a decimal number"));
+        assert!(
+            error
+                .to_string()
+                .contains("`12,50` is not a decimal number")
+        );
     }
 }

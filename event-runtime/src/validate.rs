@@ -172,7 +172,10 @@ impl FieldCheck<'_> {
     pub fn pattern(mut self, value: &str, pattern: &regex_lite::Regex) -> Self {
         if !pattern.is_match(value) {
             let found = format!("{value:?}");
-            self.fail(format!("must match the pattern `{}`", pattern.as_str()), found);
+            self.fail(
+                format!("must match the pattern `{}`", pattern.as_str()),
+                found,
+            );
         }
         self
     }
@@ -224,9 +227,15 @@ mod tests {
 
     #[test]
     fn each_check_reports_what_and_found() {
-        check(|v| drop(v.field("rating").range(7, Some(1), Some(5))), &["`rating` must be at most 5, found 7"]);
+        check(
+            |v| drop(v.field("rating").range(7, Some(1), Some(5))),
+            &["`rating` must be at most 5, found 7"],
+        );
         check(|v| drop(v.field("rating").range(3, Some(1), Some(5))), &[]);
-        check(|v| drop(v.field("x").finite(f64::NAN)), &["`x` must be a finite number, found NaN"]);
+        check(
+            |v| drop(v.field("x").finite(f64::NAN)),
+            &["`x` must be a finite number, found NaN"],
+        );
         check(
             |v| drop(v.field("name").length("ab", Some(3), None)),
             &["`name` must be at least 3 characters long, found 2"],
@@ -237,8 +246,14 @@ mod tests {
             |v| drop(v.field("number").pattern("x-1", &pattern)),
             &[r#"`number` must match the pattern `^\d{6}-\d{3}$`, found "x-1""#],
         );
-        check(|v| drop(v.field("tags").non_empty(0)), &["`tags` must not be empty, found none"]);
-        check(|v| drop(v.field("tags").items(4, None, Some(3))), &["`tags` must have at most 3 items, found 4"]);
+        check(
+            |v| drop(v.field("tags").non_empty(0)),
+            &["`tags` must not be empty, found none"],
+        );
+        check(
+            |v| drop(v.field("tags").items(4, None, Some(3))),
+            &["`tags` must have at most 3 items, found 4"],
+        );
     }
 
     #[test]
@@ -255,9 +270,15 @@ mod tests {
         check(
             |v| {
                 v.field("a").range(0, Some(1), None);
-                v.nested("address", Err(ValidationError::single("city", "must not be empty")));
+                v.nested(
+                    "address",
+                    Err(ValidationError::single("city", "must not be empty")),
+                );
             },
-            &["`a` must be at least 1, found 0", "`address.city` must not be empty"],
+            &[
+                "`a` must be at least 1, found 0",
+                "`address.city` must not be empty",
+            ],
         );
     }
 }

@@ -51,11 +51,13 @@ pub fn encode<E: Event>(event: &E) -> Result<String, EncodeError> {
 
 /// Validates an event, then encodes it.
 pub fn encode_validated<E: Event>(event: &E) -> Result<String, EncodeError> {
-    event.validate().map_err(|violations| EncodeError::Invalid {
-        event_type: E::EVENT_TYPE,
-        version: E::VERSION,
-        violations,
-    })?;
+    event
+        .validate()
+        .map_err(|violations| EncodeError::Invalid {
+            event_type: E::EVENT_TYPE,
+            version: E::VERSION,
+            violations,
+        })?;
     encode(event)
 }
 
@@ -68,11 +70,13 @@ pub fn decode_exact<E: Event>(event_data: &str) -> Result<E, DecodeError> {
         Ok(event) => event,
         Err(error) => return Err(describe_failure::<E>(event_data, error)),
     };
-    event.validate().map_err(|violations| DecodeError::Invalid {
-        event_type: E::EVENT_TYPE,
-        version: E::VERSION,
-        violations,
-    })?;
+    event
+        .validate()
+        .map_err(|violations| DecodeError::Invalid {
+            event_type: E::EVENT_TYPE,
+            version: E::VERSION,
+            violations,
+        })?;
     Ok(event)
 }
 
@@ -212,12 +216,17 @@ pub mod datetime {
     use serde::{Deserialize, Deserializer, Serializer, de::Error as _};
 
     /// Writes RFC 3339 with `Z`, with as many fraction digits as needed.
-    pub fn serialize<S: Serializer>(value: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(
+        value: &DateTime<Utc>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&value.to_rfc3339_opts(SecondsFormat::AutoSi, true))
     }
 
     /// Reads RFC 3339, or a naive timestamp as UTC.
-    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<DateTime<Utc>, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
         parse(&text).ok_or_else(|| {
             D::Error::custom(format!(

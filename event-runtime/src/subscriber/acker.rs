@@ -34,7 +34,11 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
                 }
                 AckMessage::Flush(done) => flushes.push(done),
             }
-            next = if count < MOST_PER_BATCH { messages.try_recv().ok() } else { None };
+            next = if count < MOST_PER_BATCH {
+                messages.try_recv().ok()
+            } else {
+                None
+            };
         }
         if count > 0 {
             acknowledge(&shared, batch).await;

@@ -28,7 +28,11 @@ pub struct SubscriberBuilder {
 
 impl std::fmt::Debug for SubscriberBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let types: Vec<&str> = self.handlers.iter().map(|(event_type, _)| event_type.as_str()).collect();
+        let types: Vec<&str> = self
+            .handlers
+            .iter()
+            .map(|(event_type, _)| event_type.as_str())
+            .collect();
         f.debug_struct("SubscriberBuilder")
             .field("settings", &self.settings)
             .field("handlers", &types)
@@ -129,7 +133,10 @@ impl SubscriberBuilder {
         F: Fn(E) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        self.handlers.push((E::EVENT_TYPE.to_owned(), Arc::new(Typed::<E, F>::new(handler))));
+        self.handlers.push((
+            E::EVENT_TYPE.to_owned(),
+            Arc::new(Typed::<E, F>::new(handler)),
+        ));
         self
     }
 
@@ -141,7 +148,8 @@ impl SubscriberBuilder {
         F: Fn(RawEvent) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        self.handlers.push((event_type.into(), Arc::new(Raw(handler))));
+        self.handlers
+            .push((event_type.into(), Arc::new(Raw(handler))));
         self
     }
 
@@ -154,11 +162,15 @@ impl SubscriberBuilder {
             handlers,
         } = self;
         check(&settings, &handlers)?;
-        let consumer = settings.consumer_name.clone().unwrap_or_else(|| default_consumer_name(&settings.consumer_group));
+        let consumer = settings
+            .consumer_name
+            .clone()
+            .unwrap_or_else(|| default_consumer_name(&settings.consumer_group));
         settings.consumer_name = Some(consumer.clone());
 
         let connect_timeout = Duration::from_secs(5);
-        let transport = RedisTransport::connect(&redis_url, Duration::from_secs(10), connect_timeout).await?;
+        let transport =
+            RedisTransport::connect(&redis_url, Duration::from_secs(10), connect_timeout).await?;
         // The blocking read waits up to `block_time` for an answer: give it room.
         let read_timeout = settings.block_time + settings.block_time / 2 + Duration::from_secs(2);
         let reader = RedisTransport::connect(&redis_url, read_timeout, connect_timeout).await?;
@@ -203,7 +215,10 @@ fn check(settings: &SubscriberConfig, handlers: &[(String, Arc<dyn ErasedHandler
         return usage("the subscriber has no handler; add one with `on` or `on_raw`".to_owned());
     }
     for (index, (event_type, _)) in handlers.iter().enumerate() {
-        if handlers[..index].iter().any(|(earlier, _)| earlier == event_type) {
+        if handlers[..index]
+            .iter()
+            .any(|(earlier, _)| earlier == event_type)
+        {
             return usage(format!(
                 "two handlers for `{event_type}`; a subscriber has one handler per event type (use another consumer group for a second one)"
             ));
@@ -222,7 +237,9 @@ fn check(settings: &SubscriberConfig, handlers: &[(String, Arc<dyn ErasedHandler
         ("max_event_size", settings.max_event_size as u128),
     ];
     if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
-        return usage(format!("{name} must be at least 1 (milliseconds for times)"));
+        return usage(format!(
+            "{name} must be at least 1 (milliseconds for times)"
+        ));
     }
     if settings.concurrency > Semaphore::MAX_PERMITS || settings.concurrency > u32::MAX as usize {
         return usage("concurrency is too large".to_owned());

@@ -61,7 +61,10 @@ async fn keep_claimed(shared: &Shared) -> Result<()> {
     }
     for (stream, ids) in by_stream {
         let key = &shared.subscriptions[stream].key;
-        shared.transport.touch(key, &shared.group, &shared.consumer, &ids).await?;
+        shared
+            .transport
+            .touch(key, &shared.group, &shared.consumer, &ids)
+            .await?;
     }
     Ok(())
 }
@@ -77,17 +80,27 @@ async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
     let due: Vec<super::Retry> = {
         let mut retries = lock(&shared.retries);
         retries.sort_by_key(|retry| retry.due);
-        let ready = retries.iter().take_while(|retry| retry.due <= now).count().min(permits.len());
+        let ready = retries
+            .iter()
+            .take_while(|retry| retry.due <= now)
+            .count()
+            .min(permits.len());
         retries.drain(..ready).collect()
     };
     permits.truncate(due.len());
     let mut by_stream: BTreeMap<usize, Vec<(String, std::time::Duration)>> = BTreeMap::new();
     for retry in due {
-        by_stream.entry(retry.stream).or_default().push((retry.id, retry.min_idle));
+        by_stream
+            .entry(retry.stream)
+            .or_default()
+            .push((retry.id, retry.min_idle));
     }
     for (stream, ids) in by_stream {
         let key = &shared.subscriptions[stream].key;
-        let entries = shared.transport.claim(key, &shared.group, &shared.consumer, &ids).await?;
+        let entries = shared
+            .transport
+            .claim(key, &shared.group, &shared.consumer, &ids)
+            .await?;
         start(shared, stream, entries, &mut permits).await?;
     }
     Ok(())
@@ -103,11 +116,21 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
         }
         let claimed = shared
             .transport
-            .autoclaim(&key, &shared.group, &shared.consumer, shared.settings.claim_min_idle, cursor, permits.len())
+            .autoclaim(
+                &key,
+                &shared.group,
+                &shared.consumer,
+                shared.settings.claim_min_idle,
+                cursor,
+                permits.len(),
+            )
             .await?;
         if !claimed.deleted.is_empty() {
             // Redis (7.0+) already dropped them from the pending list; the XACK makes sure.
-            shared.transport.ack(&shared.group, &[(key.clone(), claimed.deleted.clone())]).await?;
+            shared
+                .transport
+                .ack(&shared.group, &[(key.clone(), claimed.deleted.clone())])
+                .await?;
             tracing::warn!(
                 stream = %key,
                 count = claimed.deleted.len(),
@@ -124,7 +147,9 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
                 .into_iter()
                 // Our own handler is still on it (it outlived the claim idle time).
                 .filter(|entry| !in_flight.contains_key(&(stream, entry.id.clone())))
-                .inspect(|entry| retries.retain(|retry| !(retry.stream == stream && retry.id == entry.id)))
+                .inspect(|entry| {
+                    retries.retain(|retry| !(retry.stream == stream && retry.id == entry.id))
+                })
                 .collect()
         };
         if !taken.is_empty() {
@@ -139,13 +164,21 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
 }
 
 /// Looks up the delivery counts of claimed entries and runs them.
-async fn start(shared: &Arc<Shared>, stream: usize, entries: Vec<StreamEntry>, permits: &mut Vec<OwnedSemaphorePermit>) -> Result<()> {
+async fn start(
+    shared: &Arc<Shared>,
+    stream: usize,
+    entries: Vec<StreamEntry>,
+    permits: &mut Vec<OwnedSemaphorePermit>,
+) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
     let key = &shared.subscriptions[stream].key;
     let ids: Vec<String> = entries.iter().map(|entry| entry.id.clone()).collect();
-    let deliveries = shared.transport.deliveries(key, &shared.group, &ids).await?;
+    let deliveries = shared
+        .transport
+        .deliveries(key, &shared.group, &ids)
+        .await?;
     for entry in entries {
         let deliveries = deliveries.get(&entry.id).map_or(1, |count| (*count).max(1));
         let Some(permit) = permits.pop() else {

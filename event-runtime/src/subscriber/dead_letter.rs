@@ -21,7 +21,13 @@ pub(crate) const PROVENANCE_FIELDS: [&str; 7] = [
 
 /// The fields of the dead-letter entry: provenance, then every original field (one whose name
 /// collides with a provenance field is kept as `original_<name>`).
-pub(crate) fn fields(shared: &Shared, stream: usize, entry: &StreamEntry, reason: &str, attempts: u32) -> Vec<(String, Vec<u8>)> {
+pub(crate) fn fields(
+    shared: &Shared,
+    stream: usize,
+    entry: &StreamEntry,
+    reason: &str,
+    attempts: u32,
+) -> Vec<(String, Vec<u8>)> {
     let provenance = [
         shared.subscriptions[stream].key.clone(),
         entry.id.clone(),
@@ -49,14 +55,26 @@ pub(crate) fn fields(shared: &Shared, stream: usize, entry: &StreamEntry, reason
 
 /// Writes the dead letter and acknowledges the entry atomically. On failure the entry stays
 /// pending: it is claimed again later and ends up here once Redis is back.
-pub(super) async fn send(shared: &Shared, stream: usize, entry: &StreamEntry, reason: &str, attempts: u32) {
+pub(super) async fn send(
+    shared: &Shared,
+    stream: usize,
+    entry: &StreamEntry,
+    reason: &str,
+    attempts: u32,
+) {
     let subscription = &shared.subscriptions[stream];
     let fields = fields(shared, stream, entry, reason, attempts);
     let mut delay = Duration::from_millis(50);
     for attempt in 1..=3 {
         let written = shared
             .transport
-            .dead_letter(&subscription.dead_letter_key, &fields, &subscription.key, &shared.group, &entry.id)
+            .dead_letter(
+                &subscription.dead_letter_key,
+                &fields,
+                &subscription.key,
+                &shared.group,
+                &entry.id,
+            )
             .await;
         match written {
             Ok(()) => {

@@ -15,7 +15,13 @@ use crate::transport::StreamEntry;
 
 /// Runs `entry` (delivered `deliveries` times, this time included) on a task of its own,
 /// holding one handler slot.
-pub(super) fn spawn(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32, permit: OwnedSemaphorePermit) {
+pub(super) fn spawn(
+    shared: &Arc<Shared>,
+    stream: usize,
+    entry: StreamEntry,
+    deliveries: u32,
+    permit: OwnedSemaphorePermit,
+) {
     let guard = InFlight::enter(shared, stream, &entry.id);
     let task_shared = shared.clone();
     lock(&shared.tasks).spawn(async move {
@@ -60,7 +66,13 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
         dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
         return;
     }
-    let incoming = match incoming::parse(event_type, &subscription.key, &entry, deliveries, settings.max_event_size) {
+    let incoming = match incoming::parse(
+        event_type,
+        &subscription.key,
+        &entry,
+        deliveries,
+        settings.max_event_size,
+    ) {
         Ok(incoming) => incoming,
         Err(reason) => {
             dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
@@ -86,13 +98,23 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
                 .map(|text| (*text).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_default();
-            Outcome::Failed(super::HandlerError::new(format!("the handler panicked: {message}")))
+            Outcome::Failed(super::HandlerError::new(format!(
+                "the handler panicked: {message}"
+            )))
         });
-    settle(shared, stream, entry, deliveries, outcome).instrument(span).await;
+    settle(shared, stream, entry, deliveries, outcome)
+        .instrument(span)
+        .await;
 }
 
 /// Acknowledges, schedules a retry or dead-letters, after the handler ran.
-async fn settle(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32, outcome: Outcome) {
+async fn settle(
+    shared: &Arc<Shared>,
+    stream: usize,
+    entry: StreamEntry,
+    deliveries: u32,
+    outcome: Outcome,
+) {
     let settings = &shared.settings;
     let event_type = shared.subscriptions[stream].event_type.as_str();
     match outcome {

@@ -150,7 +150,11 @@ where
                 Box::pin(async move { into_outcome(running.await) })
             }
             Err(error) => {
-                let reason = format!("cannot decode as {} v{}: {error}", E::EVENT_TYPE, E::VERSION);
+                let reason = format!(
+                    "cannot decode as {} v{}: {error}",
+                    E::EVENT_TYPE,
+                    E::VERSION
+                );
                 Box::pin(std::future::ready(Outcome::Undecodable(reason)))
             }
         }

@@ -42,7 +42,10 @@ pub(crate) fn parse(
 ) -> Result<Incoming, String> {
     let Some(data) = entry.field("event_data") else {
         let names: Vec<&str> = entry.fields.iter().map(|(name, _)| name.as_str()).collect();
-        return Err(format!("the entry has no `event_data` field (fields: {})", names.join(", ")));
+        return Err(format!(
+            "the entry has no `event_data` field (fields: {})",
+            names.join(", ")
+        ));
     };
     if data.len() > max_size {
         return Err(format!(
@@ -62,24 +65,30 @@ pub(crate) fn parse(
                 error.column()
             ));
         }
-        Ok(Value::Object(map)) => Head::deserialize(Value::Object(map)).map_err(|_| "event_data has an unreadable head".to_owned())?,
+        Ok(Value::Object(map)) => Head::deserialize(Value::Object(map))
+            .map_err(|_| "event_data has an unreadable head".to_owned())?,
         Ok(_) => return Err("event_data is not a JSON object".to_owned()),
     };
 
-    let written_type = entry.text("event_type").map(str::to_owned).or_else(|| text(head.event_type.as_ref()));
+    let written_type = entry
+        .text("event_type")
+        .map(str::to_owned)
+        .or_else(|| text(head.event_type.as_ref()));
     if let Some(written_type) = written_type.filter(|written| written != event_type) {
-        return Err(format!("event_type `{written_type}` does not match the stream `{stream}`"));
+        return Err(format!(
+            "event_type `{written_type}` does not match the stream `{stream}`"
+        ));
     }
 
     let version = match entry.field("version") {
         Some(raw) => {
             let tag = String::from_utf8_lossy(raw);
-            parse_version(&tag).ok_or_else(|| format!("unknown version `{tag}` (expected `v1`, `v2`, ...)"))?
+            parse_version(&tag)
+                .ok_or_else(|| format!("unknown version `{tag}` (expected `v1`, `v2`, ...)"))?
         }
         None => match &head.version {
-            Some(Value::String(tag)) => {
-                parse_version(tag).ok_or_else(|| format!("unknown version `{tag}` (expected `v1`, `v2`, ...)"))?
-            }
+            Some(Value::String(tag)) => parse_version(tag)
+                .ok_or_else(|| format!("unknown version `{tag}` (expected `v1`, `v2`, ...)"))?,
             Some(Value::Number(number)) => number
                 .as_u64()
                 .and_then(|n| u32::try_from(n).ok())
@@ -116,7 +125,9 @@ fn text(value: Option<&Value>) -> Option<String> {
 }
 
 fn strip_position(message: &str) -> &str {
-    message.rfind(" at line ").map_or(message, |index| &message[..index])
+    message
+        .rfind(" at line ")
+        .map_or(message, |index| &message[..index])
 }
 
 #[cfg(test)]
@@ -126,30 +137,65 @@ mod tests {
     fn entry(fields: &[(&str, &str)]) -> StreamEntry {
         StreamEntry {
             id: "1-0".to_owned(),
-            fields: fields.iter().map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec())).collect(),
+            fields: fields
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.as_bytes().to_vec()))
+                .collect(),
         }
     }
 
     fn check(fields: &[(&str, &str)], expected: Result<u32, &str>) {
-        let found = parse("user.created", "events:user.created", &entry(fields), 1, 64).map(|incoming| incoming.event.version);
+        let found = parse("user.created", "events:user.created", &entry(fields), 1, 64)
+            .map(|incoming| incoming.event.version);
         assert_eq!(found, expected.map_err(str::to_owned), "{fields:?}");
     }
 
     #[test]
     fn entries_parse_or_say_why_not() {
         check(&[("version", "v2"), ("event_data", "{}")], Ok(2));
-        check(&[("event_id", "x"), ("event_data", r#"{"version":"v1","event_type":"user.created"}"#)], Ok(1));
-        check(&[("event_data", r#"{"version":3}"#)], Ok(3));
-        check(&[("event_id", "x")], Err("the entry has no `event_data` field (fields: event_id)"));
-        check(&[("event_data", "{not json")], Err("event_data is not valid JSON: key must be a string (line 1, column 2)"));
-        check(&[("event_data", "[1]")], Err("event_data is not a JSON object"));
-        check(&[("event_data", "{}")], Err("no `version` in the entry nor in its event_data"));
-        check(&[("version", "v0"), ("event_data", "{}")], Err("unknown version `v0` (expected `v1`, `v2`, ...)"));
         check(
-            &[("event_type", "user.deleted"), ("version", "v1"), ("event_data", "{}")],
+            &[
+                ("event_id", "x"),
+                (
+                    "event_data",
+                    r#"{"version":"v1","event_type":"user.created"}"#,
+                ),
+            ],
+            Ok(1),
+        );
+        check(&[("event_data", r#"{"version":3}"#)], Ok(3));
+        check(
+            &[("event_id", "x")],
+            Err("the entry has no `event_data` field (fields: event_id)"),
+        );
+        check(
+            &[("event_data", "{not json")],
+            Err("event_data is not valid JSON: key must be a string (line 1, column 2)"),
+        );
+        check(
+            &[("event_data", "[1]")],
+            Err("event_data is not a JSON object"),
+        );
+        check(
+            &[("event_data", "{}")],
+            Err("no `version` in the entry nor in its event_data"),
+        );
+        check(
+            &[("version", "v0"), ("event_data", "{}")],
+            Err("unknown version `v0` (expected `v1`, `v2`, ...)"),
+        );
+        check(
+            &[
+                ("event_type", "user.deleted"),
+                ("version", "v1"),
+                ("event_data", "{}"),
+            ],
             Err("event_type `user.deleted` does not match the stream `events:user.created`"),
         );
         let big = format!(r#"{{"version":"v1","pad":"{}"}}"#, "x".repeat(64));
-        check(&[("event_data", &big)], Err("event_data is 89 bytes, over the limit of 64 bytes"));
+        check(
+            &[("event_data", &big)],
+            Err("event_data is 89 bytes, over the limit of 64 bytes"),
+        );
     }
 }

@@ -92,7 +92,9 @@ struct Subscription {
 
 impl std::fmt::Debug for Subscription {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Subscription").field("key", &self.key).finish_non_exhaustive()
+        f.debug_struct("Subscription")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
     }
 }
 
@@ -127,12 +129,16 @@ struct Shared {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     // A panic while holding one of these short locks leaves consistent data: keep going.
-    mutex.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl Shared {
     fn stream_index(&self, key: &str) -> Option<usize> {
-        self.subscriptions.iter().position(|subscription| subscription.key == key)
+        self.subscriptions
+            .iter()
+            .position(|subscription| subscription.key == key)
     }
 
     fn shutting_down(&self) -> bool {
@@ -147,7 +153,10 @@ impl Shared {
             (false, StartPosition::NewOnly) => "$",
         };
         for subscription in &self.subscriptions {
-            let created = self.transport.ensure_group(&subscription.key, &self.group, start).await?;
+            let created = self
+                .transport
+                .ensure_group(&subscription.key, &self.group, start)
+                .await?;
             if created && recovering {
                 tracing::warn!(
                     stream = %subscription.key,
@@ -167,7 +176,11 @@ impl Shared {
         let mut lag = BTreeMap::new();
         let mut error = None;
         for subscription in &self.subscriptions {
-            match self.transport.group_figures(&subscription.key, &self.group).await {
+            match self
+                .transport
+                .group_figures(&subscription.key, &self.group)
+                .await
+            {
                 Ok(figures) => {
                     pending_messages.insert(subscription.event_type.clone(), figures.pending);
                     lag.insert(subscription.event_type.clone(), figures.lag);
@@ -184,7 +197,11 @@ impl Shared {
             (None, false) => HealthStatus::Degraded,
             (None, true) => HealthStatus::Healthy,
         };
-        let mut subscribed_events: Vec<String> = self.subscriptions.iter().map(|s| s.event_type.clone()).collect();
+        let mut subscribed_events: Vec<String> = self
+            .subscriptions
+            .iter()
+            .map(|s| s.event_type.clone())
+            .collect();
         subscribed_events.sort();
         SubscriberHealth {
             status,
@@ -227,7 +244,11 @@ impl Subscriber {
     /// reading, lets running handlers finish within `shutdown_timeout`, acknowledges what
     /// succeeded and leaves everything else pending for the group.
     pub async fn run(self) -> Result<()> {
-        let Subscriber { shared, reader, acks } = self;
+        let Subscriber {
+            shared,
+            reader,
+            acks,
+        } = self;
         shared.running.store(true, Ordering::SeqCst);
         let acker = tokio::spawn(acker::run(shared.clone(), acks));
         let claimer = tokio::spawn(claimer::run(shared.clone()));
@@ -272,7 +293,10 @@ impl Subscriber {
 async fn finish_handlers(shared: &Arc<Shared>) {
     let all = u32::try_from(shared.settings.concurrency).unwrap_or(u32::MAX);
     let deadline = shared.settings.shutdown_timeout;
-    if tokio::time::timeout(deadline, shared.permits.acquire_many(all)).await.is_err() {
+    if tokio::time::timeout(deadline, shared.permits.acquire_many(all))
+        .await
+        .is_err()
+    {
         let mut tasks = std::mem::take(&mut *lock(&shared.tasks));
         tracing::warn!(
             running = tasks.len(),

@@ -22,9 +22,18 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &RedisTransport) {
             _ = shutdown.changed() => break,
         };
         let (streams, count) = plan(shared, permits.len(), &mut next_stream);
-        let keys: Vec<&str> = streams.iter().map(|index| shared.subscriptions[*index].key.as_str()).collect();
+        let keys: Vec<&str> = streams
+            .iter()
+            .map(|index| shared.subscriptions[*index].key.as_str())
+            .collect();
         let read = reader
-            .read_group(&shared.group, &shared.consumer, &keys, count, shared.settings.block_time)
+            .read_group(
+                &shared.group,
+                &shared.consumer,
+                &keys,
+                count,
+                shared.settings.block_time,
+            )
             .await;
         match read {
             Ok(GroupRead::Entries(batches)) => {
@@ -62,7 +71,11 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &RedisTransport) {
 
 /// Waits for at least one free slot, then takes every free one up to what one read may need.
 async fn take_permits(shared: &Arc<Shared>) -> Vec<OwnedSemaphorePermit> {
-    let most = shared.settings.batch_size.saturating_mul(shared.subscriptions.len()).max(1);
+    let most = shared
+        .settings
+        .batch_size
+        .saturating_mul(shared.subscriptions.len())
+        .max(1);
     let mut permits = Vec::with_capacity(most.min(1024));
     let Ok(first) = shared.permits.clone().acquire_owned().await else {
         return permits;
@@ -85,7 +98,9 @@ fn plan(shared: &Shared, free: usize, next_stream: &mut usize) -> (Vec<usize>, u
         let count = (free / streams).min(shared.settings.batch_size).max(1);
         return ((0..streams).collect(), count);
     }
-    let chosen = (0..free).map(|offset| (*next_stream + offset) % streams).collect();
+    let chosen = (0..free)
+        .map(|offset| (*next_stream + offset) % streams)
+        .collect();
     *next_stream = (*next_stream + free) % streams;
     (chosen, 1)
 }
@@ -95,7 +110,11 @@ fn reap_finished(shared: &Shared) {
     while tasks.try_join_next().is_some() {}
 }
 
-async fn wait(shared: &Shared, shutdown: &mut tokio::sync::watch::Receiver<bool>, backoff: &mut Duration) {
+async fn wait(
+    shared: &Shared,
+    shutdown: &mut tokio::sync::watch::Receiver<bool>,
+    backoff: &mut Duration,
+) {
     if shared.shutting_down() {
         return;
     }

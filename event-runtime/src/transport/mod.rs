@@ -42,7 +42,8 @@ impl StreamEntry {
 
     /// A field as text, if present and UTF-8.
     pub fn text(&self, name: &str) -> Option<&str> {
-        self.field(name).and_then(|value| std::str::from_utf8(value).ok())
+        self.field(name)
+            .and_then(|value| std::str::from_utf8(value).ok())
     }
 }
 

@@ -4,7 +4,9 @@ use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::streams::{StreamClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply};
+use redis::streams::{
+    StreamClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply,
+};
 use redis::{Client, FromRedisValue, Value};
 
 use super::{Claimed, GroupFigures, OutgoingEntry, StreamEntry};
@@ -25,7 +27,9 @@ pub(crate) struct RedisTransport {
 
 impl std::fmt::Debug for RedisTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisTransport").field("location", &self.location).finish_non_exhaustive()
+        f.debug_struct("RedisTransport")
+            .field("location", &self.location)
+            .finish_non_exhaustive()
     }
 }
 
@@ -41,11 +45,21 @@ pub(crate) enum GroupRead {
 impl RedisTransport {
     /// Connects, waiting at most `connect_timeout`; commands then time out after
     /// `response_timeout`.
-    pub(crate) async fn connect(url: &str, response_timeout: Duration, connect_timeout: Duration) -> Result<Self> {
+    pub(crate) async fn connect(
+        url: &str,
+        response_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Self> {
         let location = redact_url(url);
         install_tls_provider();
         let client = Client::open(url).map_err(|error| {
-            Error::new(ErrorKind::Config, format!("invalid Redis URL `{location}`: {}", error.detail().unwrap_or("malformed")))
+            Error::new(
+                ErrorKind::Config,
+                format!(
+                    "invalid Redis URL `{location}`: {}",
+                    error.detail().unwrap_or("malformed")
+                ),
+            )
         })?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(response_timeout))
@@ -61,16 +75,27 @@ impl RedisTransport {
                 } else {
                     ErrorKind::Connection
                 };
-                return Err(Error::new(kind, format!("could not connect to Redis at {location}: {error}")).with_source(error));
+                return Err(Error::new(
+                    kind,
+                    format!("could not connect to Redis at {location}: {error}"),
+                )
+                .with_source(error));
             }
             Err(_) => {
                 return Err(Error::new(
                     ErrorKind::Connection,
-                    format!("could not connect to Redis at {location} within {} ms", connect_timeout.as_millis()),
+                    format!(
+                        "could not connect to Redis at {location} within {} ms",
+                        connect_timeout.as_millis()
+                    ),
                 ));
             }
         };
-        Ok(Self { client, conn, location })
+        Ok(Self {
+            client,
+            conn,
+            location,
+        })
     }
 
     /// The URL, password hidden, for messages.
@@ -95,7 +120,11 @@ impl RedisTransport {
 
     /// Appends entries: per entry one `MULTI XADD [PUBLISH] EXEC`, all pipelined in one round
     /// trip. Returns the new entry ids, in order.
-    pub(crate) async fn append(&self, entries: &[OutgoingEntry], retention: Retention) -> Result<Vec<String>> {
+    pub(crate) async fn append(
+        &self,
+        entries: &[OutgoingEntry],
+        retention: Retention,
+    ) -> Result<Vec<String>> {
         let mut pipe = redis::pipe();
         for entry in entries {
             pipe.cmd("MULTI").ignore();
@@ -126,18 +155,33 @@ impl RedisTransport {
                 Value::Array(mut items) if !items.is_empty() => match items.swap_remove(0) {
                     Value::BulkString(id) => String::from_utf8(id).map_err(|_| unexpected("XADD")),
                     Value::SimpleString(id) => Ok(id),
-                    Value::ServerError(error) => Err(Error::new(ErrorKind::Redis, format!("XADD failed: {error:?}"))),
+                    Value::ServerError(error) => Err(Error::new(
+                        ErrorKind::Redis,
+                        format!("XADD failed: {error:?}"),
+                    )),
                     _ => Err(unexpected("XADD")),
                 },
-                _ => Err(Error::new(ErrorKind::Redis, "the transaction was aborted by Redis")),
+                _ => Err(Error::new(
+                    ErrorKind::Redis,
+                    "the transaction was aborted by Redis",
+                )),
             })
             .collect()
     }
 
     /// `XGROUP CREATE <stream> <group> <start> MKSTREAM`; an existing group is fine.
-    pub(crate) async fn ensure_group(&self, stream: &str, group: &str, start: &str) -> Result<bool> {
+    pub(crate) async fn ensure_group(
+        &self,
+        stream: &str,
+        group: &str,
+        start: &str,
+    ) -> Result<bool> {
         let mut cmd = redis::cmd("XGROUP");
-        cmd.arg("CREATE").arg(stream).arg(group).arg(start).arg("MKSTREAM");
+        cmd.arg("CREATE")
+            .arg(stream)
+            .arg(group)
+            .arg(start)
+            .arg("MKSTREAM");
         match self.query::<String>(&cmd).await {
             Ok(_) => Ok(true),
             Err(error) if error.code_is("BUSYGROUP") => Ok(false),
@@ -167,7 +211,10 @@ impl RedisTransport {
         for _ in streams {
             cmd.arg(">");
         }
-        match self.query::<Option<redis::streams::StreamReadReply>>(&cmd).await {
+        match self
+            .query::<Option<redis::streams::StreamReadReply>>(&cmd)
+            .await
+        {
             Ok(reply) => Ok(GroupRead::Entries(
                 reply
                     .map(|reply| {
@@ -222,7 +269,13 @@ impl RedisTransport {
     /// `XCLAIM <stream> <group> <consumer> <min-idle> <id>` per id, pipelined: takes over
     /// entries idle at least that long. Deleted entries are dropped from the pending list by
     /// Redis and not returned.
-    pub(crate) async fn claim(&self, stream: &str, group: &str, consumer: &str, ids: &[(String, Duration)]) -> Result<Vec<StreamEntry>> {
+    pub(crate) async fn claim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        ids: &[(String, Duration)],
+    ) -> Result<Vec<StreamEntry>> {
         let mut pipe = redis::pipe();
         for (id, min_idle) in ids {
             pipe.cmd("XCLAIM")
@@ -233,28 +286,58 @@ impl RedisTransport {
                 .arg(id);
         }
         let replies: Vec<StreamClaimReply> = self.query_pipe(&pipe).await?;
-        Ok(replies.into_iter().flat_map(|reply| reply.ids).map(convert).collect())
+        Ok(replies
+            .into_iter()
+            .flat_map(|reply| reply.ids)
+            .map(convert)
+            .collect())
     }
 
     /// Resets the idle time of entries this consumer is still working on (`XCLAIM ... JUSTID`
     /// does not count a delivery), so that no other consumer claims them meanwhile.
-    pub(crate) async fn touch(&self, stream: &str, group: &str, consumer: &str, ids: &[String]) -> Result<()> {
+    pub(crate) async fn touch(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        ids: &[String],
+    ) -> Result<()> {
         let mut cmd = redis::cmd("XCLAIM");
-        cmd.arg(stream).arg(group).arg(consumer).arg(0).arg(ids).arg("JUSTID");
+        cmd.arg(stream)
+            .arg(group)
+            .arg(consumer)
+            .arg(0)
+            .arg(ids)
+            .arg("JUSTID");
         self.query::<Value>(&cmd).await.map(drop)
     }
 
     /// Delivery counts of some pending entries (`XPENDING <stream> <group> <id> <id> 1` each).
-    pub(crate) async fn deliveries(&self, stream: &str, group: &str, ids: &[String]) -> Result<HashMap<String, u32>> {
+    pub(crate) async fn deliveries(
+        &self,
+        stream: &str,
+        group: &str,
+        ids: &[String],
+    ) -> Result<HashMap<String, u32>> {
         let mut pipe = redis::pipe();
         for id in ids {
-            pipe.cmd("XPENDING").arg(stream).arg(group).arg(id).arg(id).arg(1);
+            pipe.cmd("XPENDING")
+                .arg(stream)
+                .arg(group)
+                .arg(id)
+                .arg(id)
+                .arg(1);
         }
         let replies: Vec<StreamPendingCountReply> = self.query_pipe(&pipe).await?;
         Ok(replies
             .into_iter()
             .flat_map(|reply| reply.ids)
-            .map(|entry| (entry.id, u32::try_from(entry.times_delivered).unwrap_or(u32::MAX)))
+            .map(|entry| {
+                (
+                    entry.id,
+                    u32::try_from(entry.times_delivered).unwrap_or(u32::MAX),
+                )
+            })
             .collect())
     }
 
@@ -282,7 +365,10 @@ impl RedisTransport {
     pub(crate) async fn group_figures(&self, stream: &str, group: &str) -> Result<GroupFigures> {
         let mut summary = redis::cmd("XPENDING");
         summary.arg(stream).arg(group);
-        let pending = match self.query::<redis::streams::StreamPendingReply>(&summary).await {
+        let pending = match self
+            .query::<redis::streams::StreamPendingReply>(&summary)
+            .await
+        {
             Ok(reply) => reply.count() as u64,
             Err(error) if error.is_no_group() => return Ok(GroupFigures::default()),
             Err(error) => return Err(error),
@@ -303,7 +389,13 @@ impl RedisTransport {
     }
 
     /// `XRANGE <stream> <start> <end> COUNT <count>`.
-    pub(crate) async fn range(&self, stream: &str, start: &str, end: &str, count: usize) -> Result<Vec<StreamEntry>> {
+    pub(crate) async fn range(
+        &self,
+        stream: &str,
+        start: &str,
+        end: &str,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>> {
         let mut cmd = redis::cmd("XRANGE");
         cmd.arg(stream).arg(start).arg(end).arg("COUNT").arg(count);
         let reply: StreamRangeReply = self.query(&cmd).await?;
@@ -315,24 +407,44 @@ impl RedisTransport {
         let context = || format!("pub/sub connection to {}", self.location);
         match tokio::time::timeout(Duration::from_secs(5), self.client.get_async_pubsub()).await {
             Ok(result) => result.map_err(|error| Error::from(error).context(context())),
-            Err(_) => Err(Error::new(ErrorKind::Timeout, format!("{}: no answer within 5000 ms", context()))),
+            Err(_) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{}: no answer within 5000 ms", context()),
+            )),
         }
     }
 }
 
 /// Turns redis-rs's entry (a hash map of values) into ours.
 fn convert(entry: StreamId) -> StreamEntry {
-    let mut fields: Vec<(String, Vec<u8>)> = entry.map.into_iter().map(|(name, value)| (name, value_bytes(value))).collect();
-    fields.sort_by(|a, b| field_rank(&a.0).cmp(&field_rank(&b.0)).then_with(|| a.0.cmp(&b.0)));
-    StreamEntry { id: entry.id, fields }
+    let mut fields: Vec<(String, Vec<u8>)> = entry
+        .map
+        .into_iter()
+        .map(|(name, value)| (name, value_bytes(value)))
+        .collect();
+    fields.sort_by(|a, b| {
+        field_rank(&a.0)
+            .cmp(&field_rank(&b.0))
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    StreamEntry {
+        id: entry.id,
+        fields,
+    }
 }
 
 /// redis-rs returns fields as a hash map; put the standard ones first in the documented order.
 fn field_rank(name: &str) -> usize {
-    ["event_id", "event_type", "version", "timestamp", "event_data"]
-        .iter()
-        .position(|known| *known == name)
-        .unwrap_or(usize::MAX)
+    [
+        "event_id",
+        "event_type",
+        "version",
+        "timestamp",
+        "event_data",
+    ]
+    .iter()
+    .position(|known| *known == name)
+    .unwrap_or(usize::MAX)
 }
 
 fn value_bytes(value: Value) -> Vec<u8> {
@@ -351,7 +463,9 @@ fn unexpected(command: &str) -> Error {
 
 /// `MINID` for a time-based retention: the id of `now - age`.
 fn min_id_for_age(age: Duration) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     now.saturating_sub(age).as_millis().to_string()
 }
 
