@@ -91,10 +91,12 @@ fn version_items(
     let event_type = str_lit(&event.name);
     let number = proc_macro2::Literal::u32_unsuffixed(version.number);
     let description = str_lit(version.description.trim());
+    // A field holding a record with sensitive fields is listed too: decode errors are redacted
+    // by top-level field.
     let sensitive_fields: Vec<&str> = version
         .fields
         .iter()
-        .filter(|field| field.sensitive)
+        .filter(|field| field.sensitive || cx.holds_sensitive(&field.ty))
         .map(|field| field.name.as_str())
         .collect();
     let sensitive_const = (!sensitive_fields.is_empty()).then(

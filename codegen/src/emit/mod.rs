@@ -134,6 +134,29 @@ pub(crate) struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
+    /// Whether values of `ty` can contain a sensitive field (a record with one, at any depth).
+    fn holds_sensitive(&self, ty: &crate::ir::FieldType) -> bool {
+        use crate::ir::{FieldType, NamedType};
+        let mut pending = vec![ty];
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some(ty) = pending.pop() {
+            match ty {
+                FieldType::List(inner) | FieldType::Map(inner) => pending.push(inner),
+                FieldType::Record(name) if !seen.contains(&name.as_str()) => {
+                    seen.push(name);
+                    if let Some(NamedType::Record(record)) = self.catalogue.types.get(name) {
+                        if record.fields.iter().any(|field| field.sensitive) {
+                            return true;
+                        }
+                        pending.extend(record.fields.iter().map(|field| &field.ty));
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+
     fn new(catalogue: &'a Catalogue, options: &EmitOptions) -> Result<Self, String> {
         let runtime = syntax::parse_path(&options.runtime_crate)
             .map_err(|error| format!("option `runtime_crate`: {error}"))?;

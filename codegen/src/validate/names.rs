@@ -15,6 +15,12 @@ pub const RESERVED: [&str; 8] = [
     "metadata",
 ];
 
+/// Names of the Rust prelude and of standard types generated code uses.
+const PRELUDE: [&str; 16] = [
+    "String", "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "Box", "Default", "From",
+    "Into", "Clone", "Debug", "Self", "BTreeMap",
+];
+
 /// Words Rust does not accept even as raw identifiers.
 const NOT_RAW: [&str; 5] = ["self", "Self", "super", "crate", "_"];
 
@@ -81,6 +87,12 @@ pub fn check_field_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic
                     to_snake_case(text)
                 )),
         );
+    } else if text == "envelope" {
+        diagnostics.push(
+            Diagnostic::error(name.span, "`envelope` cannot be a payload field name")
+                .with_label("clashes with the generated `envelope` field")
+                .with_hint("every generated struct holds the envelope in a field of that name; rename this field"),
+        );
     } else if NOT_RAW.contains(&text.as_str()) {
         diagnostics.push(
             Diagnostic::error(
@@ -120,6 +132,14 @@ pub fn check_event_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic
 
 /// Checks a named type's name.
 pub fn check_type_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if PRELUDE.contains(&name.value.as_str()) {
+        diagnostics.push(
+            Diagnostic::error(name.span, format!("type name `{}` would hide Rust's own `{}`", name.value, name.value))
+                .with_label("name taken by the Rust prelude")
+                .with_hint("generated code uses the standard types by these names; choose a more specific name"),
+        );
+        return false;
+    }
     if is_pascal_case(&name.value) {
         return true;
     }
