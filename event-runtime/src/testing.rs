@@ -29,7 +29,9 @@ pub enum ServerError {
     #[error("redis-server not found on PATH: install it with `apt-get install redis-server`")]
     NotFound,
     /// It started but did not answer `PING`, or exited.
-    #[error("redis-server did not start on port {port}: {reason}\n--- last lines of its log ---\n{log}")]
+    #[error(
+        "redis-server did not start on port {port}: {reason}\n--- last lines of its log ---\n{log}"
+    )]
     Start {
         /// The port tried.
         port: u16,
@@ -49,6 +51,7 @@ pub struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: tempfile::TempDir,
+    binary: String,
     extra_args: Vec<String>,
 }
 
@@ -64,17 +67,30 @@ impl RedisServer {
     /// Like [`start`](RedisServer::start), with extra `redis-server` arguments such as
     /// `["--user", "app on >secret ~* &* +@all"]`.
     pub fn start_with_args(extra_args: &[&str]) -> Result<Self, ServerError> {
-        let dir = tempfile::Builder::new().prefix("event-runtime-redis-").tempdir()?;
+        Self::start_with("redis-server", extra_args)
+    }
+
+    /// Like [`start_with_args`](RedisServer::start_with_args), running `binary` (a name
+    /// looked up on `PATH`, or a path) instead of `redis-server`.
+    pub fn start_with(binary: &str, extra_args: &[&str]) -> Result<Self, ServerError> {
+        let dir = tempfile::Builder::new()
+            .prefix("event-runtime-redis-")
+            .tempdir()?;
         let mut server = Self {
             child: None,
             port: 0,
             dir,
+            binary: binary.to_owned(),
             extra_args: extra_args.iter().map(|arg| (*arg).to_owned()).collect(),
         };
         for _ in 0..20 {
             match server.spawn(free_port()) {
                 Ok(()) => return Ok(server),
-                Err(ServerError::Start { ref log, .. }) if log.contains("Address already in use") => continue,
+                Err(ServerError::Start { ref log, .. })
+                    if log.contains("Address already in use") =>
+                {
+                    continue;
+                }
                 Err(error) => return Err(error),
             }
         }
@@ -112,7 +128,9 @@ impl RedisServer {
         loop {
             match self.spawn(port) {
                 Ok(()) => return Ok(()),
-                Err(ServerError::Start { log, .. }) if log.contains("Address already in use") && tries < 50 => {
+                Err(ServerError::Start { log, .. })
+                    if log.contains("Address already in use") && tries < 50 =>
+                {
                     tries += 1;
                     std::thread::sleep(Duration::from_millis(100));
                 }
@@ -126,27 +144,47 @@ impl RedisServer {
         let dir = self.dir.path();
         let log_path = dir.join("redis.log");
         let _ = std::fs::remove_file(&log_path);
-        let mut command = Command::new("redis-server");
+        let mut command = Command::new(&self.binary);
         command
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--daemonize", "no"])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--daemonize",
+                "no",
+            ])
             .arg("--dir")
             .arg(dir)
             .arg("--logfile")
             .arg(&log_path)
-            .args(["--appendonly", "yes", "--appendfsync", "everysec", "--save", ""])
+            .args([
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "everysec",
+                "--save",
+                "",
+            ])
             .args(&self.extra_args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let mut child = match command.spawn() {
             Ok(child) => child,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Err(ServerError::NotFound),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ServerError::NotFound);
+            }
             Err(error) => return Err(error.into()),
         };
         let started = Instant::now();
         loop {
             if let Some(status) = child.try_wait()? {
-                return Err(start_error(port, &log_path, format!("it exited with {status}")));
+                return Err(start_error(
+                    port,
+                    &log_path,
+                    format!("it exited with {status}"),
+                ));
             }
             if ping(port) {
                 self.child = Some(child);
@@ -155,7 +193,11 @@ impl RedisServer {
             if started.elapsed() > Duration::from_secs(10) {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(start_error(port, &log_path, "no PONG within 10 s".to_owned()));
+                return Err(start_error(
+                    port,
+                    &log_path,
+                    "no PONG within 10 s".to_owned(),
+                ));
             }
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -172,7 +214,11 @@ fn start_error(port: u16, log_path: &Path, reason: String) -> ServerError {
     let log = std::fs::read_to_string(log_path).unwrap_or_default();
     let lines: Vec<&str> = log.lines().collect();
     let tail = lines[lines.len().saturating_sub(15)..].join("\n");
-    ServerError::Start { port, reason, log: tail }
+    ServerError::Start {
+        port,
+        reason,
+        log: tail,
+    }
 }
 
 /// `PING` over a raw socket; true on `+PONG` (not while the server is still loading).

@@ -1,0 +1,10 @@
+//! Tests of the Redis runtime against real `redis-server`s, one per test (see
+//! `event_runtime::testing`). One test binary, so that it is linked once.
+
+mod common;
+mod consume;
+mod harness;
+mod publish;
+mod pubsub;
+mod replay;
+mod retry;
