@@ -161,6 +161,9 @@ impl DefaultAst {
     }
 }
 
+/// One `old_value: new_value` entry of a `migrate: { map: ... }`.
+pub type ValueMapping = (Spanned<String>, Spanned<String>);
+
 /// A `migrate:` mapping as written.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MigrateAst {
@@ -173,7 +176,7 @@ pub struct MigrateAst {
     /// `from:`
     pub from: Option<Spanned<String>>,
     /// `map:` old value -> new value
-    pub map: Option<Spanned<Vec<(Spanned<String>, Spanned<String>)>>>,
+    pub map: Option<Spanned<Vec<ValueMapping>>>,
     /// `with:`
     pub with: Option<Spanned<String>>,
 }

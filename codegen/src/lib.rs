@@ -230,6 +230,8 @@ impl Config {
     /// For `build.rs`: generates the code for `dir` and writes it to the output file only if
     /// its content changed (so unchanged schemas cause no rebuild), and tells cargo to re-run
     /// when any schema file, or the directory's list of files, changes.
+    // Build scripts talk to cargo on standard output.
+    #[allow(clippy::print_stdout)]
     pub fn compile(&self, dir: impl AsRef<Path>) -> Result<(), Error> {
         let dir = dir.as_ref();
         println!("cargo:rerun-if-changed={}", dir.display());

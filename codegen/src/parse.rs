@@ -258,8 +258,7 @@ impl<'a> Parser<'a> {
                     diagnostic = diagnostic.with_hint(format!("did you mean `{known}`?"));
                     if mapping.get_node(known).is_none() {
                         if let Some(value) = recovered.remove(key) {
-                            recovered
-                                .insert(MarkedScalarNode::new(key.span().clone(), known), value);
+                            recovered.insert(MarkedScalarNode::new(*key.span(), known), value);
                         }
                     }
                 }

@@ -243,7 +243,7 @@ fn decode_errors_name_the_field_and_never_show_sensitive_values() {
     assert!(text.contains("expected i64"), "{text}");
 
     sample["telegram_id"] = json!(1);
-    sample["phone_number"] = json!(44_7700_900_123_i64);
+    sample["phone_number"] = json!(447_700_900_123_i64);
     let error =
         events::UserCreatedV1::decode_version(1, &sample.to_string()).expect_err("wrong type");
     let text = error.to_string();

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::ast::{FieldAst, MigrateAst, Spanned, VersionAst};
+use crate::ast::{FieldAst, MigrateAst, Spanned, ValueMapping, VersionAst};
 use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::ir::{
     Conversion, Field, FieldMigration, FieldSource, FieldType, Migration, NamedType, Span,
@@ -125,7 +125,7 @@ impl Resolver<'_> {
         }
         if let Some(old) = &ast.renamed_from {
             let from = self.previous_field(old, "`renamed_from`", diagnostics)?;
-            return self.from_field(from, field, old.span, None, diagnostics);
+            return self.field_source(from, field, old.span, None, diagnostics);
         }
         if let Some(from) = self
             .previous
@@ -133,7 +133,7 @@ impl Resolver<'_> {
             .iter()
             .find(|old| old.name == field.name)
         {
-            return self.from_field(from, field, field.span, None, diagnostics);
+            return self.field_source(from, field, field.span, None, diagnostics);
         }
         if let Some(default) = &field.default {
             return Some(FieldSource::Default(default.clone()));
@@ -201,7 +201,7 @@ impl Resolver<'_> {
         }
         if let Some(copy) = &migrate.copy {
             let from = self.previous_field(copy, "`copy`", diagnostics)?;
-            return self.from_field(from, field, copy.span, None, diagnostics);
+            return self.field_source(from, field, copy.span, None, diagnostics);
         }
         if let Some(path) = &migrate.with {
             if syn::parse_str::<syn::Path>(&path.value).is_err() {
@@ -221,7 +221,7 @@ impl Resolver<'_> {
             .or_else(|| ast.renamed_from.clone())
             .unwrap_or_else(|| ast.name.clone());
         let from = self.previous_field(&from_name, "`from`", diagnostics)?;
-        self.from_field(from, field, from_name.span, Some(map), diagnostics)
+        self.field_source(from, field, from_name.span, Some(map), diagnostics)
     }
 
     fn template(
@@ -289,12 +289,12 @@ impl Resolver<'_> {
     }
 
     /// A field of the previous version becomes `to`; checks the types and optionality.
-    fn from_field(
+    fn field_source(
         &self,
         from: &Field,
         to: &Field,
         span: Span,
-        map: Option<&Spanned<Vec<(Spanned<String>, Spanned<String>)>>>,
+        map: Option<&Spanned<Vec<ValueMapping>>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<FieldSource> {
         let conversion = match map {
@@ -371,7 +371,7 @@ impl Resolver<'_> {
         &self,
         from: &Field,
         to: &Field,
-        map: &Spanned<Vec<(Spanned<String>, Spanned<String>)>>,
+        map: &Spanned<Vec<ValueMapping>>,
         diagnostics: &mut Vec<Diagnostic>,
     ) -> Option<Conversion> {
         let (Some(NamedType::Enum(old)), Some(NamedType::Enum(new))) =

@@ -530,9 +530,8 @@ fn version_numbers<'a>(
                 .with_hint("add `v1:` with a description and fields"),
         );
     }
-    let mut expected = 1;
     let mut contiguous = Vec::new();
-    for (number, ast) in numbered {
+    for (expected, (number, ast)) in (1..).zip(numbered) {
         if number != expected {
             let missing = if number == expected + 1 {
                 format!("v{expected}")
@@ -549,7 +548,6 @@ fn version_numbers<'a>(
             break;
         }
         contiguous.push((number, ast));
-        expected += 1;
     }
     contiguous
 }
