@@ -16,7 +16,7 @@
 //!
 //! and in the crate, `include!` the output:
 //!
-//! ```ignore
+//! ```text
 //! pub mod events {
 //!     include!(concat!(env!("OUT_DIR"), "/events.rs"));
 //! }
