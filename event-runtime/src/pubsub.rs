@@ -28,12 +28,12 @@ use crate::wire::{WireHead, parse_version};
 /// # use event_runtime::{Config, LiveSubscription};
 /// # #[derive(Debug, serde::Serialize, serde::Deserialize, event_runtime::Event)]
 /// # #[event(name = "user.created", version = 1)]
-/// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, user_id: i64 }
+/// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, account_id: i64 }
 /// # async fn run() -> Result<(), event_runtime::Error> {
 /// let mut live = LiveSubscription::<UserCreatedV1>::connect(&Config::from_env()?).await?;
 /// while let Some(event) = live.next().await {
 ///     match event {
-///         Ok(event) => println!("user {} just signed up", event.user_id),
+///         Ok(event) => println!("account {} just signed up", event.account_id),
 ///         Err(error) => eprintln!("skipped a message: {error}"),
 ///     }
 /// }

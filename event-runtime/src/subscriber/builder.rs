@@ -122,11 +122,9 @@ impl SubscriberBuilder {
 
     /// Handles events of `E`'s type. Entries of older versions are decoded and upgraded to
     /// `E` through the migration chain; entries that cannot be (newer versions, broken data)
-    /// are dead-lettered. The event type is inferred from the closure's argument:
-    ///
-    /// ```ignore
-    /// builder.on(|event: UserCreatedV2| async move { Ok(()) })
-    /// ```
+    /// are dead-lettered. The event type is inferred from the closure's argument
+    /// (`.on(|event: UserCreatedV2| async move { ... })`) or named with a turbofish
+    /// (`.on::<UserCreatedV2, _, _>(handler)`); see [`Subscriber`] for a whole example.
     pub fn on<E, F, Fut>(mut self, handler: F) -> Self
     where
         E: Event,

@@ -48,13 +48,13 @@ use handler::ErasedHandler;
 /// # use event_runtime::{Config, Subscriber, HandlerError};
 /// # #[derive(Debug, serde::Serialize, serde::Deserialize, event_runtime::Event)]
 /// # #[event(name = "user.created", version = 1)]
-/// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, user_id: i64 }
+/// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, account_id: i64 }
 /// # async fn run() -> Result<(), event_runtime::Error> {
 /// let config = Config::from_env()?;
 /// let subscriber = Subscriber::builder(&config)
 ///     .group("welcome-mails")
 ///     .on(|event: UserCreatedV1| async move {
-///         println!("welcome, user {}", event.user_id);
+///         println!("welcome, account {}", event.account_id);
 ///         Ok::<(), HandlerError>(())
 ///     })
 ///     .build()
