@@ -72,12 +72,17 @@ async fn keep_claimed(shared: &Shared) -> Result<()> {
 /// Failed entries whose backoff has passed are claimed back (`XCLAIM` with the backoff as
 /// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again.
 async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
-    let now = Instant::now();
-    let mut permits = free_permits(shared, usize::MAX);
-    if permits.is_empty() {
+    let due_count = {
+        let now = Instant::now();
+        let retries = lock(&shared.retries);
+        retries.iter().filter(|retry| retry.due <= now).count()
+    };
+    if due_count == 0 {
         return Ok(());
     }
+    let mut permits = wait_for_permits(shared, due_count).await;
     let due: Vec<super::Retry> = {
+        let now = Instant::now();
         let mut retries = lock(&shared.retries);
         retries.sort_by_key(|retry| retry.due);
         let ready = retries
@@ -109,8 +114,17 @@ async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
 /// One `XAUTOCLAIM` pass over a stream, continued from `cursor`, as far as free slots allow.
 async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Result<()> {
     let key = shared.subscriptions[stream].key.clone();
+    let min_idle = shared.settings.claim_min_idle;
+    if cursor == "0-0"
+        && !shared
+            .transport
+            .has_idle_pending(&key, &shared.group, min_idle)
+            .await?
+    {
+        return Ok(());
+    }
     loop {
-        let mut permits = free_permits(shared, shared.settings.batch_size);
+        let mut permits = wait_for_permits(shared, shared.settings.batch_size).await;
         if permits.is_empty() {
             return Ok(());
         }
@@ -189,8 +203,23 @@ async fn start(
     Ok(())
 }
 
-fn free_permits(shared: &Shared, most: usize) -> Vec<OwnedSemaphorePermit> {
-    let mut permits = Vec::new();
+/// Waits for at least one free handler slot, then takes every free one up to `most`. The
+/// semaphore is fair: while the reader blocks in `XREADGROUP` holding slots, this waits in
+/// line and gets the slots it releases before the reader's next read takes them. Returns
+/// nothing when shutdown is requested meanwhile.
+async fn wait_for_permits(shared: &Shared, most: usize) -> Vec<OwnedSemaphorePermit> {
+    let mut shutdown = shared.shutdown.subscribe();
+    if shared.shutting_down() {
+        return Vec::new();
+    }
+    let first = tokio::select! {
+        permit = shared.permits.clone().acquire_owned() => permit.ok(),
+        _ = shutdown.changed() => None,
+    };
+    let Some(first) = first else {
+        return Vec::new();
+    };
+    let mut permits = vec![first];
     while permits.len() < most {
         match shared.permits.clone().try_acquire_owned() {
             Ok(permit) => permits.push(permit),

@@ -341,6 +341,26 @@ impl RedisTransport {
             .collect())
     }
 
+    /// Whether any entry of the group has been pending for at least `min_idle`
+    /// (`XPENDING <stream> <group> IDLE <ms> - + 1`).
+    pub(crate) async fn has_idle_pending(
+        &self,
+        stream: &str,
+        group: &str,
+        min_idle: Duration,
+    ) -> Result<bool> {
+        let mut cmd = redis::cmd("XPENDING");
+        cmd.arg(stream)
+            .arg(group)
+            .arg("IDLE")
+            .arg(min_idle.as_millis() as u64)
+            .arg("-")
+            .arg("+")
+            .arg(1);
+        let reply: StreamPendingCountReply = self.query(&cmd).await?;
+        Ok(!reply.ids.is_empty())
+    }
+
     /// Moves an entry to a dead-letter stream: `MULTI XADD <dlq> * ... XACK <stream> <group> <id> EXEC`.
     pub(crate) async fn dead_letter(
         &self,

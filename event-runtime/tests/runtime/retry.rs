@@ -352,3 +352,42 @@ async fn long_running_handlers_keep_their_entries() {
     );
     assert!(all.iter().all(|(who, _)| who == "slow-a"));
 }
+
+#[tokio::test]
+async fn retries_get_a_slot_while_the_reader_waits_on_an_idle_stream() {
+    // One handler slot, held by the reader during each long blocking read: the claimer must
+    // still get it for the retry.
+    let server = server();
+    let settings = config(&server);
+    Publisher::new(&settings)
+        .await
+        .expect("publisher")
+        .publish(&user(1))
+        .await
+        .expect("publish");
+    let deliveries: Seen<u32> = Seen::new();
+    let handler_deliveries = deliveries.clone();
+    let subscriber = Subscriber::builder(&settings)
+        .concurrency(1)
+        .block_time(Duration::from_millis(400))
+        .on_raw("user.created", move |event: RawEvent| {
+            let deliveries = handler_deliveries.clone();
+            async move {
+                deliveries.push(event.deliveries);
+                if event.deliveries == 1 {
+                    return Err(HandlerError::new("first attempt fails"));
+                }
+                Ok(())
+            }
+        })
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn();
+    eventually("the retry ran", Duration::from_secs(3), || async {
+        deliveries.len() >= 2
+    })
+    .await;
+    subscriber.shutdown().await.expect("shutdown");
+    assert_eq!(deliveries.all(), [1, 2]);
+}
