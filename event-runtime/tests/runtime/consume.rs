@@ -612,3 +612,39 @@ async fn builder_mistakes_are_reported() {
         "{name}"
     );
 }
+
+#[tokio::test]
+async fn consumption_survives_a_redis_restart() {
+    let mut server = server();
+    let settings = config(&server);
+    let publisher = Publisher::new(&settings).await.expect("publisher");
+    let seen: Seen<i64> = Seen::new();
+    let handler_seen = seen.clone();
+    let subscriber = Subscriber::builder(&settings)
+        .on(move |event: UserCreatedV1| {
+            let seen = handler_seen.clone();
+            async move {
+                seen.push(event.account_id);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn();
+    publisher
+        .publish_batch(&(0..5).map(user).collect::<Vec<_>>())
+        .await
+        .expect("before");
+    eventually("first half", WAIT, || async { seen.len() >= 5 }).await;
+    server.restart().expect("restart");
+    publisher
+        .publish_batch(&(5..10).map(user).collect::<Vec<_>>())
+        .await
+        .expect("after");
+    eventually("second half after the restart", WAIT, || async {
+        seen.all().into_iter().collect::<HashSet<_>>().len() == 10
+    })
+    .await;
+    subscriber.shutdown().await.expect("shutdown");
+}
