@@ -46,6 +46,23 @@ pub struct CatalogueAst {
     pub compatibility: Option<Spanned<String>>,
     /// `description:`
     pub description: Option<Spanned<String>>,
+    /// `waivers:`
+    pub waivers: Vec<WaiverAst>,
+}
+
+/// One entry of a `waivers:` list: a compatibility finding accepted on purpose.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaiverAst {
+    /// Where the entry is.
+    pub span: Span,
+    /// `rule:` the rule id (`FIELD_REMOVED`).
+    pub rule: Option<Spanned<String>>,
+    /// `reason:` why the finding is accepted.
+    pub reason: Option<Spanned<String>>,
+    /// `event:` (catalogue waivers only) the event it applies to.
+    pub event: Option<Spanned<String>>,
+    /// `field:` the field it applies to.
+    pub field: Option<Spanned<String>>,
 }
 
 /// One entry of `types:`.
@@ -85,6 +102,8 @@ pub struct EventAst {
     pub compatibility: Option<Spanned<String>>,
     /// `versions:`
     pub versions: Option<Spanned<Vec<VersionAst>>>,
+    /// `waivers:`
+    pub waivers: Vec<WaiverAst>,
 }
 
 /// One version of an event.
@@ -100,6 +119,8 @@ pub struct VersionAst {
     pub fields: Option<Spanned<Vec<FieldAst>>>,
     /// `migrate_with:`
     pub migrate_with: Option<Spanned<String>>,
+    /// `waivers:`
+    pub waivers: Vec<WaiverAst>,
 }
 
 /// One field.

@@ -33,6 +33,9 @@ pub struct Diagnostic {
     pub hint: Option<String>,
     /// Other places that explain the problem (the first definition of a duplicate...).
     pub related: Vec<(Span, String)>,
+    /// The lint rule this error belongs to (`VERSION_GAP`), when it is one; see
+    /// `docs/lint-rules.md`. Rendered as `error[VERSION_GAP]`.
+    pub code: Option<&'static str>,
 }
 
 impl Diagnostic {
@@ -45,6 +48,7 @@ impl Diagnostic {
             label: String::new(),
             hint: None,
             related: Vec::new(),
+            code: None,
         }
     }
 
@@ -67,6 +71,13 @@ impl Diagnostic {
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    /// Sets the lint rule id.
+    #[must_use]
+    pub fn with_code(mut self, code: &'static str) -> Self {
+        self.code = Some(code);
         self
     }
 
@@ -203,6 +214,10 @@ impl Diagnostics {
             .iter()
             .map(|hint| format!("help: {hint}"))
             .collect();
+        let report = match item.code {
+            Some(code) => report.with_code(code),
+            None => report,
+        };
         report
             .with_message(&item.message)
             .with_labels(labels)

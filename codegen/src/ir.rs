@@ -42,6 +42,40 @@ pub struct Catalogue {
     pub types: BTreeMap<String, NamedType>,
     /// Events, by event type (`user.created`).
     pub events: BTreeMap<String, EventDef>,
+    /// Where the catalogue's `version:` is written (for lint findings about it).
+    pub version_span: Span,
+    /// Every inline waiver of a compatibility finding, from the catalogue, events and versions.
+    pub waivers: Vec<Waiver>,
+}
+
+/// A compatibility finding accepted on purpose, written next to what it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiver {
+    /// The rule id: `FIELD_REMOVED`.
+    pub rule: String,
+    /// Why it is accepted (never empty).
+    pub reason: String,
+    /// What it applies to.
+    pub scope: WaiverScope,
+    /// Only findings about this field (a top-level field name), when set.
+    pub field: Option<String>,
+    /// Where the waiver is written.
+    pub span: Span,
+}
+
+/// What a waiver applies to: where it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WaiverScope {
+    /// The catalogue section: any finding, or only those of `event` when set (the way to
+    /// waive the removal of a whole event).
+    Catalogue {
+        /// The event, when given.
+        event: Option<String>,
+    },
+    /// An event: findings about any of its versions.
+    Event(String),
+    /// One version of an event.
+    Version(String, u32),
 }
 
 /// Compatibility level (Confluent Schema Registry meanings).

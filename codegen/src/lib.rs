@@ -27,6 +27,7 @@
 //! extra derives) are set with [`Config`].
 
 pub mod ast;
+pub mod compat;
 pub mod diagnostic;
 pub mod emit;
 pub mod ir;

@@ -11,11 +11,18 @@ use crate::diagnostic::{Diagnostic, did_you_mean};
 use crate::ir::{SourceFile, Span};
 
 const TOP_KEYS: [&str; 3] = ["catalogue", "types", "events"];
-const CATALOGUE_KEYS: [&str; 4] = ["name", "version", "compatibility", "description"];
+const CATALOGUE_KEYS: [&str; 5] = ["name", "version", "compatibility", "description", "waivers"];
 const TYPE_KEYS: [&str; 5] = ["kind", "description", "open", "values", "fields"];
 const ENUM_VALUE_KEYS: [&str; 2] = ["value", "description"];
-const EVENT_KEYS: [&str; 3] = ["description", "compatibility", "versions"];
-const VERSION_KEYS: [&str; 4] = ["description", "envelope", "fields", "migrate_with"];
+const EVENT_KEYS: [&str; 4] = ["description", "compatibility", "versions", "waivers"];
+const VERSION_KEYS: [&str; 5] = [
+    "description",
+    "envelope",
+    "fields",
+    "migrate_with",
+    "waivers",
+];
+const WAIVER_KEYS: [&str; 4] = ["rule", "reason", "event", "field"];
 const ENVELOPE_KEYS: [&str; 1] = ["user_id"];
 /// Every key a field may have.
 pub const FIELD_KEYS: [&str; 14] = [
@@ -392,6 +399,7 @@ impl<'a> Parser<'a> {
             version: self.text(mapping, "version", context),
             compatibility: self.text(mapping, "compatibility", context),
             description: self.text(mapping, "description", context),
+            waivers: self.waivers(mapping, context),
         })
     }
 
@@ -484,6 +492,7 @@ impl<'a> Parser<'a> {
         Some(EventAst {
             description: self.text(mapping, "description", &context),
             compatibility: self.text(mapping, "compatibility", &context),
+            waivers: self.waivers(mapping, &context),
             versions,
             name,
         })
@@ -510,10 +519,44 @@ impl<'a> Parser<'a> {
         Some(VersionAst {
             description: self.text(mapping, "description", &context),
             migrate_with: self.text(mapping, "migrate_with", &context),
+            waivers: self.waivers(mapping, &context),
             envelope_user_id,
             fields,
             key,
         })
+    }
+
+    /// The `waivers:` list of a mapping: each entry `{ rule, reason, event?, field? }`.
+    fn waivers(&mut self, mapping: &MarkedMappingNode, context: &str) -> Vec<WaiverAst> {
+        let Some(node) = mapping.get_node("waivers") else {
+            return Vec::new();
+        };
+        let Node::Sequence(sequence) = node else {
+            let span = self.node_span(node);
+            self.error(
+                Diagnostic::error(span, format!("`waivers` of {context} must be a list"))
+                    .with_label(format!("found {}", kind_name(node)))
+                    .with_hint(
+                        "write `waivers:` then entries `- rule: FIELD_REMOVED` with `reason: ...`",
+                    ),
+            );
+            return Vec::new();
+        };
+        let mut waivers = Vec::new();
+        for item in sequence.iter() {
+            let Some(entry) = self.expect_mapping(item, "a waiver") else {
+                continue;
+            };
+            let entry = &self.checked(entry, &WAIVER_KEYS, "a waiver");
+            waivers.push(WaiverAst {
+                span: self.span_of(entry.span()),
+                rule: self.text(entry, "rule", "a waiver"),
+                reason: self.text(entry, "reason", "a waiver"),
+                event: self.text(entry, "event", "a waiver"),
+                field: self.text(entry, "field", "a waiver"),
+            });
+        }
+        waivers
     }
 
     fn fields(&mut self, node: &Node, context: &str) -> Option<Spanned<Vec<FieldAst>>> {

@@ -146,6 +146,7 @@ impl Resolver<'_> {
                 field.span,
                 format!("new required field `{}` has no default and no migration", field.name),
             )
+            .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
             .with_label(format!("not in v{}", self.previous.number))
             .with_hint(format!(
                 "data written as v{} has no `{}`: add a `default:`, make it `optional: true`, or say how to compute it with `migrate:` (template, copy, with) or `renamed_from:`",
@@ -310,6 +311,7 @@ impl Resolver<'_> {
                         from.name, self.previous.number, self.what
                     ),
                 )
+                .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
                 .with_label("absent values have nowhere to go")
                 .with_hint(
                     "add a `default:` used when the old value was absent, or keep it optional",
@@ -361,6 +363,7 @@ impl Resolver<'_> {
                     to.ty.schema_name()
                 ),
             )
+            .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
             .with_label("type changed")
             .with_hint("only widening is automatic (int32 -> int64, int32/int64 -> float64); write `migrate: { with: path::to::function }` or use a new field name"),
         );
@@ -444,6 +447,7 @@ impl Resolver<'_> {
                                 old.name, value.wire, new.name
                             ),
                         )
+                        .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
                         .with_label("unmapped value")
                         .with_hint(format!(
                             "add `{}: <value of {}>` to `map`",

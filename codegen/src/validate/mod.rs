@@ -6,6 +6,7 @@
 pub mod migrate;
 pub mod names;
 pub mod types;
+pub mod waivers;
 
 use std::collections::BTreeMap;
 
@@ -65,6 +66,12 @@ pub fn validate(
         }
     }
     check_generated_names(&named, &events, diagnostics);
+    let waivers = waivers::waivers(asts, diagnostics);
+    let version_span = asts
+        .iter()
+        .filter_map(|file| file.catalogue.as_ref())
+        .find_map(|section| section.version.as_ref().map(|version| version.span))
+        .unwrap_or_default();
 
     // Parse errors count too: a catalogue missing an unreadable file is not the catalogue.
     if count_errors(diagnostics) > 0 {
@@ -77,6 +84,8 @@ pub fn validate(
         files: files.to_vec(),
         types: named,
         events,
+        version_span,
+        waivers,
     })
 }
 
@@ -540,6 +549,7 @@ fn version_numbers<'a>(
             };
             diagnostics.push(
                 Diagnostic::error(ast.key.span, format!("version gap in {event}: v{number} follows v{}", expected - 1))
+                    .with_code(crate::compat::rules::VERSION_GAP)
                     .with_label(format!("{missing} missing"))
                     .with_hint(format!(
                         "versions must go up by one, since each is migrated from the one before; rename this to `v{expected}` or add {missing}"

@@ -269,6 +269,8 @@ pub fn catalogue() -> Catalogue {
             .into_iter()
             .map(|event| (event.name.clone(), event))
             .collect(),
+        version_span: Span::default(),
+        waivers: Vec::new(),
     }
 }
 

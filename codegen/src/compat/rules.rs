@@ -1,0 +1,323 @@
+//! The lint rules: stable ids, what each protects, and how bad a finding is.
+//!
+//! The ids are part of the interface: waivers, CI annotations and `docs/lint-rules.md` name
+//! them. Never rename one; retire it instead.
+
+use crate::diagnostic::Severity;
+
+/// What a rule looks at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Category {
+    /// A released event, version or type was edited or deleted (every level except `NONE`).
+    Released,
+    /// A released version was edited in a way only old readers mind (`FORWARD*`, `FULL*`).
+    ReleasedForward,
+    /// A new version against the versions before it, at the event's compatibility level.
+    Versions,
+    /// Reported when the schemas are compiled (`events check`, `cargo build`) as well.
+    Compile,
+    /// Names and sensitive data.
+    Hygiene,
+    /// The catalogue as a whole.
+    Catalogue,
+}
+
+/// One lint rule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    /// The stable id: `FIELD_REMOVED`.
+    pub id: &'static str,
+    /// Errors fail `events lint` (exit 1) unless waived; warnings are reported only.
+    pub severity: Severity,
+    /// What it looks at.
+    pub category: Category,
+    /// One line: what it protects against.
+    pub purpose: &'static str,
+    /// Whether an inline waiver can accept a finding of this rule.
+    pub waivable: bool,
+}
+
+const fn rule(
+    id: &'static str,
+    severity: Severity,
+    category: Category,
+    waivable: bool,
+    purpose: &'static str,
+) -> Rule {
+    Rule {
+        id,
+        severity,
+        category,
+        purpose,
+        waivable,
+    }
+}
+
+use Category::*;
+use Severity::{Error, Warning};
+
+/// Every rule, in the order of `docs/lint-rules.md`.
+pub const RULES: &[Rule] = &[
+    rule(
+        EVENT_REMOVED,
+        Error,
+        Released,
+        true,
+        "A released event was deleted: its producers and consumers still exist.",
+    ),
+    rule(
+        VERSION_REMOVED,
+        Error,
+        Released,
+        true,
+        "A released version was deleted: events of it are still on the streams.",
+    ),
+    rule(
+        FIELD_REMOVED,
+        Error,
+        Released,
+        true,
+        "A field was removed from a released version: readers of that version still expect it.",
+    ),
+    rule(
+        FIELD_RENAMED,
+        Error,
+        Released,
+        true,
+        "A field of a released version was renamed: on the wire that is a removal plus an addition.",
+    ),
+    rule(
+        FIELD_TYPE_CHANGED,
+        Error,
+        Released,
+        true,
+        "A field of a released version changed type in a way the widening table does not allow.",
+    ),
+    rule(
+        FIELD_MADE_REQUIRED,
+        Error,
+        Released,
+        true,
+        "An optional field of a released version became required: stored events without it no longer decode.",
+    ),
+    rule(
+        FIELD_ADDED_REQUIRED,
+        Error,
+        Released,
+        true,
+        "A required field without a default was added to a released version: stored events lack it.",
+    ),
+    rule(
+        ENVELOPE_USER_ID_REQUIRED,
+        Error,
+        Released,
+        true,
+        "A released version started to require the envelope's `user_id`: stored events without one fail validation.",
+    ),
+    rule(
+        ENUM_VALUE_REMOVED,
+        Error,
+        Released,
+        true,
+        "A value was removed from a closed enum that a released version uses: stored events with it no longer decode.",
+    ),
+    rule(
+        ENUM_CLOSED,
+        Error,
+        Released,
+        true,
+        "An open enum that a released version uses became closed: unknown values in stored events no longer decode.",
+    ),
+    rule(
+        CONSTRAINT_TIGHTENED,
+        Error,
+        Released,
+        true,
+        "A constraint of a released version became stricter: stored events may fail validation.",
+    ),
+    rule(
+        FIELD_TYPE_WIDENED,
+        Error,
+        ReleasedForward,
+        true,
+        "A field of a released version was widened: readers not yet upgraded cannot read the wider values.",
+    ),
+    rule(
+        FIELD_MADE_OPTIONAL,
+        Error,
+        ReleasedForward,
+        true,
+        "A required field of a released version became optional: readers not yet upgraded reject events without it.",
+    ),
+    rule(
+        ENUM_VALUE_ADDED,
+        Error,
+        ReleasedForward,
+        true,
+        "A closed enum that a released version uses gained a value (or opened): readers not yet upgraded reject it.",
+    ),
+    rule(
+        CONSTRAINT_LOOSENED,
+        Error,
+        ReleasedForward,
+        true,
+        "A constraint of a released version became looser: readers not yet upgraded reject the new values.",
+    ),
+    rule(
+        BACKWARD_INCOMPATIBLE,
+        Error,
+        Versions,
+        true,
+        "Consumers of the new version cannot read events of the previous version through the migration.",
+    ),
+    rule(
+        BACKWARD_TRANSITIVE_INCOMPATIBLE,
+        Error,
+        Versions,
+        true,
+        "Consumers of the new version cannot read events of some earlier version through the migration chain.",
+    ),
+    rule(
+        FORWARD_INCOMPATIBLE,
+        Error,
+        Versions,
+        true,
+        "Consumers of the previous version cannot read events of the new version.",
+    ),
+    rule(
+        FORWARD_TRANSITIVE_INCOMPATIBLE,
+        Error,
+        Versions,
+        true,
+        "Consumers of some earlier version cannot read events of the new version.",
+    ),
+    rule(
+        RENAME_WITHOUT_ALIAS,
+        Error,
+        Versions,
+        true,
+        "A new version drops a field and adds one of the same type without `renamed_from`: upgraded events lose the value.",
+    ),
+    rule(
+        MIGRATION_INCOMPLETE,
+        Error,
+        Compile,
+        false,
+        "A field of a new version has no source in the previous version (no default, no migration).",
+    ),
+    rule(
+        VERSION_GAP,
+        Error,
+        Compile,
+        false,
+        "Versions must be numbered v1, v2, ... without gaps, since each is migrated from the one before.",
+    ),
+    rule(
+        WAIVER_INVALID,
+        Error,
+        Compile,
+        false,
+        "A waiver must name a known, waivable rule and give a reason.",
+    ),
+    rule(
+        SCHEMA_INVALID,
+        Error,
+        Compile,
+        false,
+        "The schemas do not compile; the message is the compiler's.",
+    ),
+    rule(
+        NAMING_CONVENTION,
+        Warning,
+        Hygiene,
+        true,
+        "New names follow the conventions: events name facts in the past tense, times end in `_at`, flags read as yes/no questions.",
+    ),
+    rule(
+        SENSITIVE_NOT_MARKED,
+        Error,
+        Hygiene,
+        true,
+        "A field whose name suggests secrets or personal data (password, token, phone, email, ...) is not `sensitive: true`.",
+    ),
+    rule(
+        CATALOGUE_VERSION_BUMP,
+        Error,
+        Catalogue,
+        true,
+        "The catalogue's semver version was not bumped enough for the changes since the baseline.",
+    ),
+    rule(
+        WAIVER_UNUSED,
+        Warning,
+        Catalogue,
+        true,
+        "A waiver matches no finding: the change it accepted is released, or it names the wrong place.",
+    ),
+];
+
+/// Looks a rule up by id.
+pub fn find(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|rule| rule.id == id)
+}
+
+macro_rules! ids {
+    ($($name:ident),* $(,)?) => {
+        $(
+            #[doc = concat!("The id `", stringify!($name), "`.")]
+            pub const $name: &str = stringify!($name);
+        )*
+    };
+}
+
+ids!(
+    EVENT_REMOVED,
+    VERSION_REMOVED,
+    FIELD_REMOVED,
+    FIELD_RENAMED,
+    FIELD_TYPE_CHANGED,
+    FIELD_MADE_REQUIRED,
+    FIELD_ADDED_REQUIRED,
+    ENVELOPE_USER_ID_REQUIRED,
+    ENUM_VALUE_REMOVED,
+    ENUM_CLOSED,
+    CONSTRAINT_TIGHTENED,
+    FIELD_TYPE_WIDENED,
+    FIELD_MADE_OPTIONAL,
+    ENUM_VALUE_ADDED,
+    CONSTRAINT_LOOSENED,
+    BACKWARD_INCOMPATIBLE,
+    BACKWARD_TRANSITIVE_INCOMPATIBLE,
+    FORWARD_INCOMPATIBLE,
+    FORWARD_TRANSITIVE_INCOMPATIBLE,
+    RENAME_WITHOUT_ALIAS,
+    MIGRATION_INCOMPLETE,
+    VERSION_GAP,
+    WAIVER_INVALID,
+    SCHEMA_INVALID,
+    NAMING_CONVENTION,
+    SENSITIVE_NOT_MARKED,
+    CATALOGUE_VERSION_BUMP,
+    WAIVER_UNUSED,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_upper_snake_case() {
+        for (index, rule) in RULES.iter().enumerate() {
+            assert!(
+                rule.id.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+                "{}",
+                rule.id
+            );
+            assert!(
+                RULES[..index].iter().all(|other| other.id != rule.id),
+                "{} twice",
+                rule.id
+            );
+        }
+    }
+}
