@@ -25,6 +25,23 @@
 //! assert_eq!(back.parcel_id, 7);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! # Moving events over Redis (feature `redis`, on by default)
+//!
+//! - [`Publisher`]: validates, enforces the size limit, and writes each event to its stream
+//!   `events:<type>` (and the pub/sub channel `events.<type>`) in one transaction.
+//! - [`Subscriber`]: consumes through a consumer group, at least once: handlers run
+//!   concurrently, successes are acknowledged, failures are retried with backoff and claimed
+//!   from dead consumers, and what cannot be handled goes to `events:dlq:<type>`. Handlers
+//!   receive the version they ask for; older entries are upgraded.
+//! - [`LiveSubscription`]: real-time pub/sub, at most once.
+//! - [`Replayer`]: a time window of a stream, again, without touching any group.
+//! - [`Config`]: every setting, from environment variables ([`Config::from_env`]).
+//! - `testing::RedisServer` (feature `testing`): a `redis-server` per test.
+//!
+//! `docs/wire-format.md` describes exactly what is stored, for services in other languages.
+//! The `tls` feature adds `rediss://` URLs. Without default features the crate is the core
+//! alone, with neither tokio nor redis in its dependency tree.
 
 pub mod config;
 mod envelope;

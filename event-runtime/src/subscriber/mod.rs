@@ -1,12 +1,12 @@
 //! Consuming through a consumer group: at-least-once, with retries, claiming, dead letters.
 //!
 //! A [`Subscriber`] runs four kinds of tasks:
-//! - the **reader** ([`reader`]) reads new entries (`XREADGROUP ... >`) on a connection of its
+//! - the **reader** (`reader.rs`) reads new entries (`XREADGROUP ... >`) on a connection of its
 //!   own, never more than there are free handler slots;
-//! - **handlers** ([`dispatch`]) run concurrently up to `concurrency`; a success is queued for
+//! - **handlers** (`dispatch.rs`) run concurrently up to `concurrency`; a success is queued for
 //!   acknowledgement, a failure stays pending, an undecodable entry is dead-lettered;
-//! - the **acker** ([`acker`]) acknowledges successes in batches (`XACK`);
-//! - the **claimer** ([`claimer`]) retries failed entries after their backoff (`XCLAIM`), takes
+//! - the **acker** (`acker.rs`) acknowledges successes in batches (`XACK`);
+//! - the **claimer** (`claimer.rs`) retries failed entries after their backoff (`XCLAIM`), takes
 //!   over entries idle longer than `claim_min_idle` from any consumer, dead ones included
 //!   (`XAUTOCLAIM`), acknowledges entries whose data was trimmed, and keeps entries of long
 //!   running handlers from being claimed by others.

@@ -1,9 +1,10 @@
 //! Where entries are stored and read: key names and the storage operations the publisher,
 //! subscriber and replay are written against.
 //!
-//! [`redis`] is the one backend today. Everything above it speaks in [`StreamEntry`],
-//! [`OutgoingEntry`] and the methods of [`redis::RedisTransport`], so an in-memory backend
-//! with the same semantics (pending lists, delivery counts, claiming) can sit beside it.
+//! `redis.rs` is the one backend today, and the only file that sends Redis commands.
+//! Everything above it speaks in [`StreamEntry`] and the backend's semantic operations
+//! (append, group read, ack, claim, dead-letter, range), so an in-memory backend with the same
+//! semantics (pending lists, delivery counts, claiming) can sit beside it.
 
 pub(crate) mod redis;
 
