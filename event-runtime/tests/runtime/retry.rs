@@ -391,3 +391,65 @@ async fn retries_get_a_slot_while_the_reader_waits_on_an_idle_stream() {
     subscriber.shutdown().await.expect("shutdown");
     assert_eq!(deliveries.all(), [1, 2]);
 }
+
+#[tokio::test]
+async fn many_events_through_several_consumers_with_failures_all_arrive() {
+    // Watermill's ResendOnError and ConcurrentSubscribe, scaled to the CI budget: every
+    // tenth event fails on its first delivery; three consumers share the group.
+    let server = server();
+    let settings = config(&server);
+    let seen: Seen<i64> = Seen::new();
+    let mut running = Vec::new();
+    for name in ["c1", "c2", "c3"] {
+        let seen = seen.clone();
+        let subscriber = Subscriber::builder(&settings)
+            .consumer_name(name)
+            .concurrency(8)
+            .on_raw("user.created", move |event: RawEvent| {
+                let seen = seen.clone();
+                async move {
+                    let value: serde_json::Value = serde_json::from_str(&event.event_data)?;
+                    let id = value["account_id"].as_i64().ok_or("no account_id")?;
+                    if id % 10 == 0 && event.deliveries == 1 {
+                        return Err(HandlerError::new("transient"));
+                    }
+                    seen.push(id);
+                    Ok(())
+                }
+            })
+            .build()
+            .await
+            .expect("subscriber");
+        running.push(subscriber.spawn());
+    }
+    let publishers: Vec<_> = (0..5)
+        .map(|publisher_index| {
+            let settings = settings.clone();
+            tokio::spawn(async move {
+                let publisher = Publisher::new(&settings).await.expect("publisher");
+                let events: Vec<_> = (0..100).map(|n| user(publisher_index * 100 + n)).collect();
+                publisher.publish_batch(&events).await.expect("batch");
+            })
+        })
+        .collect();
+    for publisher in publishers {
+        publisher.await.expect("publisher task");
+    }
+    eventually("all 500 handled", Duration::from_secs(20), || async {
+        seen.len() >= 500
+    })
+    .await;
+    for subscriber in running {
+        subscriber.shutdown().await.expect("shutdown");
+    }
+    let mut ids = seen.all();
+    ids.sort_unstable();
+    assert_eq!(
+        ids,
+        (0..500).collect::<Vec<_>>(),
+        "every event exactly once after its successful attempt"
+    );
+    let mut conn = redis(&server).await;
+    assert_eq!(pending_count(&mut conn, STREAM, "tests").await, 0);
+    assert!(entries(&mut conn, DEAD_LETTERS).await.is_empty());
+}
