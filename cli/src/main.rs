@@ -20,6 +20,12 @@ enum Command {
     Check(commands::check::Args),
     /// Print the Rust code generated from the schemas.
     Generate(commands::generate::Args),
+    /// Record the released state of the schemas in DIR/events.lock.json.
+    Lock(commands::lock::Args),
+    /// Check schema changes for compatibility against the lockfile, a git ref or a directory.
+    Lint(commands::lint::Args),
+    /// Export JSON Schema, AsyncAPI or Markdown documents of the schemas.
+    Export(commands::export::Args),
 }
 
 /// Exit codes: success, findings (schema errors), and usage or I/O problems.
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Generate(args) => commands::generate::run(&args),
+        Command::Lock(args) => commands::lock::run(&args),
+        Command::Lint(args) => commands::lint::run(&args),
+        Command::Export(args) => commands::export::run(&args),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

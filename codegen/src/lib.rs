@@ -30,6 +30,7 @@ pub mod ast;
 pub mod compat;
 pub mod diagnostic;
 pub mod emit;
+pub mod export;
 pub mod ir;
 pub mod parse;
 pub mod validate;

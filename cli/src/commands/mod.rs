@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod export;
 pub mod generate;
+pub mod lint;
+pub mod lock;
 
 use std::io::IsTerminal;
 

@@ -1,0 +1,79 @@
+//! `events lock [DIR]`: record the released state of the schemas in `DIR/events.lock.json`.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use event_codegen::compat::{LOCKFILE_NAME, Lockfile};
+
+use crate::Outcome;
+
+/// Arguments of `events lock`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Schema directory; the lockfile is written inside it.
+    #[arg(default_value = "schemas")]
+    pub dir: PathBuf,
+    /// Do not write: exit 1 if the lockfile is missing or differs from the schemas.
+    #[arg(long)]
+    pub check: bool,
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let loaded = event_codegen::load_dir(&args.dir)
+        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
+    let Some(catalogue) = loaded
+        .catalogue
+        .as_ref()
+        .filter(|_| !loaded.diagnostics.has_errors())
+    else {
+        std::io::stderr()
+            .lock()
+            .write_all(loaded.diagnostics.render(super::use_color()).as_bytes())
+            .context("cannot write to stderr")?;
+        return Ok(Outcome::Findings);
+    };
+    let text = Lockfile::from_catalogue(catalogue).to_text();
+    let path = args.dir.join(LOCKFILE_NAME);
+    let mut stdout = std::io::stdout().lock();
+    if args.check {
+        let current = std::fs::read_to_string(&path).unwrap_or_default();
+        if current == text {
+            writeln!(stdout, "{} is up to date", path.display())
+                .context("cannot write to stdout")?;
+            return Ok(Outcome::Clean);
+        }
+        writeln!(
+            stdout,
+            "{} is {}: run `events lock {}` after `events lint` passes",
+            path.display(),
+            if current.is_empty() {
+                "missing"
+            } else {
+                "out of date"
+            },
+            args.dir.display()
+        )
+        .context("cannot write to stdout")?;
+        return Ok(Outcome::Findings);
+    }
+    let wrote = event_codegen::write_if_changed(&path, &text)?;
+    let versions: usize = catalogue.events.values().map(|e| e.versions.len()).sum();
+    writeln!(
+        stdout,
+        "{} {}: {} events, {} versions {} {}",
+        catalogue.name,
+        catalogue.version,
+        catalogue.events.len(),
+        versions,
+        if wrote {
+            "recorded in"
+        } else {
+            "already recorded in"
+        },
+        path.display()
+    )
+    .context("cannot write to stdout")?;
+    Ok(Outcome::Clean)
+}

@@ -1,0 +1,214 @@
+//! The catalogue's semver bump, checked like cargo-semver-checks does for crates: a
+//! description-only change is a patch, a new event, version or type (or another compatible
+//! change) a minor release, and a waived breaking change a major release.
+
+use crate::compat::finding::{Finding, Location};
+use crate::compat::lockfile::{LockedEvent, LockedField, LockedType, Lockfile};
+use crate::compat::rules::{self, Category};
+use crate::ir::Catalogue;
+
+/// How much a release changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Bump {
+    /// Nothing changed.
+    None,
+    /// Descriptions (or `sensitive` marks) only.
+    Patch,
+    /// New events, versions or types, or other compatible changes.
+    Minor,
+    /// Breaking changes (waived).
+    Major,
+}
+
+impl Bump {
+    /// `major`, `minor`, `patch` or `none`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Bump::None => "none",
+            Bump::Patch => "patch",
+            Bump::Minor => "minor",
+            Bump::Major => "major",
+        }
+    }
+}
+
+/// The smallest bump the changes need, and why.
+pub fn required(
+    baseline: &Lockfile,
+    current: &Lockfile,
+    findings: &[Finding],
+) -> (Bump, Vec<String>) {
+    let breaking: Vec<String> = findings
+        .iter()
+        .filter(|finding| finding.waiver.is_some())
+        .filter(|finding| {
+            rules::find(finding.rule).is_some_and(|rule| {
+                rule.severity == crate::Severity::Error
+                    && matches!(
+                        rule.category,
+                        Category::Released | Category::ReleasedForward | Category::Versions
+                    )
+            })
+        })
+        .map(|finding| format!("waived {} at {}", finding.rule, finding.location))
+        .collect();
+    if !breaking.is_empty() {
+        return (Bump::Major, breaking);
+    }
+    let mut minor = Vec::new();
+    let mut patch = Vec::new();
+    if baseline.compatibility != current.compatibility {
+        minor.push("the default compatibility level".to_owned());
+    }
+    for (name, event) in &current.events {
+        match baseline.events.get(name) {
+            None => minor.push(format!("new event {name}")),
+            Some(old) => {
+                let before = minor.len();
+                for version in &event.versions {
+                    match old.version(version.version) {
+                        None => minor.push(format!("new version {name} v{}", version.version)),
+                        Some(released) if strip_version(released) != strip_version(version) => {
+                            minor.push(format!("changes to {name} v{}", version.version));
+                        }
+                        Some(_) => {}
+                    }
+                }
+                if old.compatibility != event.compatibility {
+                    minor.push(format!("the compatibility level of {name}"));
+                }
+                if minor.len() == before && strip_file(old) != strip_file(event) {
+                    patch.push(format!("descriptions of {name}"));
+                }
+            }
+        }
+    }
+    for (name, def) in &current.types {
+        match baseline.types.get(name) {
+            None => minor.push(format!("new type {name}")),
+            Some(old) if strip_type(old) != strip_type(def) => {
+                minor.push(format!("compatible changes to type {name}"));
+            }
+            Some(old) if old != def => patch.push(format!("descriptions of type {name}")),
+            Some(_) => {}
+        }
+    }
+    if !minor.is_empty() {
+        (Bump::Minor, minor)
+    } else if !patch.is_empty() {
+        (Bump::Patch, patch)
+    } else {
+        (Bump::None, Vec::new())
+    }
+}
+
+/// Checks the catalogue's version against the baseline's and the required bump.
+pub fn check(
+    baseline: &Lockfile,
+    catalogue: &Catalogue,
+    required: Bump,
+    reasons: &[String],
+) -> Option<Finding> {
+    let old = baseline.semver()?;
+    let new = &catalogue.version;
+    let location = Location::of(catalogue, catalogue.version_span);
+    if *new < old {
+        return Some(Finding::new(
+            rules::CATALOGUE_VERSION_BUMP,
+            location,
+            format!("catalogue version went down from {old} to {new}"),
+            format!("versions only go up: set `version:` to at least {old}"),
+        ));
+    }
+    let done = actual(&old, new);
+    let enough = if old.major == 0 {
+        // Like cargo: in 0.x, a minor bump is breaking and a patch bump is compatible.
+        match required {
+            Bump::Major => done >= Bump::Minor,
+            Bump::Minor | Bump::Patch => done >= Bump::Patch,
+            Bump::None => true,
+        }
+    } else {
+        done >= required
+    };
+    if enough {
+        return None;
+    }
+    let next = next_version(&old, required);
+    let mut shown: Vec<&str> = reasons.iter().take(3).map(String::as_str).collect();
+    if reasons.len() > 3 {
+        shown.push("...");
+    }
+    Some(Finding::new(
+        rules::CATALOGUE_VERSION_BUMP,
+        location,
+        format!(
+            "catalogue version {new} needs a {} release after {old}: {}",
+            required.as_str(),
+            shown.join(", ")
+        ),
+        format!("set `version: {next}` in the catalogue section"),
+    ))
+}
+
+fn actual(old: &semver::Version, new: &semver::Version) -> Bump {
+    if new.major > old.major {
+        Bump::Major
+    } else if new.minor > old.minor {
+        Bump::Minor
+    } else if new > old {
+        Bump::Patch
+    } else {
+        Bump::None
+    }
+}
+
+fn next_version(old: &semver::Version, required: Bump) -> semver::Version {
+    match (required, old.major) {
+        (Bump::Major, 0) => semver::Version::new(0, old.minor + 1, 0),
+        (Bump::Major, _) => semver::Version::new(old.major + 1, 0, 0),
+        (Bump::Minor, 0) | (Bump::Patch, _) | (Bump::None, _) => {
+            semver::Version::new(old.major, old.minor, old.patch + 1)
+        }
+        (Bump::Minor, _) => semver::Version::new(old.major, old.minor + 1, 0),
+    }
+}
+
+fn strip_field(field: &LockedField) -> LockedField {
+    LockedField {
+        docs: String::new(),
+        sensitive: false,
+        ..field.clone()
+    }
+}
+
+fn strip_version(
+    version: &crate::compat::lockfile::LockedVersion,
+) -> crate::compat::lockfile::LockedVersion {
+    crate::compat::lockfile::LockedVersion {
+        docs: String::new(),
+        fields: version.fields.iter().map(strip_field).collect(),
+        ..version.clone()
+    }
+}
+
+fn strip_file(event: &LockedEvent) -> LockedEvent {
+    LockedEvent {
+        file: String::new(),
+        ..event.clone()
+    }
+}
+
+fn strip_type(def: &LockedType) -> LockedType {
+    match def {
+        LockedType::Enum { open, values, .. } => LockedType::Enum {
+            open: *open,
+            values: values.clone(),
+            docs: String::new(),
+        },
+        LockedType::Record { fields, .. } => LockedType::Record {
+            fields: fields.iter().map(strip_field).collect(),
+            docs: String::new(),
+        },
+    }
+}

@@ -1,0 +1,267 @@
+//! JSON Schema of the wire format: the envelope, fields, named types and constraints.
+
+use std::collections::BTreeSet;
+
+use serde_json::{Map, Value, json};
+
+use crate::compat::lockfile::default_json;
+use crate::ir::{Catalogue, Constraints, EventDef, Field, FieldType, NamedType, VersionDef};
+
+/// A UUID in its hyphenated form.
+pub const UUID_PATTERN: &str =
+    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
+/// An RFC 3339 time; writers use UTC with `Z`, readers accept offsets too.
+pub const DATETIME_PATTERN: &str =
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+/// `YYYY-MM-DD`.
+pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/// An exact decimal as text: optional `-`, digits, optional fraction.
+pub const DECIMAL_PATTERN: &str = "^-?[0-9]+(\\.[0-9]+)?$";
+
+/// Builds schemas whose references to named types start with `ref_prefix`
+/// (`#/$defs/` in JSON Schema, `#/components/schemas/` in AsyncAPI).
+#[derive(Debug, Clone, Copy)]
+pub struct Builder<'a> {
+    /// The catalogue.
+    pub catalogue: &'a Catalogue,
+    /// Prefix of `$ref`s to named types.
+    pub ref_prefix: &'a str,
+}
+
+impl Builder<'_> {
+    /// The object schema of one event version's `event_data`: envelope and payload.
+    pub fn event_version(&self, event: &EventDef, version: &VersionDef) -> Value {
+        let mut properties = Map::new();
+        let mut required = vec![
+            json!("event_type"),
+            json!("version"),
+            json!("event_id"),
+            json!("timestamp"),
+        ];
+        properties.insert(
+            "event_type".into(),
+            json!({ "const": event.name, "description": "Event type (envelope)." }),
+        );
+        properties.insert(
+            "version".into(),
+            json!({ "const": format!("v{}", version.number), "description": "Event version (envelope)." }),
+        );
+        properties.insert(
+            "event_id".into(),
+            json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN, "description": "Unique id of the event, a UUID (v7 when written by the Rust runtime) (envelope)." }),
+        );
+        properties.insert(
+            "timestamp".into(),
+            json!({ "type": "string", "format": "date-time", "pattern": DATETIME_PATTERN, "description": "When the event happened, RFC 3339, written in UTC with `Z` (envelope)." }),
+        );
+        properties.insert(
+            "source_service".into(),
+            json!({ "type": ["string", "null"], "description": "Name of the service that published the event (envelope)." }),
+        );
+        properties.insert(
+            "correlation_id".into(),
+            json!({ "type": ["string", "null"], "description": "Id tying together the events caused by one request (envelope)." }),
+        );
+        match &version.requires_user_id {
+            Some(meaning) => {
+                required.push(json!("user_id"));
+                properties.insert(
+                    "user_id".into(),
+                    json!({ "type": "integer", "description": format!("{meaning} (envelope; required by this version)") }),
+                );
+            }
+            None => {
+                properties.insert(
+                    "user_id".into(),
+                    json!({ "type": ["integer", "null"], "description": "The user the event is about or who triggered it (envelope)." }),
+                );
+            }
+        }
+        properties.insert(
+            "metadata".into(),
+            json!({ "type": ["object", "null"], "description": "Free-form context; keys are the publisher's (envelope)." }),
+        );
+        for field in &version.fields {
+            properties.insert(field.name.clone(), self.field(field));
+            if !field.optional && field.default.is_none() {
+                required.push(json!(field.name));
+            }
+        }
+        json!({
+            "type": "object",
+            "properties": properties,
+            "required": required,
+        })
+    }
+
+    /// A field: its type with constraints, null allowed when optional, with description and
+    /// default.
+    pub fn field(&self, field: &Field) -> Value {
+        let inner = self.constrained(&field.ty, &field.constraints);
+        let mut schema = if field.optional {
+            json!({ "anyOf": [inner, { "type": "null" }] })
+        } else {
+            inner
+        };
+        if let Value::Object(map) = &mut schema {
+            if !field.description.is_empty() {
+                map.insert("description".into(), json!(field.description));
+            }
+            if let Some(default) = &field.default {
+                map.insert("default".into(), default_json(default));
+            }
+            if field.sensitive {
+                map.insert("x-sensitive".into(), json!(true));
+            }
+        }
+        schema
+    }
+
+    fn constrained(&self, ty: &FieldType, c: &Constraints) -> Value {
+        let mut schema = self.ty(ty);
+        let Value::Object(map) = &mut schema else {
+            return schema;
+        };
+        let number = |value: f64, ty: &FieldType| match ty {
+            FieldType::Int32 | FieldType::Int64 => json!(value as i64),
+            _ => json!(value),
+        };
+        if let Some(min) = c.min {
+            map.insert("minimum".into(), number(min, ty));
+        }
+        if let Some(max) = c.max {
+            map.insert("maximum".into(), number(max, ty));
+        }
+        let mut min_length = c.min_length;
+        if c.non_empty {
+            match ty {
+                FieldType::String => min_length = Some(min_length.unwrap_or(0).max(1)),
+                FieldType::List(_) => {
+                    map.insert("minItems".into(), json!(1));
+                }
+                _ => {
+                    map.insert("minProperties".into(), json!(1));
+                }
+            }
+        }
+        if let Some(min) = min_length {
+            map.insert("minLength".into(), json!(min));
+        }
+        if let Some(max) = c.max_length {
+            map.insert("maxLength".into(), json!(max));
+        }
+        if let Some(pattern) = &c.pattern {
+            map.insert("pattern".into(), json!(format!("^(?:{pattern})$")));
+        }
+        if let Some(max) = c.max_items {
+            let key = if matches!(ty, FieldType::List(_)) {
+                "maxItems"
+            } else {
+                "maxProperties"
+            };
+            map.insert(key.into(), json!(max));
+        }
+        schema
+    }
+
+    fn ty(&self, ty: &FieldType) -> Value {
+        match ty {
+            FieldType::String => json!({ "type": "string" }),
+            FieldType::Bool => json!({ "type": "boolean" }),
+            FieldType::Int32 => {
+                json!({ "type": "integer", "minimum": i32::MIN, "maximum": i32::MAX })
+            }
+            FieldType::Int64 => {
+                json!({ "type": "integer", "minimum": i64::MIN, "maximum": i64::MAX })
+            }
+            FieldType::Float64 => json!({ "type": "number" }),
+            FieldType::Uuid => {
+                json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN })
+            }
+            FieldType::DateTime => {
+                json!({ "type": "string", "format": "date-time", "pattern": DATETIME_PATTERN })
+            }
+            FieldType::Date => {
+                json!({ "type": "string", "format": "date", "pattern": DATE_PATTERN })
+            }
+            FieldType::Decimal => json!({ "type": "string", "pattern": DECIMAL_PATTERN }),
+            FieldType::Json => json!({ "type": "object" }),
+            FieldType::List(item) => json!({ "type": "array", "items": self.ty(item) }),
+            FieldType::Map(value) => {
+                json!({ "type": "object", "additionalProperties": self.ty(value) })
+            }
+            FieldType::Enum(name) | FieldType::Record(name) => {
+                json!({ "$ref": format!("{}{name}", self.ref_prefix) })
+            }
+        }
+    }
+
+    /// The schema of a named type.
+    pub fn named(&self, def: &NamedType) -> Value {
+        match def {
+            NamedType::Enum(def) => {
+                let values: Vec<&str> = def.values.iter().map(|v| v.wire.as_str()).collect();
+                let mut description = def.description.clone();
+                let documented: Vec<String> = def
+                    .values
+                    .iter()
+                    .filter(|v| !v.description.is_empty())
+                    .map(|v| format!("- `{}`: {}", v.wire, v.description))
+                    .collect();
+                if !documented.is_empty() {
+                    description = format!("{description}\n\n{}", documented.join("\n"));
+                }
+                if def.open {
+                    json!({
+                        "type": "string",
+                        "description": format!("{description}\n\nOpen enum: other values are accepted."),
+                        "examples": values,
+                    })
+                } else {
+                    json!({ "type": "string", "enum": values, "description": description })
+                }
+            }
+            NamedType::Record(def) => {
+                let mut properties = Map::new();
+                let mut required = Vec::new();
+                for field in &def.fields {
+                    properties.insert(field.name.clone(), self.field(field));
+                    if !field.optional && field.default.is_none() {
+                        required.push(json!(field.name));
+                    }
+                }
+                json!({
+                    "type": "object",
+                    "description": def.description,
+                    "properties": properties,
+                    "required": required,
+                })
+            }
+        }
+    }
+}
+
+/// The named types that `fields` use, directly or through records, sorted.
+pub fn used_types(catalogue: &Catalogue, fields: &[Field]) -> BTreeSet<String> {
+    fn visit(catalogue: &Catalogue, ty: &FieldType, out: &mut BTreeSet<String>) {
+        match ty {
+            FieldType::List(inner) | FieldType::Map(inner) => visit(catalogue, inner, out),
+            FieldType::Enum(name) => {
+                out.insert(name.clone());
+            }
+            FieldType::Record(name) if out.insert(name.clone()) => {
+                if let Some(NamedType::Record(def)) = catalogue.types.get(name) {
+                    for field in &def.fields {
+                        visit(catalogue, &field.ty, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = BTreeSet::new();
+    for field in fields {
+        visit(catalogue, &field.ty, &mut out);
+    }
+    out
+}
