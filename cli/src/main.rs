@@ -1,5 +1,6 @@
 //! `events`: check, generate, lint and export event schemas; run and operate event streams.
 
+mod catalogue;
 mod commands;
 
 use std::process::ExitCode;
@@ -26,6 +27,10 @@ enum Command {
     Lint(commands::lint::Args),
     /// Export JSON Schema, AsyncAPI or Markdown documents of the schemas.
     Export(commands::export::Args),
+    /// Publish and consume real events end to end (REDIS_URL, else a temporary redis-server).
+    Demo(commands::demo::Args),
+    /// Consume one event type through a consumer group, printing one JSON line per event.
+    Consume(commands::consume::Args),
 }
 
 /// Exit codes: success, findings (schema errors), and usage or I/O problems.
@@ -37,6 +42,15 @@ pub enum Outcome {
     Findings,
 }
 
+/// Runs an async command on a multi-threaded tokio runtime.
+fn block_on(command: impl Future<Output = anyhow::Result<Outcome>>) -> anyhow::Result<Outcome> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| anyhow::anyhow!("cannot start the async runtime: {error}"))?
+        .block_on(command)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -45,6 +59,8 @@ fn main() -> ExitCode {
         Command::Lock(args) => commands::lock::run(&args),
         Command::Lint(args) => commands::lint::run(&args),
         Command::Export(args) => commands::export::run(&args),
+        Command::Demo(args) => block_on(commands::demo::run(&args)),
+        Command::Consume(args) => block_on(commands::consume::run(&args)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

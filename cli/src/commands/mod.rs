@@ -1,6 +1,9 @@
 //! One module per subcommand.
 
 pub mod check;
+pub mod connect;
+pub mod consume;
+pub mod demo;
 pub mod export;
 pub mod generate;
 pub mod lint;

@@ -1,0 +1,161 @@
+//! `events demo` and `events consume` against a real redis-server started for the test.
+
+use std::process::{Command, Output};
+
+use event_runtime::testing::RedisServer;
+
+fn events(url: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_events"))
+        .args(args)
+        .env("REDIS_URL", url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the events binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn demo_shows_upgrade_retry_and_dead_letter() {
+    let server = RedisServer::start().expect("redis-server");
+    let output = events(&server.url(), &["demo"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&output.stderr)
+    );
+    assert!(
+        stdout.contains("\"John Doe\""),
+        "v1 upgraded with full_name: {stdout}"
+    );
+    assert!(stdout.contains("-> Emergency"), "urgency mapped: {stdout}");
+    assert!(
+        stdout.contains("failed twice, succeeded on attempt 3"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("dead letter: events:notification.send"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("after 3 attempts"), "{stdout}");
+    assert!(stdout.contains("0 pending after shutdown"), "{stdout}");
+}
+
+fn add_user_created_v1(url: &str, first_name: &str, last_name: Option<&str>) {
+    let data = serde_json::json!({
+        "event_id": "123e4567-e89b-12d3-a456-426614174000",
+        "event_type": "user.created",
+        "version": "v1",
+        "timestamp": "2025-09-26T10:30:00",
+        "user_id": 7,
+        "telegram_id": 1,
+        "first_name": first_name,
+        "last_name": last_name,
+        "role": "executor"
+    })
+    .to_string();
+    let client = redis::Client::open(url).expect("client");
+    let mut connection = client.get_connection().expect("connection");
+    // The original services' format: only event_id, event_data and timestamp.
+    let _: String = redis::cmd("XADD")
+        .arg("events:user.created")
+        .arg("*")
+        .arg("event_id")
+        .arg("123e4567-e89b-12d3-a456-426614174000")
+        .arg("event_data")
+        .arg(data)
+        .arg("timestamp")
+        .arg("2025-09-26T10:30:00")
+        .query(&mut connection)
+        .expect("XADD");
+}
+
+#[test]
+fn consume_upgrades_prints_json_lines_and_stops_after_count() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    for (first, last) in [
+        ("Ada", Some("Lovelace")),
+        ("Alan", None),
+        ("Grace", Some("Hopper")),
+    ] {
+        add_user_created_v1(&url, first, last);
+    }
+    let output = events(
+        &url,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "cli-test",
+            "--count",
+            "2",
+            "--version",
+            "v2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["version"], "v2");
+    assert_eq!(lines[0]["full_name"], "Ada Lovelace");
+    assert_eq!(lines[1]["full_name"], "Alan");
+
+    // The two were acknowledged; the third is still there for the group.
+    let rest = events(
+        &url,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "cli-test",
+            "--count",
+            "1",
+        ],
+    );
+    assert_eq!(rest.status.code(), Some(0), "{}", text(&rest.stderr));
+    let line: serde_json::Value = serde_json::from_str(text(&rest.stdout).trim()).expect("json");
+    assert_eq!(
+        line["version"], "v1",
+        "printed as written without --version"
+    );
+    assert_eq!(line["first_name"], "Grace");
+}
+
+#[test]
+fn consume_says_what_to_do_when_redis_is_unreachable() {
+    let output = events(
+        "redis://127.0.0.1:1/0",
+        &["consume", "user.created", "--group", "g", "--count", "1"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("cannot reach Redis at redis://127.0.0.1:1/0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
+
+#[test]
+fn consume_rejects_unknown_types_and_versions() {
+    let output = events(
+        "redis://127.0.0.1:1/0",
+        &["consume", "user.nope", "--group", "g", "--version", "v1"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("not an event type of the catalogue"));
+    let output = events(
+        "redis://127.0.0.1:1/0",
+        &["consume", "user.created", "--group", "g", "--version", "v9"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).contains("has no version v9"));
+}
