@@ -32,7 +32,8 @@ impl Bump {
     }
 }
 
-/// The smallest bump the changes need, and why.
+/// The smallest bump the changes need, and why. Breaking findings (waived or not) need a
+/// major release.
 pub fn required(
     baseline: &Lockfile,
     current: &Lockfile,
@@ -40,7 +41,6 @@ pub fn required(
 ) -> (Bump, Vec<String>) {
     let breaking: Vec<String> = findings
         .iter()
-        .filter(|finding| finding.waiver.is_some())
         .filter(|finding| {
             rules::find(finding.rule).is_some_and(|rule| {
                 rule.severity == crate::Severity::Error
@@ -50,7 +50,14 @@ pub fn required(
                     )
             })
         })
-        .map(|finding| format!("waived {} at {}", finding.rule, finding.location))
+        .map(|finding| {
+            let waived = if finding.waiver.is_some() {
+                "waived "
+            } else {
+                ""
+            };
+            format!("{waived}{} at {}", finding.rule, finding.location)
+        })
         .collect();
     if !breaking.is_empty() {
         return (Bump::Major, breaking);

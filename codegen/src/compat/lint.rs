@@ -19,6 +19,7 @@
 use crate::compat::finding::{Finding, Location, UsedWaiver};
 use crate::compat::lockfile::{LockedEvent, LockedSource, LockedVersion, Lockfile, default_json};
 use crate::compat::read::{Cause, Incompatibility, Types, read, stricter, widens};
+use crate::compat::rules::Category;
 use crate::compat::{bump, hygiene, rules};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::ir::{Catalogue, Compatibility, Field, NamedType, WaiverScope};
@@ -158,7 +159,22 @@ pub fn lint(baseline: &Lockfile, catalogue: &Catalogue) -> Report {
     let mut used = vec![false; catalogue.waivers.len()];
     apply_waivers(catalogue, &mut findings, &mut used);
     let (required, reasons) = bump::required(baseline, &current, &findings);
-    if let Some(finding) = bump::check(baseline, catalogue, required, &reasons) {
+    // An unwaived breaking change must be undone or waived first; the bump follows from that.
+    let unresolved = findings.iter().any(|finding| {
+        finding.breaks()
+            && rules::find(finding.rule).is_some_and(|rule| {
+                matches!(
+                    rule.category,
+                    Category::Released | Category::ReleasedForward | Category::Versions
+                )
+            })
+    });
+    let checked = if unresolved {
+        None
+    } else {
+        bump::check(baseline, catalogue, required, &reasons)
+    };
+    if let Some(finding) = checked {
         findings.push(finding);
         apply_waivers(catalogue, &mut findings, &mut used);
     }

@@ -1,0 +1,149 @@
+//! The compatibility lint, data-driven: `fixtures/compat/<RULE_ID>/<pos|neg>-<case>.yaml`
+//! holds a baseline and a changed catalogue, separated by a `# --- after ---` line. A `pos`
+//! case must report its rule, a `neg` case must not; every case's report is snapshotted, and
+//! every rule has at least one case of each kind.
+
+use std::path::Path;
+
+use event_codegen::compat::report::{Format, render};
+use event_codegen::compat::rules::RULES;
+use event_codegen::compat::{Lockfile, Report, lint};
+use event_codegen::ir::SourceFile;
+
+const SEPARATOR: &str = "# --- after ---\n";
+
+fn load(path: &str, text: &str) -> event_codegen::Loaded {
+    event_codegen::load_sources(vec![SourceFile {
+        path: path.to_owned(),
+        text: text.to_owned(),
+    }])
+}
+
+/// Lints `after` against `before`.
+fn check(case: &str) -> Report {
+    let (before, after) = case
+        .split_once(SEPARATOR)
+        .expect("a case has an after part");
+    let baseline = load("before.yaml", before)
+        .into_result()
+        .expect("the baseline of a case compiles");
+    let baseline = Lockfile::from_catalogue(&baseline);
+    let loaded = load("after.yaml", after);
+    match loaded
+        .catalogue
+        .as_ref()
+        .filter(|_| !loaded.diagnostics.has_errors())
+    {
+        Some(catalogue) => lint(&baseline, catalogue),
+        None => Report::from_diagnostics(&loaded.diagnostics),
+    }
+}
+
+#[test]
+fn every_rule_has_positive_and_negative_cases_that_hold() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat");
+    let mut failures = Vec::new();
+    for rule in RULES {
+        let dir = root.join(rule.id);
+        let mut cases: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|_| panic!("no fixtures for {}", rule.id))
+            .map(|entry| entry.expect("entry").path())
+            .collect();
+        cases.sort();
+        let stems: Vec<String> = cases
+            .iter()
+            .map(|path| {
+                path.file_stem()
+                    .expect("stem")
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .collect();
+        assert!(
+            stems.iter().any(|s| s.starts_with("pos-")),
+            "{}: no positive case",
+            rule.id
+        );
+        assert!(
+            stems.iter().any(|s| s.starts_with("neg-")),
+            "{}: no negative case",
+            rule.id
+        );
+        for (path, stem) in cases.iter().zip(&stems) {
+            let text = std::fs::read_to_string(path).expect("fixture is readable");
+            let report = check(&text);
+            let found = report
+                .findings
+                .iter()
+                .any(|finding| finding.rule == rule.id && finding.waiver.is_none());
+            let expected = stem.starts_with("pos-");
+            if found != expected {
+                failures.push(format!(
+                    "{}/{stem}: expected {}the rule, got:\n{}",
+                    rule.id,
+                    if expected { "" } else { "no finding of " },
+                    render(&report, Format::Text, "before.yaml")
+                ));
+            }
+            insta::assert_snapshot!(
+                format!("{}__{stem}", rule.id),
+                render(&report, Format::Text, "before.yaml")
+            );
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_catalogue_is_clean_against_its_own_lockfile() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let catalogue = event_codegen::load_dir(&dir)
+        .expect("schemas are readable")
+        .into_result()
+        .expect("schemas are valid");
+    let text = std::fs::read_to_string(dir.join(event_codegen::compat::LOCKFILE_NAME))
+        .expect("the lockfile is committed");
+    let lock = Lockfile::from_text(&text).expect("the lockfile reads");
+    assert_eq!(
+        lock.to_text(),
+        Lockfile::from_catalogue(&catalogue).to_text(),
+        "schemas/events.lock.json is out of date: run `events lock schemas`"
+    );
+    let report = lint(&lock, &catalogue);
+    assert!(report.findings.is_empty(), "{:?}", report.findings);
+}
+
+#[test]
+fn a_lockfile_round_trips_byte_for_byte() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    let catalogue = event_codegen::load_dir(&dir)
+        .expect("readable")
+        .into_result()
+        .expect("valid");
+    let text = Lockfile::from_catalogue(&catalogue).to_text();
+    assert_eq!(Lockfile::from_text(&text).expect("reads").to_text(), text);
+    assert!(Lockfile::from_text("{}").is_err());
+}
+
+#[test]
+fn every_format_renders_findings_and_waivers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat");
+    let failing =
+        std::fs::read_to_string(root.join("FIELD_REMOVED/pos-released-field-removed.yaml"))
+            .expect("fixture");
+    let waived =
+        std::fs::read_to_string(root.join("WAIVER_UNUSED/neg-waiver-used.yaml")).expect("fixture");
+    for (name, case) in [("failing", failing), ("waived", waived)] {
+        let report = check(&case);
+        for (format, suffix) in [
+            (Format::Json, "json"),
+            (Format::Github, "github"),
+            (Format::Junit, "junit"),
+        ] {
+            insta::assert_snapshot!(
+                format!("format_{name}_{suffix}"),
+                render(&report, format, "before.yaml")
+            );
+        }
+    }
+}
