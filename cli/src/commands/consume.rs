@@ -111,9 +111,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         .build()
         .await
         .map_err(|error| super::connect::unreachable(&config, error))?;
+    let _ = stopper.set(subscriber.handle());
     let running = subscriber.spawn();
     let handle = running.handle();
-    let _ = stopper.set(handle.clone());
     let watcher = tokio::spawn(async move {
         loop {
             if count.is_some_and(|count| handled.load(Ordering::SeqCst) >= count) {

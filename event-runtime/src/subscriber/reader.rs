@@ -17,10 +17,16 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &RedisTransport) {
     let mut backoff = Duration::from_millis(50);
     while !shared.shutting_down() {
         reap_finished(shared);
+        // Shutdown first: a handler that asks for shutdown frees its slot right after, and the
+        // free slot must not win the race and start one more read.
         let mut permits = tokio::select! {
-            permits = take_permits(shared) => permits,
+            biased;
             _ = shutdown.changed() => break,
+            permits = take_permits(shared) => permits,
         };
+        if shared.shutting_down() {
+            break;
+        }
         let (streams, count) = plan(shared, permits.len(), &mut next_stream);
         let keys: Vec<&str> = streams
             .iter()
