@@ -1,7 +1,9 @@
 //! `events`: check, generate, lint and export event schemas; run and operate event streams.
 
+mod admin;
 mod catalogue;
 mod commands;
+mod table;
 
 use std::process::ExitCode;
 
@@ -31,6 +33,16 @@ enum Command {
     Demo(commands::demo::Args),
     /// Consume one event type through a consumer group, printing one JSON line per event.
     Consume(commands::consume::Args),
+    /// Per stream and group: length, consumers, pending, lag, oldest pending, dead letters.
+    Stats(commands::stats::Args),
+    /// Follow new events of a type and print them as pretty JSON (joins no group).
+    Tail(commands::tail::Args),
+    /// List, show, requeue or purge dead letters of a type.
+    Dlq(commands::dlq::Args),
+    /// Print a time window of a stream, or re-deliver it to one consumer group.
+    Replay(commands::replay::Args),
+    /// List the entries a consumer group has read and not acknowledged.
+    Pending(commands::pending::Args),
 }
 
 /// Exit codes: success, findings (schema errors), and usage or I/O problems.
@@ -61,6 +73,11 @@ fn main() -> ExitCode {
         Command::Export(args) => commands::export::run(&args),
         Command::Demo(args) => block_on(commands::demo::run(&args)),
         Command::Consume(args) => block_on(commands::consume::run(&args)),
+        Command::Stats(args) => block_on(commands::stats::run(&args)),
+        Command::Tail(args) => block_on(commands::tail::run(&args)),
+        Command::Dlq(args) => block_on(commands::dlq::run(&args)),
+        Command::Replay(args) => block_on(commands::replay::run(&args)),
+        Command::Pending(args) => block_on(commands::pending::run(&args)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

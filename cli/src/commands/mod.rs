@@ -4,10 +4,15 @@ pub mod check;
 pub mod connect;
 pub mod consume;
 pub mod demo;
+pub mod dlq;
 pub mod export;
 pub mod generate;
 pub mod lint;
 pub mod lock;
+pub mod pending;
+pub mod replay;
+pub mod stats;
+pub mod tail;
 
 use std::io::IsTerminal;
 

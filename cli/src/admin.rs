@@ -1,0 +1,383 @@
+//! Every Redis command the operator commands (`stats`, `tail`, `dlq`, `replay`, `pending`)
+//! send, in one place, over redis-rs directly.
+//!
+//! The runtime's own transport stays the only sender of Redis commands inside
+//! `event-runtime`; these are the CLI's administrative reads and the few writes an operator
+//! asks for (re-delivering entries to one group, deleting dead letters). Key names come from
+//! `event_runtime::transport`, entries are `event_runtime::transport::StreamEntry`.
+
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use event_runtime::Config;
+use event_runtime::transport::StreamEntry;
+use redis::Value;
+use redis::aio::MultiplexedConnection;
+use redis::streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply};
+
+/// The consumer name that re-delivered entries are parked under until a consumer of the group
+/// claims them (`events replay --group`, `events dlq requeue`).
+pub const REDELIVERY_CONSUMER: &str = "events-redeliver";
+
+/// How idle a re-delivered entry looks: long enough for any sensible `claim_min_idle`, so the
+/// group's subscribers claim it on their next pass.
+const REDELIVERY_IDLE_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// A connection for administrative commands.
+pub struct Admin {
+    conn: MultiplexedConnection,
+}
+
+/// One consumer group of a stream (`XINFO GROUPS`).
+#[derive(Debug, Clone)]
+pub struct Group {
+    pub name: String,
+    pub consumers: usize,
+    pub pending: usize,
+    pub last_delivered_id: String,
+    /// `None` when Redis cannot tell (see `XINFO GROUPS`).
+    pub lag: Option<usize>,
+}
+
+/// One pending entry (`XPENDING ... - + n`).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    pub id: String,
+    pub consumer: String,
+    pub idle_ms: u64,
+    pub deliveries: u64,
+}
+
+impl Admin {
+    /// Connects to `config.redis_url`; commands time out after `response_timeout` (blocking
+    /// reads need more than their block time).
+    pub async fn connect(config: &Config, response_timeout: Duration) -> anyhow::Result<Self> {
+        let location = event_runtime::config::redact_url(&config.redis_url);
+        let client = redis::Client::open(config.redis_url.as_str())
+            .with_context(|| format!("invalid Redis URL `{location}`"))?;
+        let settings = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_response_timeout(Some(response_timeout));
+        let conn = client
+            .get_multiplexed_async_connection_with_config(&settings)
+            .await
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot reach Redis at {location}: {error}\n\
+                     hint: start Redis (`redis-server --daemonize yes`) or point REDIS_URL at a running server"
+                )
+            })?;
+        Ok(Self { conn })
+    }
+
+    async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> redis::RedisResult<T> {
+        let mut conn = self.conn.clone();
+        cmd.query_async(&mut conn).await
+    }
+
+    /// The event streams (`events:<type>`, dead-letter streams excluded), sorted
+    /// (`SCAN ... MATCH events:* TYPE stream`).
+    pub async fn event_streams(&self) -> anyhow::Result<Vec<String>> {
+        let mut cursor = 0u64;
+        let mut keys = Vec::new();
+        loop {
+            let mut cmd = redis::cmd("SCAN");
+            cmd.arg(cursor)
+                .arg("MATCH")
+                .arg("events:*")
+                .arg("COUNT")
+                .arg(1000)
+                .arg("TYPE")
+                .arg("stream");
+            let (next, page): (u64, Vec<String>) = self.query(&cmd).await.context("SCAN")?;
+            keys.extend(
+                page.into_iter()
+                    .filter(|key| !key.starts_with("events:dlq:")),
+            );
+            cursor = next;
+            if cursor == 0 {
+                break;
+            }
+        }
+        keys.sort();
+        keys.dedup();
+        Ok(keys)
+    }
+
+    /// `XLEN`; 0 for a missing key.
+    pub async fn len(&self, key: &str) -> anyhow::Result<u64> {
+        self.query(redis::cmd("XLEN").arg(key))
+            .await
+            .with_context(|| format!("XLEN {key}"))
+    }
+
+    /// `XINFO GROUPS`; none for a missing stream.
+    pub async fn groups(&self, key: &str) -> anyhow::Result<Vec<Group>> {
+        match self
+            .query::<StreamInfoGroupsReply>(redis::cmd("XINFO").arg("GROUPS").arg(key))
+            .await
+        {
+            Ok(reply) => Ok(reply
+                .groups
+                .into_iter()
+                .map(|group| Group {
+                    name: group.name,
+                    consumers: group.consumers,
+                    pending: group.pending,
+                    last_delivered_id: group.last_delivered_id,
+                    lag: group.lag,
+                })
+                .collect()),
+            Err(error) if error.to_string().contains("no such key") => Ok(Vec::new()),
+            Err(error) => Err(error).with_context(|| format!("XINFO GROUPS {key}")),
+        }
+    }
+
+    /// One group of a stream, or an error naming the groups that exist.
+    pub async fn group(&self, key: &str, name: &str) -> anyhow::Result<Group> {
+        let groups = self.groups(key).await?;
+        let names: Vec<String> = groups.iter().map(|group| group.name.clone()).collect();
+        match groups.into_iter().find(|group| group.name == name) {
+            Some(group) => Ok(group),
+            None if names.is_empty() => bail!("{key} has no consumer group `{name}` (it has none)"),
+            None => bail!(
+                "{key} has no consumer group `{name}`; its groups: {}",
+                names.join(", ")
+            ),
+        }
+    }
+
+    /// The smallest pending id of a group (`XPENDING <key> <group>` summary).
+    pub async fn oldest_pending(&self, key: &str, group: &str) -> anyhow::Result<Option<String>> {
+        let reply: StreamPendingReply = self
+            .query(redis::cmd("XPENDING").arg(key).arg(group))
+            .await
+            .with_context(|| format!("XPENDING {key} {group}"))?;
+        Ok(match reply {
+            StreamPendingReply::Data(data) if data.count > 0 => Some(data.start_id),
+            _ => None,
+        })
+    }
+
+    /// The first `count` pending entries of a group, oldest first.
+    pub async fn pending(
+        &self,
+        key: &str,
+        group: &str,
+        count: usize,
+    ) -> anyhow::Result<Vec<Pending>> {
+        let reply: StreamPendingCountReply = self
+            .query(
+                redis::cmd("XPENDING")
+                    .arg(key)
+                    .arg(group)
+                    .arg("-")
+                    .arg("+")
+                    .arg(count),
+            )
+            .await
+            .with_context(|| format!("XPENDING {key} {group} - + {count}"))?;
+        Ok(reply
+            .ids
+            .into_iter()
+            .map(|entry| Pending {
+                id: entry.id,
+                consumer: entry.consumer,
+                idle_ms: entry.last_delivered_ms as u64,
+                deliveries: entry.times_delivered as u64,
+            })
+            .collect())
+    }
+
+    /// `XRANGE <key> <start> <end> COUNT <count>` (or `XREVRANGE` from the end when
+    /// `newest_first`), fields in stored order.
+    pub async fn range(
+        &self,
+        key: &str,
+        start: &str,
+        end: &str,
+        count: usize,
+        newest_first: bool,
+    ) -> anyhow::Result<Vec<StreamEntry>> {
+        let mut cmd = if newest_first {
+            let mut cmd = redis::cmd("XREVRANGE");
+            cmd.arg(key).arg(end).arg(start);
+            cmd
+        } else {
+            let mut cmd = redis::cmd("XRANGE");
+            cmd.arg(key).arg(start).arg(end);
+            cmd
+        };
+        cmd.arg("COUNT").arg(count);
+        let reply: Value = self
+            .query(&cmd)
+            .await
+            .with_context(|| format!("XRANGE {key}"))?;
+        entries(reply)
+    }
+
+    /// `XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>`: entries after `after`.
+    pub async fn read_after(
+        &self,
+        key: &str,
+        after: &str,
+        count: usize,
+        block: Duration,
+    ) -> anyhow::Result<Vec<StreamEntry>> {
+        let mut cmd = redis::cmd("XREAD");
+        cmd.arg("COUNT")
+            .arg(count)
+            .arg("BLOCK")
+            .arg(block.as_millis() as u64)
+            .arg("STREAMS")
+            .arg(key)
+            .arg(after);
+        let reply: Value = self
+            .query(&cmd)
+            .await
+            .with_context(|| format!("XREAD {key}"))?;
+        match reply {
+            Value::Nil => Ok(Vec::new()),
+            Value::Array(streams) => {
+                let mut found = Vec::new();
+                for stream in streams {
+                    if let Value::Array(mut pair) = stream {
+                        if pair.len() == 2 {
+                            found.extend(entries(pair.swap_remove(1))?);
+                        }
+                    }
+                }
+                Ok(found)
+            }
+            Value::Map(streams) => {
+                let mut found = Vec::new();
+                for (_, stream) in streams {
+                    found.extend(entries(stream)?);
+                }
+                Ok(found)
+            }
+            other => bail!("unexpected reply to XREAD: {other:?}"),
+        }
+    }
+
+    /// Makes entries of `key` pending again for `group` only, so that its subscribers claim
+    /// and handle them once more: `XCLAIM <key> <group> events-redeliver <huge min-idle> <ids>
+    /// IDLE <1 day> RETRYCOUNT 0 FORCE JUSTID`. `FORCE` creates the pending entry for ids the
+    /// group has acknowledged; the huge min-idle leaves entries a consumer holds with it. Ids
+    /// no longer in the stream are ignored by Redis. Returns the ids now queued.
+    pub async fn redeliver(
+        &self,
+        key: &str,
+        group: &str,
+        ids: &[String],
+    ) -> anyhow::Result<Vec<String>> {
+        let mut queued = Vec::new();
+        for chunk in ids.chunks(500) {
+            let mut cmd = redis::cmd("XCLAIM");
+            cmd.arg(key)
+                .arg(group)
+                .arg(REDELIVERY_CONSUMER)
+                .arg(i64::MAX / 2)
+                .arg(chunk)
+                .arg("IDLE")
+                .arg(REDELIVERY_IDLE_MS)
+                .arg("RETRYCOUNT")
+                .arg(0)
+                .arg("FORCE")
+                .arg("JUSTID");
+            let claimed: Vec<String> = self
+                .query(&cmd)
+                .await
+                .with_context(|| format!("XCLAIM {key} {group} ... FORCE"))?;
+            queued.extend(claimed);
+        }
+        Ok(queued)
+    }
+
+    /// `XDEL <key> <ids>`: how many were deleted.
+    pub async fn delete_entries(&self, key: &str, ids: &[String]) -> anyhow::Result<u64> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        self.query(redis::cmd("XDEL").arg(key).arg(ids))
+            .await
+            .with_context(|| format!("XDEL {key}"))
+    }
+
+    /// `DEL <key>`.
+    pub async fn delete_key(&self, key: &str) -> anyhow::Result<()> {
+        self.query::<()>(redis::cmd("DEL").arg(key))
+            .await
+            .with_context(|| format!("DEL {key}"))
+    }
+}
+
+/// Entries of an `XRANGE`-shaped reply, fields in stored order.
+fn entries(reply: Value) -> anyhow::Result<Vec<StreamEntry>> {
+    let items = match reply {
+        Value::Array(items) => items,
+        Value::Nil => return Ok(Vec::new()),
+        other => bail!("unexpected stream reply: {other:?}"),
+    };
+    let mut found = Vec::with_capacity(items.len());
+    for item in items {
+        let Value::Array(mut pair) = item else {
+            bail!("unexpected stream entry");
+        };
+        if pair.len() != 2 {
+            bail!("unexpected stream entry");
+        }
+        let fields = pair.pop().unwrap_or(Value::Nil);
+        let id = text(pair.pop().unwrap_or(Value::Nil));
+        let mut entry = StreamEntry {
+            id,
+            fields: Vec::new(),
+        };
+        if let Value::Array(values) = fields {
+            let mut values = values.into_iter();
+            while let (Some(name), Some(value)) = (values.next(), values.next()) {
+                entry.fields.push((text(name), bytes(value)));
+            }
+        }
+        found.push(entry);
+    }
+    Ok(found)
+}
+
+fn bytes(value: Value) -> Vec<u8> {
+    match value {
+        Value::BulkString(bytes) => bytes,
+        Value::SimpleString(text) => text.into_bytes(),
+        Value::Int(number) => number.to_string().into_bytes(),
+        _ => Vec::new(),
+    }
+}
+
+fn text(value: Value) -> String {
+    String::from_utf8_lossy(&bytes(value)).into_owned()
+}
+
+/// The millisecond timestamp of an entry id `<ms>-<seq>`.
+pub fn id_millis(id: &str) -> Option<u64> {
+    id.split('-').next()?.parse().ok()
+}
+
+/// Whether entry id `a` comes after `b` (`<ms>-<seq>` compared numerically).
+pub fn id_after(a: &str, b: &str) -> bool {
+    let parse = |id: &str| {
+        let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+        (
+            ms.parse::<u64>().unwrap_or(0),
+            seq.parse::<u64>().unwrap_or(0),
+        )
+    };
+    parse(a) > parse(b)
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|elapsed| elapsed.as_millis() as u64)
+        .unwrap_or(0)
+}

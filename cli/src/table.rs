@@ -1,0 +1,213 @@
+//! Output helpers of the operator commands: aligned tables for people, progress on stderr,
+//! times given on the command line.
+
+use std::io::{IsTerminal, Write};
+
+use chrono::{DateTime, Utc};
+
+/// A table printed with aligned columns; numbers are right-aligned.
+#[derive(Debug, Default)]
+pub struct Table {
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&str]) -> Self {
+        Self {
+            headers: headers.iter().map(|header| (*header).to_owned()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The table as text, one line per row, a header line first.
+    pub fn render(&self) -> String {
+        let columns = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (index, cell) in row.iter().enumerate().take(columns) {
+                widths[index] = widths[index].max(cell.chars().count());
+            }
+        }
+        let numeric: Vec<bool> = (0..columns)
+            .map(|index| {
+                !self.rows.is_empty()
+                    && self.rows.iter().all(|row| {
+                        row.get(index).is_none_or(|cell| {
+                            cell == "-"
+                                || cell
+                                    .trim_end_matches(['%', 's', 'x', '/'])
+                                    .replace([',', '.'], "")
+                                    .parse::<f64>()
+                                    .is_ok()
+                        })
+                    })
+            })
+            .collect();
+        let mut out = String::new();
+        let line = |cells: &[String], out: &mut String, header: bool| {
+            let mut text = String::new();
+            for (index, width) in widths.iter().enumerate() {
+                let cell = cells.get(index).map_or("", String::as_str);
+                let pad = width.saturating_sub(cell.chars().count());
+                if index > 0 {
+                    text.push_str("  ");
+                }
+                if numeric[index] && !header {
+                    text.push_str(&" ".repeat(pad));
+                    text.push_str(cell);
+                } else {
+                    text.push_str(cell);
+                    if index + 1 < widths.len() {
+                        text.push_str(&" ".repeat(pad));
+                    }
+                }
+            }
+            out.push_str(text.trim_end());
+            out.push('\n');
+        };
+        line(&self.headers, &mut out, true);
+        for row in &self.rows {
+            line(row, &mut out, false);
+        }
+        out
+    }
+}
+
+/// Writes text to stdout.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()?;
+    Ok(())
+}
+
+/// Progress of a long operation on stderr: rewritten in place on a terminal, silent
+/// otherwise; [`Progress::done`] always prints the final line.
+#[derive(Debug)]
+pub struct Progress {
+    terminal: bool,
+}
+
+impl Progress {
+    pub fn new() -> Self {
+        Self {
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    pub fn update(&self, message: &str) {
+        if self.terminal {
+            let mut stderr = std::io::stderr().lock();
+            let _ = write!(stderr, "\r\x1b[2K{message}");
+            let _ = stderr.flush();
+        }
+    }
+
+    pub fn done(&self, message: &str) {
+        let mut stderr = std::io::stderr().lock();
+        if self.terminal {
+            let _ = write!(stderr, "\r\x1b[2K");
+        }
+        let _ = writeln!(stderr, "{message}");
+    }
+}
+
+/// A time on the command line: RFC 3339 (`2025-09-26T10:30:00Z`), a naive UTC timestamp, a
+/// date (`2025-09-26`, midnight UTC), milliseconds since the epoch, `now`, or a time before now
+/// (`-90s`, `-15m`, `-2h`, `-7d`).
+pub fn parse_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
+    let text = text.trim();
+    if text == "now" {
+        return Ok(Utc::now());
+    }
+    if let Some(ago) = text.strip_prefix('-') {
+        let (number, unit) = ago.split_at(ago.len().saturating_sub(1));
+        let seconds = match unit {
+            "s" => 1,
+            "m" => 60,
+            "h" => 3600,
+            "d" => 86_400,
+            _ => 0,
+        };
+        if let (Ok(number), true) = (number.parse::<i64>(), seconds > 0) {
+            return Ok(Utc::now() - chrono::Duration::seconds(number * seconds));
+        }
+    }
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
+        if let Some(time) = text
+            .parse::<i64>()
+            .ok()
+            .and_then(DateTime::<Utc>::from_timestamp_millis)
+        {
+            return Ok(time);
+        }
+    }
+    if let Some(time) = event_runtime::wire::datetime::parse(text) {
+        return Ok(time);
+    }
+    if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        if let Some(midnight) = date.and_hms_opt(0, 0, 0) {
+            return Ok(midnight.and_utc());
+        }
+    }
+    anyhow::bail!(
+        "`{text}` is not a time; write RFC 3339 (`2025-09-26T10:30:00Z`), a date, milliseconds since the epoch, `now`, or `-15m`"
+    )
+}
+
+/// A duration for people: `850 ms`, `12.3 s`, `4.0 min`, `2.5 h`, `3.0 d`.
+pub fn human_duration(ms: u64) -> String {
+    let ms_f = ms as f64;
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else if ms < 60_000 {
+        format!("{:.1} s", ms_f / 1000.0)
+    } else if ms < 3_600_000 {
+        format!("{:.1} min", ms_f / 60_000.0)
+    } else if ms < 86_400_000 {
+        format!("{:.1} h", ms_f / 3_600_000.0)
+    } else {
+        format!("{:.1} d", ms_f / 86_400_000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_text_left_and_numbers_right() {
+        let mut table = Table::new(&["stream", "length"]);
+        table.row(vec!["events:user.created".into(), "7".into()]);
+        table.row(vec!["events:a".into(), "1200".into()]);
+        assert_eq!(
+            table.render(),
+            "stream               length\nevents:user.created       7\nevents:a               1200\n"
+        );
+    }
+
+    #[test]
+    fn times_parse_in_every_accepted_form() {
+        let expected = DateTime::<Utc>::from_timestamp_millis(1_758_882_600_000).expect("time");
+        for text in [
+            "2025-09-26T10:30:00Z",
+            "2025-09-26T10:30:00",
+            "2025-09-26T12:30:00+02:00",
+            "1758882600000",
+        ] {
+            assert_eq!(parse_time(text).expect(text), expected, "{text}");
+        }
+        assert!(parse_time("2025-09-26").is_ok());
+        assert!(parse_time("-15m").expect("relative") < Utc::now());
+        assert!(parse_time("yesterday").is_err());
+    }
+}
