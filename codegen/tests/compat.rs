@@ -147,3 +147,18 @@ fn every_format_renders_findings_and_waivers() {
         }
     }
 }
+
+#[test]
+fn every_rule_is_documented() {
+    let page = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/lint-rules.md"),
+    )
+    .expect("docs/lint-rules.md exists");
+    for rule in RULES {
+        assert!(
+            page.contains(&format!("#### {}\n", rule.id)),
+            "{} has no section in docs/lint-rules.md",
+            rule.id
+        );
+    }
+}
