@@ -678,3 +678,76 @@ fn kind_name(node: &Node) -> &'static str {
         Node::Sequence(_) => "a list",
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::line_column;
+
+    fn parse(text: &str) -> (SchemaFile, Vec<Diagnostic>) {
+        let source = SourceFile {
+            path: "t.yaml".to_owned(),
+            text: text.to_owned(),
+        };
+        let mut diagnostics = Vec::new();
+        let file = parse_file(0, &source, &mut diagnostics);
+        (file, diagnostics)
+    }
+
+    #[test]
+    fn every_node_keeps_its_place() {
+        let text = "events:\n  user.created:\n    description: \"Héllo\"\n    versions: {}\n";
+        let (file, diagnostics) = parse(text);
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let event = &file.events[0];
+        let at = |span: Span| line_column(text, span.start);
+        assert_eq!(
+            at(event.name.span),
+            crate::diagnostic::LineColumn { line: 2, column: 3 }
+        );
+        let description = event.description.as_ref().expect("description");
+        assert_eq!(description.value, "Héllo");
+        assert_eq!(
+            at(description.span),
+            crate::diagnostic::LineColumn {
+                line: 3,
+                column: 18
+            }
+        );
+        assert_eq!(
+            &text[description.span.start..description.span.end],
+            "\"Héllo\""
+        );
+    }
+
+    #[test]
+    fn a_typo_is_reported_once_and_read_as_meant() {
+        let (file, diagnostics) = parse("events:\n  user.created:\n    descripton: Hi\n");
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(
+            diagnostics[0].hint.as_deref(),
+            Some("did you mean `description`?")
+        );
+        assert_eq!(
+            file.events[0]
+                .description
+                .as_ref()
+                .map(|d| d.value.as_str()),
+            Some("Hi")
+        );
+    }
+
+    #[test]
+    fn wrong_shapes_are_named() {
+        let (_, diagnostics) = parse("events:\n  - user.created\n");
+        assert_eq!(diagnostics[0].message, "`events` must be a mapping");
+        assert_eq!(diagnostics[0].label, "found a list");
+        let (_, diagnostics) = parse(
+            "events:\n  user.created:\n    versions:\n      v1:\n        fields:\n          a: { type: string, optional: maybe }\n",
+        );
+        assert_eq!(
+            diagnostics[0].message,
+            "`optional` must be `true` or `false`"
+        );
+    }
+}
