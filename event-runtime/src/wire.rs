@@ -2,12 +2,17 @@
 //!
 //! `event_data` is one flat JSON object: `event_type` and `version`, then the envelope fields
 //! (`event_id`, `timestamp`, `source_service`, `correlation_id`, `user_id`, `metadata`), then
-//! the payload fields. See `docs/wire-format.md` for the whole format.
+//! the payload fields. See `docs/wire-format.md` for the whole format. [`parse_entry`] checks
+//! the fields of a stream entry before its `event_data` is decoded.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::error::{DecodeError, EncodeError};
 use crate::event::Event;
+
+mod entry;
+
+pub use entry::{EntryError, EntryHead, parse_entry};
 
 /// Formats a version number as it appears on the wire: `3` -> `"v3"`.
 pub fn version_tag(version: u32) -> String {
