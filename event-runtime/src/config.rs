@@ -28,8 +28,34 @@
 //! | `EVENT_SUBSCRIBER_START` | `backlog` | where a *new* group starts: `backlog` (every entry) or `new` (only entries added later) |
 //! | `EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT` | `30000` | ms graceful shutdown waits for running handlers |
 //! | `EVENT_SUBSCRIBER_MAX_EVENT_SIZE` | `1048576` | larger entries are dead-lettered unread |
+//! | `EVENT_REDIS_TLS_CA_FILE` | unset: the public (webpki) roots | PEM file of the CA(s) that sign the server's certificate; trusted *instead of* the public roots |
+//! | `EVENT_REDIS_TLS_CERT_FILE` | unset: no client certificate | PEM certificate chain presented to the server (mutual TLS); needs `EVENT_REDIS_TLS_KEY_FILE` |
+//! | `EVENT_REDIS_TLS_KEY_FILE` | unset | PEM private key of that certificate (PKCS#8, PKCS#1 or SEC1) |
+//!
+//! # TLS
+//!
+//! `rediss://` URLs need the `tls` feature (rustls with the `ring` provider; off by default).
+//! Without more settings the server's certificate must chain to a public root, as with managed
+//! Redis services. For a private CA, set `EVENT_REDIS_TLS_CA_FILE`; for servers that check
+//! client certificates (`tls-auth-clients yes`), also `EVENT_REDIS_TLS_CERT_FILE` and
+//! `EVENT_REDIS_TLS_KEY_FILE`. The files are read once, by [`Config::from_env`]: an unreadable
+//! file or one without the expected PEM block is a [`ConfigError`] naming the variable. They
+//! apply to every `rediss://` URL of the config; setting them while no URL uses `rediss://` is
+//! an error too, as it is a sign of a forgotten `s`. An ACL user and password go in the URL as
+//! usual: `rediss://app:secret@redis.internal:6380/0`. In code, set [`Config::tls`]:
+//!
+//! ```no_run
+//! # fn main() -> std::io::Result<()> {
+//! use event_runtime::config::TlsConfig;
+//!
+//! let mut config = event_runtime::Config::new("rediss://app:secret@redis.internal:6380/0");
+//! config.tls = TlsConfig::new().trust_ca_pem(std::fs::read("/etc/redis/ca.pem")?);
+//! # Ok(())
+//! # }
+//! ```
 
 use std::collections::BTreeSet;
+use std::fmt;
 use std::time::Duration;
 
 /// Default Redis URL.
@@ -84,6 +110,99 @@ pub struct Config {
     pub publisher: PublisherConfig,
     /// Subscriber settings.
     pub subscriber: SubscriberConfig,
+    /// Certificates for `rediss://` URLs (`EVENT_REDIS_TLS_*`).
+    pub tls: TlsConfig,
+}
+
+/// Certificates for `rediss://` connections (feature `tls`); see [TLS](self#tls).
+///
+/// Empty by default: the server's certificate must then chain to a public (webpki) root.
+/// `Debug` shows sizes only, never the private key.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsConfig {
+    /// PEM certificates of the CAs trusted to sign the server's certificate, *instead of* the
+    /// public roots (`EVENT_REDIS_TLS_CA_FILE`).
+    pub ca_pem: Option<Vec<u8>>,
+    /// A client certificate and its key, for servers that require one (mutual TLS).
+    pub client_identity: Option<ClientIdentity>,
+}
+
+/// A client certificate and its private key, both PEM (`EVENT_REDIS_TLS_CERT_FILE`,
+/// `EVENT_REDIS_TLS_KEY_FILE`).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ClientIdentity {
+    /// The certificate chain, leaf first.
+    pub certificate_chain_pem: Vec<u8>,
+    /// The private key: PKCS#8, PKCS#1 or SEC1.
+    pub private_key_pem: Vec<u8>,
+}
+
+impl TlsConfig {
+    /// No private CA, no client certificate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Trusts the CA certificates in `pem` (instead of the public roots).
+    #[must_use]
+    pub fn trust_ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// Presents this certificate chain and key to the server (mutual TLS).
+    #[must_use]
+    pub fn client_identity_pem(
+        mut self,
+        certificate_chain: impl Into<Vec<u8>>,
+        private_key: impl Into<Vec<u8>>,
+    ) -> Self {
+        self.client_identity = Some(ClientIdentity {
+            certificate_chain_pem: certificate_chain.into(),
+            private_key_pem: private_key.into(),
+        });
+        self
+    }
+
+    /// Whether nothing is set (public roots, no client certificate).
+    pub fn is_empty(&self) -> bool {
+        self.ca_pem.is_none() && self.client_identity.is_none()
+    }
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsConfig")
+            .field(
+                "ca_pem",
+                &self.ca_pem.as_ref().map(|pem| PemSize(pem.len())),
+            )
+            .field("client_identity", &self.client_identity)
+            .finish()
+    }
+}
+
+impl fmt::Debug for ClientIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientIdentity")
+            .field(
+                "certificate_chain_pem",
+                &PemSize(self.certificate_chain_pem.len()),
+            )
+            .field("private_key_pem", &format_args!("<hidden>"))
+            .finish()
+    }
+}
+
+/// Shows PEM data as its size.
+struct PemSize(usize);
+
+impl fmt::Debug for PemSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<{} bytes of PEM>", self.0)
+    }
 }
 
 /// Publisher settings; see the [module docs](self) for the variables.
@@ -240,6 +359,7 @@ impl Config {
             publisher: PublisherConfig::default(),
             subscriber: SubscriberConfig::with_group(service_name.clone()),
             service_name,
+            tls: TlsConfig::default(),
         }
     }
 
@@ -369,6 +489,7 @@ impl Config {
         if let Some(entry) = read("EVENT_SUBSCRIBER_MAX_EVENT_SIZE") {
             subscriber.max_event_size = positive(&entry)?;
         }
+        config.tls = tls_settings(&mut read, &config)?;
         Ok(config)
     }
 
@@ -457,6 +578,97 @@ fn pubsub_policy(name: &str, value: &str) -> Result<PubSubPolicy, ConfigError> {
         types.insert(event_type.to_owned());
     }
     Ok(PubSubPolicy::Only(types))
+}
+
+/// `EVENT_REDIS_TLS_*`: reads the files they name. Empty values count as unset.
+fn tls_settings(
+    read: &mut impl FnMut(&str) -> Option<(String, String)>,
+    config: &Config,
+) -> Result<TlsConfig, ConfigError> {
+    let mut read = |name: &str| read(name).filter(|(_, path)| !path.is_empty());
+    let ca = read("EVENT_REDIS_TLS_CA_FILE");
+    let cert = read("EVENT_REDIS_TLS_CERT_FILE");
+    let key = read("EVENT_REDIS_TLS_KEY_FILE");
+    let Some((first_name, first_path)) = ca.as_ref().or(cert.as_ref()).or(key.as_ref()) else {
+        return Ok(TlsConfig::default());
+    };
+    let mut tls = TlsConfig::default();
+    if let Some(entry) = &ca {
+        tls.ca_pem = Some(pem_file(entry, "CERTIFICATE", "a PEM certificate")?);
+    }
+    match (&cert, &key) {
+        (Some(cert), Some(key)) => {
+            tls.client_identity = Some(ClientIdentity {
+                certificate_chain_pem: pem_file(cert, "CERTIFICATE", "a PEM certificate")?,
+                private_key_pem: pem_file(key, "PRIVATE KEY", "a PEM private key")?,
+            });
+        }
+        (Some((name, path)), None) => {
+            return Err(ConfigError::new(
+                name,
+                path,
+                "needs EVENT_REDIS_TLS_KEY_FILE too (the certificate's private key)",
+            ));
+        }
+        (None, Some((name, path))) => {
+            return Err(ConfigError::new(
+                name,
+                path,
+                "needs EVENT_REDIS_TLS_CERT_FILE too (the certificate of this key)",
+            ));
+        }
+        (None, None) => {}
+    }
+    if !cfg!(feature = "tls") {
+        return Err(ConfigError::new(
+            first_name,
+            first_path,
+            "TLS needs the `tls` feature of event-runtime",
+        ));
+    }
+    let uses_tls = [config.publisher_url(), config.subscriber_url()]
+        .iter()
+        .any(|url| url.starts_with("rediss://"));
+    if !uses_tls {
+        return Err(ConfigError::new(
+            first_name,
+            first_path,
+            "is set but no Redis URL uses `rediss://` (TLS)",
+        ));
+    }
+    Ok(tls)
+}
+
+/// Reads a PEM file and checks that it holds a `-----BEGIN <...label>-----` block (`label`
+/// `PRIVATE KEY` matches `RSA PRIVATE KEY` and `EC PRIVATE KEY` too).
+fn pem_file(
+    (name, path): &(String, String),
+    label: &str,
+    what: &str,
+) -> Result<Vec<u8>, ConfigError> {
+    let pem = std::fs::read(path)
+        .map_err(|error| ConfigError::new(name, path, format!("cannot be read: {error}")))?;
+    let text = String::from_utf8_lossy(&pem);
+    let labels: Vec<&str> = text
+        .split("-----BEGIN ")
+        .skip(1)
+        .filter_map(|block| block.split_once("-----").map(|(label, _)| label))
+        .collect();
+    if labels.contains(&"ENCRYPTED PRIVATE KEY") {
+        return Err(ConfigError::new(
+            name,
+            path,
+            "is an encrypted private key; decrypt it first (`openssl pkey -in <file> -out <new file>`)",
+        ));
+    }
+    if !labels.iter().any(|found| found.ends_with(label)) {
+        return Err(ConfigError::new(
+            name,
+            path,
+            format!("is not {what} file (no `-----BEGIN {label}-----` block)"),
+        ));
+    }
+    Ok(pem)
 }
 
 fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
@@ -691,6 +903,121 @@ mod tests {
         assert_eq!(tls.is_ok(), cfg!(feature = "tls"));
         assert_eq!(redact_url("redis://:pw@h:1/0"), "redis://:***@h:1/0");
         assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+    }
+
+    /// Writes `files` (name, content) into a fresh directory; returns their paths.
+    fn pem_files(test: &str, files: &[(&str, &str)]) -> Vec<String> {
+        let dir = std::env::temp_dir().join(format!(
+            "event-runtime-config-{}-{test}",
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        files
+            .iter()
+            .map(|(name, content)| {
+                let path = dir.join(name);
+                std::fs::write(&path, content).expect("write");
+                path.to_string_lossy().into_owned()
+            })
+            .collect()
+    }
+
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const KEY: &str = "-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n";
+
+    #[test]
+    fn tls_files_are_read_for_rediss_urls() {
+        let paths = pem_files(
+            "read",
+            &[("ca.pem", CERT), ("cert.pem", CERT), ("key.pem", KEY)],
+        );
+        let result = parse(&[
+            ("REDIS_URL", "rediss://app:pw@redis.internal:6380/0"),
+            ("EVENT_REDIS_TLS_CA_FILE", paths[0].as_str()),
+            ("EVENT_REDIS_TLS_CERT_FILE", paths[1].as_str()),
+            ("EVENT_REDIS_TLS_KEY_FILE", paths[2].as_str()),
+        ]);
+        if cfg!(feature = "tls") {
+            let tls = result.expect("valid").tls;
+            assert_eq!(tls.ca_pem.as_deref(), Some(CERT.as_bytes()));
+            let identity = tls.client_identity.clone().expect("client identity");
+            assert_eq!(identity.certificate_chain_pem, CERT.as_bytes());
+            assert_eq!(identity.private_key_pem, KEY.as_bytes());
+            let shown = format!("{tls:?}");
+            assert!(!shown.contains("MHcC"), "{shown}");
+            assert!(shown.contains("<hidden>"), "{shown}");
+        } else {
+            assert!(result.is_err());
+        }
+        // Empty values count as unset.
+        let empty = parse(&[
+            ("EVENT_REDIS_TLS_CA_FILE", ""),
+            ("EVENT_REDIS_TLS_KEY_FILE", " "),
+        ]);
+        assert!(empty.expect("valid").tls.is_empty());
+    }
+
+    #[test]
+    fn tls_files_that_are_missing_or_wrong_name_the_variable() {
+        let paths = pem_files(
+            "wrong",
+            &[
+                ("cert.pem", CERT),
+                ("key.pem", KEY),
+                ("notes.txt", "hello"),
+                ("enc.pem", "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIF\n"),
+            ],
+        );
+        // File errors come first, whatever the URL and features.
+        let missing = format!("{}.missing", paths[0]);
+        let message = error(&[("EVENT_REDIS_TLS_CA_FILE", missing.as_str())]);
+        assert!(
+            message.starts_with(&format!(
+                "EVENT_REDIS_TLS_CA_FILE={missing:?} is invalid: cannot be read: "
+            )),
+            "{message}"
+        );
+        assert_eq!(
+            error(&[("EVENT_REDIS_TLS_CA_FILE", paths[2].as_str())]),
+            format!(
+                "EVENT_REDIS_TLS_CA_FILE={:?} is invalid: is not a PEM certificate file (no `-----BEGIN CERTIFICATE-----` block)",
+                paths[2]
+            )
+        );
+        assert!(
+            error(&[
+                ("EVENT_REDIS_TLS_CERT_FILE", paths[0].as_str()),
+                ("EVENT_REDIS_TLS_KEY_FILE", paths[0].as_str())
+            ])
+            .contains("EVENT_REDIS_TLS_KEY_FILE=")
+        );
+        assert!(
+            error(&[
+                ("EVENT_REDIS_TLS_CERT_FILE", paths[0].as_str()),
+                ("EVENT_REDIS_TLS_KEY_FILE", paths[3].as_str())
+            ])
+            .contains("is an encrypted private key")
+        );
+        assert!(
+            error(&[("EVENT_REDIS_TLS_CERT_FILE", paths[0].as_str())])
+                .contains("needs EVENT_REDIS_TLS_KEY_FILE too")
+        );
+        assert!(
+            error(&[("EVENT_REDIS_TLS_KEY_FILE", paths[1].as_str())])
+                .contains("needs EVENT_REDIS_TLS_CERT_FILE too")
+        );
+        let plain = error(&[("EVENT_REDIS_TLS_CA_FILE", paths[0].as_str())]);
+        if cfg!(feature = "tls") {
+            assert!(
+                plain.ends_with("is set but no Redis URL uses `rediss://` (TLS)"),
+                "{plain}"
+            );
+        } else {
+            assert!(
+                plain.ends_with("TLS needs the `tls` feature of event-runtime"),
+                "{plain}"
+            );
+        }
     }
 
     #[test]

@@ -90,7 +90,8 @@ impl Publisher {
     pub async fn new(config: &Config) -> Result<Self> {
         let settings = config.publisher.clone();
         let timeout = settings.publish_timeout;
-        let transport = RedisTransport::connect(config.publisher_url(), timeout, timeout).await?;
+        let transport =
+            RedisTransport::connect(config.publisher_url(), &config.tls, timeout, timeout).await?;
         Ok(Self {
             transport,
             settings,

@@ -36,6 +36,7 @@ impl Replayer {
     pub async fn connect(config: &Config) -> Result<Self> {
         let transport = RedisTransport::connect(
             config.subscriber_url(),
+            &config.tls,
             std::time::Duration::from_secs(10),
             std::time::Duration::from_secs(5),
         )

@@ -11,13 +11,13 @@
 //! Each server listens on a free loopback port below 55000 (under the ephemeral range, so
 //! client sockets never take it between two starts) with its own temporary directory and
 //! append-only file, so tests run in parallel and a test may [`restart`](RedisServer::restart)
-//! its server without losing data.
+//! its server without losing data. [`RedisServer::start_tls`] starts one that speaks TLS only.
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -53,6 +53,19 @@ pub struct RedisServer {
     dir: tempfile::TempDir,
     binary: String,
     extra_args: Vec<String>,
+    tls: Option<ServerTls>,
+}
+
+/// The PEM files of a TLS server: its certificate and key, and the CA that client
+/// certificates must chain to (when clients are asked for one).
+#[derive(Debug, Clone)]
+pub struct ServerTls {
+    /// The server's certificate (`--tls-cert-file`).
+    pub cert_file: PathBuf,
+    /// Its private key (`--tls-key-file`).
+    pub key_file: PathBuf,
+    /// The CA of client certificates (`--tls-ca-cert-file`).
+    pub ca_cert_file: PathBuf,
 }
 
 const LOWEST_PORT: u16 = 20_000;
@@ -65,7 +78,7 @@ impl RedisServer {
     }
 
     /// Like [`start`](RedisServer::start), with extra `redis-server` arguments such as
-    /// `["--user", "app on >secret ~* &* +@all"]`.
+    /// `["--user", "app", "on", ">secret", "~*", "&*", "+@all"]` (one argument per word).
     pub fn start_with_args(extra_args: &[&str]) -> Result<Self, ServerError> {
         Self::start_with("redis-server", extra_args)
     }
@@ -73,6 +86,21 @@ impl RedisServer {
     /// Like [`start_with_args`](RedisServer::start_with_args), running `binary` (a name
     /// looked up on `PATH`, or a path) instead of `redis-server`.
     pub fn start_with(binary: &str, extra_args: &[&str]) -> Result<Self, ServerError> {
+        Self::start_inner(binary, extra_args, None)
+    }
+
+    /// Starts a server that accepts TLS connections only (`--port 0 --tls-port <port>`);
+    /// [`url`](RedisServer::url) is then `rediss://...`. Clients need no certificate
+    /// (`--tls-auth-clients no`) unless `extra_args` say `["--tls-auth-clients", "yes"]`.
+    pub fn start_tls(tls: ServerTls, extra_args: &[&str]) -> Result<Self, ServerError> {
+        Self::start_inner("redis-server", extra_args, Some(tls))
+    }
+
+    fn start_inner(
+        binary: &str,
+        extra_args: &[&str],
+        tls: Option<ServerTls>,
+    ) -> Result<Self, ServerError> {
         let dir = tempfile::Builder::new()
             .prefix("event-runtime-redis-")
             .tempdir()?;
@@ -82,6 +110,7 @@ impl RedisServer {
             dir,
             binary: binary.to_owned(),
             extra_args: extra_args.iter().map(|arg| (*arg).to_owned()).collect(),
+            tls,
         };
         for _ in 0..20 {
             match server.spawn(free_port()) {
@@ -101,9 +130,14 @@ impl RedisServer {
         })
     }
 
-    /// `redis://127.0.0.1:<port>/0`.
+    /// `redis://127.0.0.1:<port>/0`, or `rediss://...` for a TLS server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}/0", self.port)
     }
 
     /// The port.
@@ -145,15 +179,20 @@ impl RedisServer {
         let log_path = dir.join("redis.log");
         let _ = std::fs::remove_file(&log_path);
         let mut command = Command::new(&self.binary);
+        match &self.tls {
+            None => command.args(["--port", &port.to_string()]),
+            Some(tls) => command
+                .args(["--port", "0", "--tls-port", &port.to_string()])
+                .arg("--tls-cert-file")
+                .arg(&tls.cert_file)
+                .arg("--tls-key-file")
+                .arg(&tls.key_file)
+                .arg("--tls-ca-cert-file")
+                .arg(&tls.ca_cert_file)
+                .args(["--tls-auth-clients", "no"]),
+        };
         command
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--daemonize",
-                "no",
-            ])
+            .args(["--bind", "127.0.0.1", "--daemonize", "no"])
             .arg("--dir")
             .arg(dir)
             .arg("--logfile")
@@ -167,9 +206,10 @@ impl RedisServer {
                 "",
             ])
             .args(&self.extra_args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
+            .stdin(Stdio::null());
+        // Before the log file is open (bad arguments), errors go to stdout and stderr.
+        let output = std::fs::File::create(dir.join("redis.out"))?;
+        command.stdout(output.try_clone()?).stderr(output);
         let mut child = match command.spawn() {
             Ok(child) => child,
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
@@ -186,7 +226,16 @@ impl RedisServer {
                     format!("it exited with {status}"),
                 ));
             }
-            if ping(port) {
+            let ready = match self.tls {
+                None => ping(port),
+                // No TLS client here: a listening port and the log line must do.
+                Some(_) => {
+                    TcpStream::connect(("127.0.0.1", port)).is_ok()
+                        && std::fs::read_to_string(&log_path)
+                            .is_ok_and(|log| log.contains("Ready to accept connections"))
+                }
+            };
+            if ready {
                 self.child = Some(child);
                 return Ok(());
             }
@@ -211,7 +260,9 @@ impl Drop for RedisServer {
 }
 
 fn start_error(port: u16, log_path: &Path, reason: String) -> ServerError {
-    let log = std::fs::read_to_string(log_path).unwrap_or_default();
+    let output = log_path.with_file_name("redis.out");
+    let log = std::fs::read_to_string(output).unwrap_or_default()
+        + &std::fs::read_to_string(log_path).unwrap_or_default();
     let lines: Vec<&str> = log.lines().collect();
     let tail = lines[lines.len().saturating_sub(15)..].join("\n");
     ServerError::Start {

@@ -11,7 +11,7 @@ use tokio::task::JoinSet;
 
 use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
-use crate::config::{Config, StartPosition, SubscriberConfig};
+use crate::config::{Config, StartPosition, SubscriberConfig, TlsConfig};
 use crate::event::Event;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
@@ -22,6 +22,7 @@ use crate::transport::{dead_letter_key, stream_key};
 #[must_use = "a builder does nothing until `build` is awaited"]
 pub struct SubscriberBuilder {
     redis_url: String,
+    tls: TlsConfig,
     settings: SubscriberConfig,
     handlers: Vec<(String, Arc<dyn ErasedHandler>)>,
 }
@@ -44,6 +45,7 @@ impl SubscriberBuilder {
     pub(super) fn new(config: &Config) -> Self {
         Self {
             redis_url: config.subscriber_url().to_owned(),
+            tls: config.tls.clone(),
             settings: config.subscriber.clone(),
             handlers: Vec::new(),
         }
@@ -156,6 +158,7 @@ impl SubscriberBuilder {
     pub async fn build(self) -> Result<Subscriber> {
         let SubscriberBuilder {
             redis_url,
+            tls,
             mut settings,
             handlers,
         } = self;
@@ -168,10 +171,12 @@ impl SubscriberBuilder {
 
         let connect_timeout = Duration::from_secs(5);
         let transport =
-            RedisTransport::connect(&redis_url, Duration::from_secs(10), connect_timeout).await?;
+            RedisTransport::connect(&redis_url, &tls, Duration::from_secs(10), connect_timeout)
+                .await?;
         // The blocking read waits up to `block_time` for an answer: give it room.
         let read_timeout = settings.block_time + settings.block_time / 2 + Duration::from_secs(2);
-        let reader = RedisTransport::connect(&redis_url, read_timeout, connect_timeout).await?;
+        let reader =
+            RedisTransport::connect(&redis_url, &tls, read_timeout, connect_timeout).await?;
 
         let subscriptions = handlers
             .into_iter()

@@ -10,7 +10,7 @@ use redis::streams::{
 use redis::{Client, FromRedisValue, Value};
 
 use super::{Claimed, GroupFigures, OutgoingEntry, StreamEntry};
-use crate::config::{Retention, redact_url};
+use crate::config::{Retention, TlsConfig, redact_url};
 use crate::runtime_error::{Error, ErrorKind, Result};
 
 /// A connection to Redis that reconnects on its own (redis-rs's `ConnectionManager`).
@@ -44,23 +44,15 @@ pub(crate) enum GroupRead {
 
 impl RedisTransport {
     /// Connects, waiting at most `connect_timeout`; commands then time out after
-    /// `response_timeout`.
+    /// `response_timeout`. `tls` applies to `rediss://` URLs only.
     pub(crate) async fn connect(
         url: &str,
+        tls: &TlsConfig,
         response_timeout: Duration,
         connect_timeout: Duration,
     ) -> Result<Self> {
         let location = redact_url(url);
-        install_tls_provider();
-        let client = Client::open(url).map_err(|error| {
-            Error::new(
-                ErrorKind::Config,
-                format!(
-                    "invalid Redis URL `{location}`: {}",
-                    error.detail().unwrap_or("malformed")
-                ),
-            )
-        })?;
+        let client = open_client(url, tls)?;
         let config = ConnectionManagerConfig::new()
             .set_response_timeout(Some(response_timeout))
             .set_connection_timeout(Some(connect_timeout))
@@ -75,9 +67,10 @@ impl RedisTransport {
                 } else {
                     ErrorKind::Connection
                 };
+                let hint = certificate_hint(url, tls, &error);
                 return Err(Error::new(
                     kind,
-                    format!("could not connect to Redis at {location}: {error}"),
+                    format!("could not connect to Redis at {location}: {error}{hint}"),
                 )
                 .with_source(error));
             }
@@ -489,11 +482,106 @@ fn min_id_for_age(age: Duration) -> String {
     now.saturating_sub(age).as_millis().to_string()
 }
 
-#[cfg(feature = "tls")]
-fn install_tls_provider() {
-    // Fails only when a provider is installed already, which is fine.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+/// A client for `url`; `rediss://` URLs get the certificates of `tls`.
+fn open_client(url: &str, tls: &TlsConfig) -> Result<Client> {
+    let location = redact_url(url);
+    let invalid = |error: redis::RedisError| {
+        Error::new(
+            ErrorKind::Config,
+            format!(
+                "invalid Redis URL `{location}`: {}",
+                error.detail().unwrap_or("malformed")
+            ),
+        )
+    };
+    if !is_tls(url) {
+        return Client::open(url).map_err(invalid);
+    }
+    #[cfg(not(feature = "tls"))]
+    {
+        let _ = tls;
+        Err(Error::new(
+            ErrorKind::Config,
+            format!(
+                "`{location}` is a TLS URL: `rediss://` needs the `tls` feature of event-runtime"
+            ),
+        ))
+    }
+    #[cfg(feature = "tls")]
+    {
+        // Fails only when a provider is installed already, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        if tls.is_empty() {
+            return Client::open(url).map_err(invalid);
+        }
+        let certificates = redis::TlsCertificates {
+            client_tls: tls
+                .client_identity
+                .as_ref()
+                .map(|identity| redis::ClientTlsConfig {
+                    client_cert: identity.certificate_chain_pem.clone(),
+                    client_key: identity.private_key_pem.clone(),
+                }),
+            root_cert: tls.ca_pem.clone(),
+        };
+        Client::build_with_tls(url, certificates).map_err(|error| {
+            Error::new(
+                ErrorKind::Config,
+                format!("invalid TLS settings for `{location}`: {error}"),
+            )
+        })
+    }
 }
 
-#[cfg(not(feature = "tls"))]
-fn install_tls_provider() {}
+fn is_tls(url: &str) -> bool {
+    url.split_once("://")
+        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("rediss"))
+}
+
+/// What to check when a TLS handshake fails on a certificate.
+fn certificate_hint(url: &str, tls: &TlsConfig, error: &redis::RedisError) -> &'static str {
+    let text = error.to_string();
+    if !is_tls(url) {
+        ""
+    } else if text.contains("CertificateRequired") && tls.client_identity.is_none() {
+        " (the server wants a client certificate: set EVENT_REDIS_TLS_CERT_FILE and EVENT_REDIS_TLS_KEY_FILE)"
+    } else if !text.contains("invalid peer certificate") {
+        ""
+    } else if tls.ca_pem.is_some() {
+        " (the server's certificate is not signed by a CA of EVENT_REDIS_TLS_CA_FILE, or not for this host name)"
+    } else {
+        " (for a server certificate from a private CA, set EVENT_REDIS_TLS_CA_FILE)"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rediss_urls_need_the_tls_feature_or_valid_certificates() {
+        let result = open_client("rediss://app:secret@127.0.0.1:6380/0", &TlsConfig::new());
+        if cfg!(feature = "tls") {
+            assert!(result.is_ok());
+            let garbage = TlsConfig::new().trust_ca_pem("-----BEGIN CERTIFICATE-----\n@@@\n");
+            let message = open_client("rediss://127.0.0.1:6380/0", &garbage)
+                .expect_err("unparsable CA")
+                .to_string();
+            assert!(
+                message.starts_with("invalid TLS settings for `rediss://127.0.0.1:6380/0`: "),
+                "{message}"
+            );
+        } else {
+            let message = result.expect_err("no tls feature").to_string();
+            assert!(
+                message.contains(
+                    "`rediss://app:***@127.0.0.1:6380/0` is a TLS URL: `rediss://` needs the `tls` feature of event-runtime"
+                ),
+                "{message}"
+            );
+        }
+        // Plain URLs ignore the TLS settings.
+        let tls = TlsConfig::new().trust_ca_pem("not used");
+        assert!(open_client("redis://127.0.0.1:6379/0", &tls).is_ok());
+    }
+}
