@@ -43,6 +43,8 @@ enum Command {
     Replay(commands::replay::Args),
     /// List the entries a consumer group has read and not acknowledged.
     Pending(commands::pending::Args),
+    /// Throughput and latency of the runtime next to raw redis-rs (build with --release).
+    Bench(commands::bench::Args),
 }
 
 /// Exit codes: success, findings (schema errors), and usage or I/O problems.
@@ -78,6 +80,7 @@ fn main() -> ExitCode {
         Command::Dlq(args) => block_on(commands::dlq::run(&args)),
         Command::Replay(args) => block_on(commands::replay::run(&args)),
         Command::Pending(args) => block_on(commands::pending::run(&args)),
+        Command::Bench(args) => block_on(commands::bench::run(&args)),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
