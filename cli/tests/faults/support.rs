@@ -1,0 +1,249 @@
+//! Shared pieces of the fault tests: the probe event, a tally of handled events, fast
+//! settings, and a look at what Redis holds.
+
+use std::collections::{BTreeSet, HashMap};
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use event_runtime::testing::RedisServer;
+use event_runtime::{
+    Config, Envelope, Event, HandlerError, Publisher, RunningSubscriber, Subscriber,
+};
+use serde::{Deserialize, Serialize};
+
+/// The stream of the probe events.
+pub const STREAM: &str = "events:fault.probe";
+/// Its dead-letter stream.
+pub const DEAD_LETTERS: &str = "events:dlq:fault.probe";
+/// The consumer group of every test.
+pub const GROUP: &str = "workers";
+
+/// What every fault test publishes: a sequence number to count by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[event(name = "fault.probe", version = 1)]
+pub struct ProbeV1 {
+    #[serde(flatten)]
+    pub envelope: Envelope,
+    pub seq: u64,
+    pub payload: String,
+}
+
+pub fn probe(seq: u64) -> ProbeV1 {
+    ProbeV1 {
+        envelope: Envelope::new(),
+        seq,
+        payload: format!("probe {seq}"),
+    }
+}
+
+pub fn probes(range: std::ops::Range<u64>) -> Vec<ProbeV1> {
+    range.map(probe).collect()
+}
+
+/// A fresh `redis-server` (AOF on) for one test.
+pub fn server() -> RedisServer {
+    RedisServer::start().unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// Settings tuned for fault tests: short blocks, claims and backoffs.
+pub fn config(url: &str) -> Config {
+    let mut config = Config::new(url);
+    config.service_name = "faults".to_owned();
+    config.publisher.publish_timeout = Duration::from_secs(10);
+    let subscriber = &mut config.subscriber;
+    subscriber.consumer_group = GROUP.to_owned();
+    subscriber.block_time = Duration::from_millis(100);
+    subscriber.claim_min_idle = Duration::from_millis(500);
+    subscriber.claim_interval = Duration::from_millis(50);
+    subscriber.retry_backoff = Duration::from_millis(20);
+    subscriber.retry_backoff_max = Duration::from_millis(200);
+    subscriber.shutdown_timeout = Duration::from_secs(5);
+    subscriber.concurrency = 16;
+    subscriber.batch_size = 64;
+    config
+}
+
+/// Completed handler runs per sequence number, shared by handlers and the test.
+#[derive(Debug, Clone, Default)]
+pub struct Tally(Arc<Mutex<HashMap<u64, u64>>>);
+
+impl Tally {
+    pub fn record(&self, seq: u64) {
+        *self.0.lock().expect("tally").entry(seq).or_default() += 1;
+    }
+
+    /// Distinct events handled.
+    pub fn handled(&self) -> u64 {
+        self.0.lock().expect("tally").len() as u64
+    }
+
+    /// Runs beyond the first per event.
+    pub fn duplicates(&self) -> u64 {
+        self.0
+            .lock()
+            .expect("tally")
+            .values()
+            .map(|runs| runs - 1)
+            .sum()
+    }
+
+    pub fn contains(&self, seq: u64) -> bool {
+        self.0.lock().expect("tally").contains_key(&seq)
+    }
+
+    /// Which of `expected` were never handled.
+    pub fn missing(&self, expected: impl IntoIterator<Item = u64>) -> BTreeSet<u64> {
+        let seen = self.0.lock().expect("tally");
+        expected
+            .into_iter()
+            .filter(|seq| !seen.contains_key(seq))
+            .collect()
+    }
+}
+
+/// A plain connection for looking at (and tampering with) what is stored.
+pub async fn redis(url: &str) -> redis::aio::MultiplexedConnection {
+    redis::Client::open(url)
+        .expect("client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connection")
+}
+
+/// Runs one command on a fresh connection (the test's own, not through any proxy).
+pub async fn command<T: redis::FromRedisValue>(url: &str, cmd: &redis::Cmd) -> T {
+    cmd.query_async(&mut redis(url).await)
+        .await
+        .unwrap_or_else(|error| panic!("{cmd:?}: {error}"))
+}
+
+/// What the group's state in Redis says.
+#[derive(Debug, Clone, Copy)]
+pub struct GroupState {
+    /// Entries in the stream.
+    pub length: u64,
+    /// Entries at or before the group's last delivered id: delivered at least once.
+    pub delivered: u64,
+    /// Delivered and not acknowledged.
+    pub pending: u64,
+}
+
+impl GroupState {
+    /// Delivered and acknowledged.
+    pub fn acked(&self) -> u64 {
+        self.delivered - self.pending
+    }
+}
+
+pub async fn group_state(url: &str, stream: &str) -> GroupState {
+    let mut conn = redis(url).await;
+    let length: u64 = redis::cmd("XLEN")
+        .arg(stream)
+        .query_async(&mut conn)
+        .await
+        .expect("XLEN");
+    let groups: redis::streams::StreamInfoGroupsReply = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(stream)
+        .query_async(&mut conn)
+        .await
+        .expect("XINFO GROUPS");
+    let group = groups
+        .groups
+        .into_iter()
+        .find(|group| group.name == GROUP)
+        .expect("the group exists");
+    let ids: Vec<redis::streams::StreamId> = {
+        let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+            .arg(stream)
+            .arg("-")
+            .arg(&group.last_delivered_id)
+            .query_async(&mut conn)
+            .await
+            .expect("XRANGE");
+        reply.ids
+    };
+    GroupState {
+        length,
+        delivered: ids.len() as u64,
+        pending: group.pending as u64,
+    }
+}
+
+/// Entries of a stream, oldest first: id and `seq` (from `event_data`, when it has one).
+pub async fn stream_seqs(url: &str, stream: &str) -> Vec<(String, Option<u64>)> {
+    let reply: redis::streams::StreamRangeReply =
+        command(url, redis::cmd("XRANGE").arg(stream).arg("-").arg("+")).await;
+    reply
+        .ids
+        .into_iter()
+        .map(|entry| {
+            let seq = entry
+                .get::<String>("event_data")
+                .and_then(|data| serde_json::from_str::<serde_json::Value>(&data).ok())
+                .and_then(|value| value.get("seq").and_then(serde_json::Value::as_u64));
+            (entry.id, seq)
+        })
+        .collect()
+}
+
+/// Ids pending for one consumer of the group.
+pub async fn pending_of(url: &str, consumer: &str) -> Vec<String> {
+    let reply: redis::streams::StreamPendingCountReply = command(
+        url,
+        redis::cmd("XPENDING")
+            .arg(STREAM)
+            .arg(GROUP)
+            .arg("-")
+            .arg("+")
+            .arg(10_000)
+            .arg(consumer),
+    )
+    .await;
+    reply.ids.into_iter().map(|entry| entry.id).collect()
+}
+
+/// Polls `check` every 20 ms until it is true; panics naming `what` after `within`.
+pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let started = Instant::now();
+    while !check().await {
+        assert!(
+            started.elapsed() < within,
+            "timed out after {within:?} waiting for: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A subscriber named `name` in the group, counting each handled probe in `tally`.
+pub async fn subscriber(config: &Config, name: &str, tally: Tally) -> RunningSubscriber {
+    Subscriber::builder(config)
+        .consumer_name(name)
+        .on(move |event: ProbeV1| {
+            let tally = tally.clone();
+            async move {
+                tally.record(event.seq);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn()
+}
+
+/// Publishes `events` until Redis acknowledges them, counting failed attempts (each retried
+/// with the same event ids).
+pub async fn publish_until_written(publisher: &Publisher, events: &[ProbeV1]) -> u64 {
+    let mut failures = 0;
+    while publisher.publish_batch(events).await.is_err() {
+        failures += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    failures
+}
