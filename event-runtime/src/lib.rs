@@ -37,6 +37,8 @@
 //! - [`LiveSubscription`]: real-time pub/sub, at most once.
 //! - [`Replayer`]: a time window of a stream, again, without touching any group.
 //! - [`Config`]: every setting, from environment variables ([`Config::from_env`]).
+//! - [`memory::MemoryBroker`]: the same semantics in process, for unit tests and for running
+//!   without Redis (`Publisher::in_memory`, `Subscriber::builder(..).in_memory(..)`).
 //! - `testing::RedisServer` (feature `testing`): a `redis-server` per test.
 //!
 //! `docs/wire-format.md` describes exactly what is stored, for services in other languages.
@@ -55,6 +57,8 @@ pub mod wire;
 
 #[cfg(feature = "redis")]
 pub mod health;
+#[cfg(feature = "redis")]
+pub mod memory;
 #[cfg(feature = "redis")]
 mod publisher;
 #[cfg(feature = "redis")]

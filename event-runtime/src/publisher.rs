@@ -9,9 +9,10 @@ use uuid::Uuid;
 use crate::config::{Config, PublisherConfig};
 use crate::event::Event;
 use crate::health::{HealthStatus, PublisherHealth};
+use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
-use crate::transport::{OutgoingEntry, channel_name, stream_key};
+use crate::transport::{OutgoingEntry, Transport, channel_name, stream_key};
 use crate::wire::{encode, encode_validated, version_tag};
 
 /// Per-call envelope values: what the publisher cannot know by itself.
@@ -72,10 +73,11 @@ pub struct PublishReceipt {
 /// after an ambiguous failure the entry can exist twice, so consumers de-duplicate by
 /// `event_id` where that matters.
 ///
-/// Cloning is cheap; clones share one connection.
+/// Cloning is cheap; clones share one connection. [`Publisher::in_memory`] publishes to a
+/// [`MemoryBroker`] instead, with the same semantics.
 #[derive(Debug, Clone)]
 pub struct Publisher {
-    transport: RedisTransport,
+    transport: Transport,
     settings: PublisherConfig,
     service_name: String,
 }
@@ -93,10 +95,21 @@ impl Publisher {
         let transport =
             RedisTransport::connect(config.publisher_url(), &config.tls, timeout, timeout).await?;
         Ok(Self {
-            transport,
+            transport: Transport::Redis(transport),
             settings,
             service_name: config.service_name.clone(),
         })
+    }
+
+    /// A publisher to an in-memory broker, with the `publisher` settings of `config` (its
+    /// Redis URLs are not used): for tests, and for running without Redis. See
+    /// [`MemoryBroker`] for an example.
+    pub fn in_memory(broker: &MemoryBroker, config: &Config) -> Self {
+        Self {
+            transport: Transport::Memory(broker.clone()),
+            settings: config.publisher.clone(),
+            service_name: config.service_name.clone(),
+        }
     }
 
     /// Publishes one event.
@@ -293,9 +306,9 @@ impl Publisher {
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "could not publish {} to Redis at {} within {} ms{cause}",
+                        "could not publish {} to {} within {} ms{cause}",
                         E::EVENT_TYPE,
-                        self.transport.location(),
+                        self.transport.describe(),
                         timeout.as_millis()
                     ),
                 ));

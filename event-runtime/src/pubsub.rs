@@ -11,15 +11,15 @@
 //! other way round, so one event reaches a handler twice only if you register it on both.
 
 use std::marker::PhantomData;
-use std::pin::Pin;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::StreamExt;
 
 use crate::config::Config;
 use crate::event::Event;
+use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
-use crate::transport::channel_name;
 use crate::transport::redis::RedisTransport;
+use crate::transport::{Messages, Transport, channel_name};
 use crate::wire::{WireHead, parse_version};
 
 /// A live subscription to the pub/sub channel of `E`'s type, with older versions upgraded.
@@ -40,7 +40,7 @@ use crate::wire::{WireHead, parse_version};
 /// # Ok(()) }
 /// ```
 pub struct LiveSubscription<E> {
-    messages: Pin<Box<dyn Stream<Item = redis::Msg> + Send>>,
+    messages: Messages,
     channel: String,
     event: PhantomData<fn() -> E>,
 }
@@ -64,14 +64,20 @@ impl<E: Event> LiveSubscription<E> {
             std::time::Duration::from_secs(5),
         )
         .await?;
-        let mut pubsub = transport.pubsub().await?;
+        Self::subscribe(Transport::Redis(transport)).await
+    }
+
+    /// Subscribes to `events.<type>` of an in-memory broker. Fails only while the broker is
+    /// [stopped](MemoryBroker::stop); the subscription ends when it stops.
+    pub async fn in_memory(broker: &MemoryBroker) -> Result<Self> {
+        Self::subscribe(Transport::Memory(broker.clone())).await
+    }
+
+    async fn subscribe(transport: Transport) -> Result<Self> {
         let channel = channel_name(E::EVENT_TYPE);
-        pubsub
-            .subscribe(&channel)
-            .await
-            .map_err(|error| Error::from(error).context(format!("subscribing to {channel}")))?;
+        let messages = transport.subscribe(&channel).await?;
         Ok(Self {
-            messages: Box::pin(pubsub.into_on_message()),
+            messages,
             channel,
             event: PhantomData,
         })
@@ -80,8 +86,7 @@ impl<E: Event> LiveSubscription<E> {
     /// The next event; `None` when the connection closed. A message that cannot be decoded
     /// is returned as an error (kind [`Decode`](ErrorKind::Decode)) and the subscription goes on.
     pub async fn next(&mut self) -> Option<Result<E>> {
-        let message = self.messages.next().await?;
-        let payload: Vec<u8> = message.get_payload_bytes().to_vec();
+        let payload = self.messages.next().await?;
         Some(decode::<E>(&payload))
     }
 }

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 
 use crate::config::Config;
 use crate::event::Event;
+use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::subscriber::{HandlerError, RawEvent, incoming};
 use crate::transport::redis::RedisTransport;
-use crate::transport::stream_key;
+use crate::transport::{Transport, stream_key};
 
 /// What a replay did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub struct ReplayReport {
 /// millisecond (`<to_ms>` as an end id means `<to_ms>-<largest sequence>`).
 #[derive(Debug, Clone)]
 pub struct Replayer {
-    transport: RedisTransport,
+    transport: Transport,
     page_size: usize,
     max_event_size: usize,
 }
@@ -42,10 +43,19 @@ impl Replayer {
         )
         .await?;
         Ok(Self {
-            transport,
+            transport: Transport::Redis(transport),
             page_size: 500,
             max_event_size: config.subscriber.max_event_size,
         })
+    }
+
+    /// Replays from an in-memory broker, with the `subscriber` settings of `config`.
+    pub fn in_memory(broker: &MemoryBroker, config: &Config) -> Self {
+        Self {
+            transport: Transport::Memory(broker.clone()),
+            page_size: 500,
+            max_event_size: config.subscriber.max_event_size,
+        }
     }
 
     /// Entries per `XRANGE` round trip (default 500).

@@ -15,7 +15,8 @@ pub enum ErrorKind {
     TooLarge,
     /// Redis did not answer in time.
     Timeout,
-    /// Redis could not be reached, or the connection broke.
+    /// Redis could not be reached, the connection broke, or the server is not ready yet (it is
+    /// loading its data after a restart, a failover is in progress).
     Connection,
     /// Redis answered with an error (wrong credentials, a read-only replica, ...).
     Redis,
@@ -90,6 +91,13 @@ impl Error {
         self.code_is("NOGROUP")
     }
 
+    /// Sets the error code, as the in-memory backend answers `NOGROUP` like Redis does.
+    #[cfg_attr(not(feature = "redis"), allow(dead_code))]
+    pub(crate) fn with_code(mut self, code: &str) -> Self {
+        self.code = Some(code.to_owned());
+        self
+    }
+
     /// The Redis error code is `code`.
     #[cfg_attr(not(feature = "redis"), allow(dead_code))]
     pub(crate) fn code_is(&self, code: &str) -> bool {
@@ -153,6 +161,9 @@ impl From<redis::RedisError> for Error {
         } else if error.is_io_error()
             || error.is_connection_dropped()
             || error.is_connection_refusal()
+            // LOADING after a restart, TRYAGAIN, MASTERDOWN, CLUSTERDOWN: nothing was done,
+            // and the same command succeeds a moment later.
+            || matches!(error.retry_method(), redis::RetryMethod::WaitAndRetry)
         {
             ErrorKind::Connection
         } else {

@@ -13,9 +13,10 @@ use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
 use crate::config::{Config, StartPosition, SubscriberConfig, TlsConfig};
 use crate::event::Event;
+use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
-use crate::transport::{dead_letter_key, stream_key};
+use crate::transport::{Transport, dead_letter_key, stream_key};
 
 /// Settings and handlers of a [`Subscriber`]. Starts from the `subscriber` section of a
 /// [`Config`]; every setter overrides one setting.
@@ -25,6 +26,8 @@ pub struct SubscriberBuilder {
     tls: TlsConfig,
     settings: SubscriberConfig,
     handlers: Vec<(String, Arc<dyn ErasedHandler>)>,
+    /// Set by [`in_memory`](Self::in_memory): no Redis connection.
+    broker: Option<MemoryBroker>,
 }
 
 impl std::fmt::Debug for SubscriberBuilder {
@@ -48,7 +51,15 @@ impl SubscriberBuilder {
             tls: config.tls.clone(),
             settings: config.subscriber.clone(),
             handlers: Vec::new(),
+            broker: None,
         }
+    }
+
+    /// Consumes from an in-memory broker instead of Redis (the Redis URLs of the config are
+    /// not used); see [`MemoryBroker`] for an example.
+    pub fn in_memory(mut self, broker: &MemoryBroker) -> Self {
+        self.broker = Some(broker.clone());
+        self
     }
 
     /// The consumer group (`EVENT_SUBSCRIBER_CONSUMER_GROUP`).
@@ -161,6 +172,7 @@ impl SubscriberBuilder {
             tls,
             mut settings,
             handlers,
+            broker,
         } = self;
         check(&settings, &handlers)?;
         let consumer = settings
@@ -169,14 +181,26 @@ impl SubscriberBuilder {
             .unwrap_or_else(|| default_consumer_name(&settings.consumer_group));
         settings.consumer_name = Some(consumer.clone());
 
-        let connect_timeout = Duration::from_secs(5);
-        let transport =
-            RedisTransport::connect(&redis_url, &tls, Duration::from_secs(10), connect_timeout)
+        let (transport, reader) = match broker {
+            Some(broker) => (Transport::Memory(broker.clone()), Transport::Memory(broker)),
+            None => {
+                let connect_timeout = Duration::from_secs(5);
+                let transport = RedisTransport::connect(
+                    &redis_url,
+                    &tls,
+                    Duration::from_secs(10),
+                    connect_timeout,
+                )
                 .await?;
-        // The blocking read waits up to `block_time` for an answer: give it room.
-        let read_timeout = settings.block_time + settings.block_time / 2 + Duration::from_secs(2);
-        let reader =
-            RedisTransport::connect(&redis_url, &tls, read_timeout, connect_timeout).await?;
+                // The blocking read waits up to `block_time` for an answer: give it room.
+                let read_timeout =
+                    settings.block_time + settings.block_time / 2 + Duration::from_secs(2);
+                let reader =
+                    RedisTransport::connect(&redis_url, &tls, read_timeout, connect_timeout)
+                        .await?;
+                (Transport::Redis(transport), Transport::Redis(reader))
+            }
+        };
 
         let subscriptions = handlers
             .into_iter()

@@ -11,7 +11,8 @@
 //!   (`XAUTOCLAIM`), acknowledges entries whose data was trimmed, and keeps entries of long
 //!   running handlers from being claimed by others.
 //!
-//! See [`SubscriberBuilder`] for the settings.
+//! See [`SubscriberBuilder`] for the settings, and [`SubscriberBuilder::in_memory`] to consume
+//! from a [`MemoryBroker`](crate::memory::MemoryBroker) instead of Redis.
 
 mod acker;
 mod builder;
@@ -38,7 +39,7 @@ pub use handler::{HandlerError, RawEvent};
 use crate::config::{Config, StartPosition, SubscriberConfig};
 use crate::health::{HealthStatus, SubscriberHealth};
 use crate::runtime_error::Result;
-use crate::transport::redis::RedisTransport;
+use crate::transport::Transport;
 use acker::AckMessage;
 use handler::ErasedHandler;
 
@@ -65,7 +66,7 @@ use handler::ErasedHandler;
 #[derive(Debug)]
 pub struct Subscriber {
     shared: Arc<Shared>,
-    reader: RedisTransport,
+    reader: Transport,
     acks: mpsc::UnboundedReceiver<AckMessage>,
 }
 
@@ -111,7 +112,7 @@ struct Retry {
 /// State shared by the subscriber's tasks.
 #[derive(Debug)]
 struct Shared {
-    transport: RedisTransport,
+    transport: Transport,
     settings: SubscriberConfig,
     group: String,
     consumer: String,

@@ -6,12 +6,12 @@ use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{Shared, dispatch, lock};
-use crate::transport::redis::{GroupRead, RedisTransport};
+use crate::transport::{GroupRead, Transport};
 
 /// Reads until shutdown is requested. A read already sent is allowed to finish (it lasts at
 /// most `block_time`) and what it returns is handled, so nothing is left delivered but
 /// unprocessed.
-pub(super) async fn run(shared: &Arc<Shared>, reader: &RedisTransport) {
+pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut next_stream = 0;
     let mut backoff = Duration::from_millis(50);

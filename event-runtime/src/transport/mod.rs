@@ -1,12 +1,23 @@
 //! Where entries are stored and read: key names and the storage operations the publisher,
-//! subscriber and replay are written against.
+//! subscriber, replay and pub/sub are written against.
 //!
-//! `redis.rs` is the one backend today, and the only file that sends Redis commands.
-//! Everything above it speaks in [`StreamEntry`] and the backend's semantic operations
-//! (append, group read, ack, claim, dead-letter, range), so an in-memory backend with the same
-//! semantics (pending lists, delivery counts, claiming) can sit beside it.
+//! Two backends sit behind [`Transport`]: `redis.rs`, the only file that sends Redis commands,
+//! and [`MemoryBroker`](crate::memory::MemoryBroker), an in-process broker with the same
+//! semantics (consumer groups, pending lists, delivery counts, claims). Everything above this
+//! module speaks in [`StreamEntry`] and the semantic operations of `Transport` (append, group
+//! read, ack, claim, dead-letter, range, subscribe), never in commands of a backend.
 
 pub(crate) mod redis;
+
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_util::Stream;
+
+use crate::config::Retention;
+use crate::memory::MemoryBroker;
+use crate::runtime_error::Result;
 
 /// The stream of an event type: `events:user.created`.
 pub fn stream_key(event_type: &str) -> String {
@@ -73,4 +84,244 @@ pub(crate) struct Claimed {
 pub(crate) struct GroupFigures {
     pub(crate) pending: u64,
     pub(crate) lag: Option<u64>,
+}
+
+/// The outcome of a group read.
+#[derive(Debug)]
+pub(crate) enum GroupRead {
+    /// Entries per stream (none when the block time passed).
+    Entries(Vec<(String, Vec<StreamEntry>)>),
+    /// The group or a stream is gone (deleted stream, `FLUSHALL`): recreate and read again.
+    NoGroup,
+}
+
+/// The payloads of a pub/sub subscription, until the connection closes.
+pub(crate) type Messages = Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>;
+
+/// A backend: Redis, or the in-memory broker. Cheap to clone.
+///
+/// An enum rather than a trait object: two backends, async methods, and no boxing on the hot
+/// path. Each method is the semantic operation named after the Redis command it stands for.
+#[derive(Debug, Clone)]
+pub(crate) enum Transport {
+    Redis(redis::RedisTransport),
+    Memory(MemoryBroker),
+}
+
+impl Transport {
+    /// The Redis URL (password hidden) or `memory://broker-<n>`.
+    pub(crate) fn location(&self) -> &str {
+        match self {
+            Transport::Redis(redis) => redis.location(),
+            Transport::Memory(broker) => broker.location(),
+        }
+    }
+
+    /// What the backend is, for messages: `Redis at <url>` or `the in-memory broker <name>`.
+    pub(crate) fn describe(&self) -> String {
+        match self {
+            Transport::Redis(redis) => format!("Redis at {}", redis.location()),
+            Transport::Memory(broker) => format!("the in-memory broker {}", broker.location()),
+        }
+    }
+
+    /// `PING`.
+    pub(crate) async fn ping(&self) -> Result<()> {
+        match self {
+            Transport::Redis(redis) => redis.ping().await,
+            Transport::Memory(broker) => broker.ping(),
+        }
+    }
+
+    /// Appends entries, each atomically with its pub/sub copy; returns their ids in order.
+    pub(crate) async fn append(
+        &self,
+        entries: &[OutgoingEntry],
+        retention: Retention,
+    ) -> Result<Vec<String>> {
+        match self {
+            Transport::Redis(redis) => redis.append(entries, retention).await,
+            Transport::Memory(broker) => broker.append_entries(entries, retention),
+        }
+    }
+
+    /// Creates the group (and the stream) unless it exists; `true` when created.
+    pub(crate) async fn ensure_group(
+        &self,
+        stream: &str,
+        group: &str,
+        start: &str,
+    ) -> Result<bool> {
+        match self {
+            Transport::Redis(redis) => redis.ensure_group(stream, group, start).await,
+            Transport::Memory(broker) => broker.ensure_group(stream, group, start),
+        }
+    }
+
+    /// New entries for the group (`XREADGROUP ... >`), waiting up to `block`.
+    pub(crate) async fn read_group(
+        &self,
+        group: &str,
+        consumer: &str,
+        streams: &[&str],
+        count: usize,
+        block: Duration,
+    ) -> Result<GroupRead> {
+        match self {
+            Transport::Redis(redis) => {
+                redis
+                    .read_group(group, consumer, streams, count, block)
+                    .await
+            }
+            Transport::Memory(broker) => {
+                broker
+                    .read_group(group, consumer, streams, count, block)
+                    .await
+            }
+        }
+    }
+
+    /// Acknowledges entries (`XACK`), per stream.
+    pub(crate) async fn ack(&self, group: &str, acks: &[(String, Vec<String>)]) -> Result<()> {
+        match self {
+            Transport::Redis(redis) => redis.ack(group, acks).await,
+            Transport::Memory(broker) => broker.ack(group, acks),
+        }
+    }
+
+    /// One `XAUTOCLAIM` step from `cursor`.
+    pub(crate) async fn autoclaim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        cursor: &str,
+        count: usize,
+    ) -> Result<Claimed> {
+        match self {
+            Transport::Redis(redis) => {
+                redis
+                    .autoclaim(stream, group, consumer, min_idle, cursor, count)
+                    .await
+            }
+            Transport::Memory(broker) => {
+                broker.autoclaim(stream, group, consumer, min_idle, cursor, count)
+            }
+        }
+    }
+
+    /// Takes over entries idle at least their min-idle time (`XCLAIM`).
+    pub(crate) async fn claim(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        ids: &[(String, Duration)],
+    ) -> Result<Vec<StreamEntry>> {
+        match self {
+            Transport::Redis(redis) => redis.claim(stream, group, consumer, ids).await,
+            Transport::Memory(broker) => broker.claim(stream, group, consumer, ids),
+        }
+    }
+
+    /// Resets the idle time of entries this consumer works on, counting no delivery.
+    pub(crate) async fn touch(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+        ids: &[String],
+    ) -> Result<()> {
+        match self {
+            Transport::Redis(redis) => redis.touch(stream, group, consumer, ids).await,
+            Transport::Memory(broker) => broker.touch(stream, group, consumer, ids),
+        }
+    }
+
+    /// Delivery counts of pending entries.
+    pub(crate) async fn deliveries(
+        &self,
+        stream: &str,
+        group: &str,
+        ids: &[String],
+    ) -> Result<HashMap<String, u32>> {
+        match self {
+            Transport::Redis(redis) => redis.deliveries(stream, group, ids).await,
+            Transport::Memory(broker) => broker.deliveries(stream, group, ids),
+        }
+    }
+
+    /// Whether an entry of the group has been pending at least `min_idle`.
+    pub(crate) async fn has_idle_pending(
+        &self,
+        stream: &str,
+        group: &str,
+        min_idle: Duration,
+    ) -> Result<bool> {
+        match self {
+            Transport::Redis(redis) => redis.has_idle_pending(stream, group, min_idle).await,
+            Transport::Memory(broker) => broker.has_idle_pending(stream, group, min_idle),
+        }
+    }
+
+    /// Writes a dead letter and acknowledges the entry, atomically.
+    pub(crate) async fn dead_letter(
+        &self,
+        dead_letter_stream: &str,
+        fields: &[(String, Vec<u8>)],
+        stream: &str,
+        group: &str,
+        id: &str,
+    ) -> Result<()> {
+        match self {
+            Transport::Redis(redis) => {
+                redis
+                    .dead_letter(dead_letter_stream, fields, stream, group, id)
+                    .await
+            }
+            Transport::Memory(broker) => {
+                broker.dead_letter(dead_letter_stream, fields, stream, group, id)
+            }
+        }
+    }
+
+    /// Pending count and lag of a group.
+    pub(crate) async fn group_figures(&self, stream: &str, group: &str) -> Result<GroupFigures> {
+        match self {
+            Transport::Redis(redis) => redis.group_figures(stream, group).await,
+            Transport::Memory(broker) => broker.group_figures(stream, group),
+        }
+    }
+
+    /// `XRANGE <stream> <start> <end> COUNT <count>`.
+    pub(crate) async fn range(
+        &self,
+        stream: &str,
+        start: &str,
+        end: &str,
+        count: usize,
+    ) -> Result<Vec<StreamEntry>> {
+        match self {
+            Transport::Redis(redis) => redis.range(stream, start, end, count).await,
+            Transport::Memory(broker) => broker.range(stream, start, end, count),
+        }
+    }
+
+    /// Subscribes to a pub/sub channel on a connection of its own.
+    pub(crate) async fn subscribe(&self, channel: &str) -> Result<Messages> {
+        match self {
+            Transport::Redis(redis) => redis.subscribe(channel).await,
+            Transport::Memory(broker) => {
+                let receiver = broker.subscribe(channel)?;
+                Ok(Box::pin(futures_util::stream::unfold(
+                    receiver,
+                    |mut receiver| async move {
+                        let message = receiver.recv().await?;
+                        Some((message.to_vec(), receiver))
+                    },
+                )))
+            }
+        }
+    }
 }

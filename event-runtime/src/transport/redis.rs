@@ -3,13 +3,14 @@
 use std::collections::HashMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::streams::{
     StreamClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply,
 };
 use redis::{Client, FromRedisValue, Value};
 
-use super::{Claimed, GroupFigures, OutgoingEntry, StreamEntry};
+use super::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry, StreamEntry};
 use crate::config::{Retention, TlsConfig, redact_url};
 use crate::runtime_error::{Error, ErrorKind, Result};
 
@@ -31,15 +32,6 @@ impl std::fmt::Debug for RedisTransport {
             .field("location", &self.location)
             .finish_non_exhaustive()
     }
-}
-
-/// The outcome of a group read.
-#[derive(Debug)]
-pub(crate) enum GroupRead {
-    /// Entries per stream (none when the block time passed).
-    Entries(Vec<(String, Vec<StreamEntry>)>),
-    /// The group or a stream is gone (deleted stream, `FLUSHALL`): recreate and read again.
-    NoGroup,
 }
 
 impl RedisTransport {
@@ -425,6 +417,21 @@ impl RedisTransport {
                 format!("{}: no answer within 5000 ms", context()),
             )),
         }
+    }
+
+    /// `SUBSCRIBE <channel>` on a dedicated pub/sub connection: the payloads of its messages,
+    /// until the connection closes.
+    pub(crate) async fn subscribe(&self, channel: &str) -> Result<Messages> {
+        let mut pubsub = self.pubsub().await?;
+        pubsub
+            .subscribe(channel)
+            .await
+            .map_err(|error| Error::from(error).context(format!("subscribing to {channel}")))?;
+        Ok(Box::pin(
+            pubsub
+                .into_on_message()
+                .map(|message| message.get_payload_bytes().to_vec()),
+        ))
     }
 }
 

@@ -1,0 +1,601 @@
+//! One stream and its consumer groups: the data, and the rules of the Redis stream commands
+//! the runtime uses, followed to the letter of Redis 7.0 (`t_stream.c`) where it matters to
+//! the runtime: pending entries lists, delivery counts, idle times, `XAUTOCLAIM`'s cursor and
+//! deleted ids, and the lag of a group.
+//!
+//! Everything here is synchronous and takes the time as an argument, so the rules are tested
+//! without a clock; the broker (`mod.rs`) holds the lock, the clock and the wake-ups.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::id::EntryId;
+use crate::transport::StreamEntry;
+
+/// Field names and values of an entry, in stored order.
+pub(crate) type Fields = Vec<(String, Vec<u8>)>;
+
+/// The group (or the stream) does not exist: Redis answers `NOGROUP`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct NoGroup;
+
+/// Where a new group starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GroupStart {
+    /// After this id (`0` = every entry).
+    After(EntryId),
+    /// After the last entry (`$`).
+    End,
+}
+
+/// A stream: entries in id order, and its groups.
+#[derive(Debug, Default)]
+pub(crate) struct Stream {
+    entries: BTreeMap<EntryId, Fields>,
+    last_id: EntryId,
+    /// Entries ever added (Redis `entries-added`); the base of the lag.
+    entries_added: u64,
+    /// The largest id removed by `XDEL` (trimming does not count, as in Redis).
+    max_deleted_id: EntryId,
+    groups: BTreeMap<String, Group>,
+}
+
+/// A consumer group.
+#[derive(Debug)]
+struct Group {
+    last_delivered: EntryId,
+    /// Entries of the stream the group has read, when known (Redis `entries-read`).
+    entries_read: Option<u64>,
+    /// The group's pending entries list; each entry names the consumer whose list it is on.
+    pending: BTreeMap<EntryId, Pending>,
+}
+
+/// A delivered, unacknowledged entry.
+#[derive(Debug, Clone)]
+struct Pending {
+    consumer: String,
+    delivered_at: Instant,
+    deliveries: u32,
+}
+
+/// What one `XAUTOCLAIM` step returned.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct AutoClaimed {
+    pub(crate) entries: Vec<StreamEntry>,
+    pub(crate) deleted: Vec<String>,
+    pub(crate) next: EntryId,
+}
+
+impl Stream {
+    /// `XADD <stream> * ...` at wall-clock `now_ms`; returns the new id.
+    pub(crate) fn append(&mut self, fields: Fields, now_ms: u64) -> EntryId {
+        let id = EntryId::next_after(self.last_id, now_ms);
+        self.entries.insert(id, fields);
+        self.last_id = id;
+        self.entries_added += 1;
+        id
+    }
+
+    /// `MAXLEN <max>` (exact, which `~` allows): drops the oldest entries. Their pending
+    /// entries stay pending, as in Redis, until a claim reports them deleted.
+    pub(crate) fn trim_to_len(&mut self, max: usize) -> usize {
+        let mut removed = 0;
+        while self.entries.len() > max {
+            self.entries.pop_first();
+            removed += 1;
+        }
+        removed
+    }
+
+    /// `MINID <min>`: drops entries with smaller ids.
+    pub(crate) fn trim_before(&mut self, min: EntryId) -> usize {
+        let kept = self.entries.split_off(&min);
+        let removed = self.entries.len();
+        self.entries = kept;
+        removed
+    }
+
+    /// `XDEL`: removes entries; their pending entries stay until claimed.
+    pub(crate) fn delete(&mut self, ids: &[EntryId]) -> usize {
+        let mut removed = 0;
+        for id in ids {
+            if self.entries.remove(id).is_some() {
+                removed += 1;
+                self.max_deleted_id = self.max_deleted_id.max(*id);
+            }
+        }
+        removed
+    }
+
+    /// `XGROUP CREATE`; `false` when the group exists already (`BUSYGROUP`).
+    pub(crate) fn create_group(&mut self, name: &str, start: GroupStart) -> bool {
+        if self.groups.contains_key(name) {
+            return false;
+        }
+        let last_delivered = match start {
+            GroupStart::After(id) => id,
+            GroupStart::End => self.last_id,
+        };
+        self.groups.insert(
+            name.to_owned(),
+            Group {
+                last_delivered,
+                entries_read: None,
+                pending: BTreeMap::new(),
+            },
+        );
+        true
+    }
+
+    /// `XREADGROUP GROUP <group> <consumer> COUNT <count> STREAMS <stream> >`: the next new
+    /// entries, each added to the consumer's pending list with one delivery.
+    pub(crate) fn read_group(
+        &mut self,
+        group: &str,
+        consumer: &str,
+        count: usize,
+        now: Instant,
+    ) -> Result<Vec<StreamEntry>, NoGroup> {
+        let start = self.group(group)?.last_delivered;
+        let new: Vec<(EntryId, Fields)> = self
+            .entries
+            .range(start..)
+            .filter(|(id, _)| **id > start)
+            .take(count)
+            .map(|(id, fields)| (*id, fields.clone()))
+            .collect();
+        let mut delivered = Vec::with_capacity(new.len());
+        for (id, fields) in new {
+            let entries_read = self.entries_read_after_delivering(group, id)?;
+            let state = self.group_mut(group)?;
+            state.entries_read = entries_read;
+            state.last_delivered = id;
+            // An entry pending already (the group was moved back) starts over, as in Redis.
+            state.pending.insert(
+                id,
+                Pending {
+                    consumer: consumer.to_owned(),
+                    delivered_at: now,
+                    deliveries: 1,
+                },
+            );
+            delivered.push(StreamEntry {
+                id: id.to_string(),
+                fields,
+            });
+        }
+        Ok(delivered)
+    }
+
+    /// `XACK`: how many of `ids` were pending.
+    pub(crate) fn ack(&mut self, group: &str, ids: &[EntryId]) -> Result<usize, NoGroup> {
+        let state = self.group_mut(group)?;
+        Ok(ids
+            .iter()
+            .filter(|id| state.pending.remove(id).is_some())
+            .count())
+    }
+
+    /// `XAUTOCLAIM <stream> <group> <consumer> <min_idle> <cursor> COUNT <count>`: walks the
+    /// pending list from `cursor` (at most `count * 10` entries), takes over entries idle at
+    /// least `min_idle` (one more delivery each, idle time reset), drops entries whose data is
+    /// gone and reports their ids. Both kinds count towards `count`.
+    pub(crate) fn autoclaim(
+        &mut self,
+        group: &str,
+        consumer: &str,
+        min_idle: Duration,
+        cursor: EntryId,
+        count: usize,
+        now: Instant,
+    ) -> Result<AutoClaimed, NoGroup> {
+        let entries = &self.entries;
+        let state = self.groups.get_mut(group).ok_or(NoGroup)?;
+        let mut claimed = AutoClaimed::default();
+        let mut room = count;
+        let mut attempts = count.saturating_mul(10);
+        let ids: Vec<EntryId> = state.pending.range(cursor..).map(|(id, _)| *id).collect();
+        let mut walked = 0;
+        for id in &ids {
+            if attempts == 0 || room == 0 {
+                break;
+            }
+            attempts -= 1;
+            walked += 1;
+            let Some(fields) = entries.get(id) else {
+                state.pending.remove(id);
+                claimed.deleted.push(id.to_string());
+                room -= 1;
+                continue;
+            };
+            let Some(pending) = state.pending.get_mut(id) else {
+                continue;
+            };
+            if now.saturating_duration_since(pending.delivered_at) < min_idle {
+                continue;
+            }
+            pending.consumer = consumer.to_owned();
+            pending.delivered_at = now;
+            pending.deliveries = pending.deliveries.saturating_add(1);
+            claimed.entries.push(StreamEntry {
+                id: id.to_string(),
+                fields: fields.clone(),
+            });
+            room -= 1;
+        }
+        claimed.next = ids.get(walked).copied().unwrap_or(EntryId::ZERO);
+        Ok(claimed)
+    }
+
+    /// `XCLAIM <stream> <group> <consumer> <min_idle> <id>` for each `(id, min_idle)`:
+    /// takes over pending entries idle at least that long. `just_id` (`JUSTID`) neither counts
+    /// a delivery nor returns data. Pending entries whose data is gone are dropped.
+    pub(crate) fn claim(
+        &mut self,
+        group: &str,
+        consumer: &str,
+        ids: &[(EntryId, Duration)],
+        now: Instant,
+        just_id: bool,
+    ) -> Result<Vec<StreamEntry>, NoGroup> {
+        let entries = &self.entries;
+        let state = self.groups.get_mut(group).ok_or(NoGroup)?;
+        let mut claimed = Vec::new();
+        for (id, min_idle) in ids {
+            let Some(fields) = entries.get(id) else {
+                state.pending.remove(id);
+                continue;
+            };
+            let Some(pending) = state.pending.get_mut(id) else {
+                continue;
+            };
+            if now.saturating_duration_since(pending.delivered_at) < *min_idle {
+                continue;
+            }
+            pending.consumer = consumer.to_owned();
+            pending.delivered_at = now;
+            if !just_id {
+                pending.deliveries = pending.deliveries.saturating_add(1);
+                claimed.push(StreamEntry {
+                    id: id.to_string(),
+                    fields: fields.clone(),
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    /// `XPENDING <stream> <group> <id> <id> 1` for each id: delivery counts of those pending.
+    pub(crate) fn deliveries(
+        &self,
+        group: &str,
+        ids: &[EntryId],
+    ) -> Result<HashMap<String, u32>, NoGroup> {
+        let state = self.group(group)?;
+        Ok(ids
+            .iter()
+            .filter_map(|id| {
+                state
+                    .pending
+                    .get(id)
+                    .map(|pending| (id.to_string(), pending.deliveries))
+            })
+            .collect())
+    }
+
+    /// `XPENDING <stream> <group> IDLE <min_idle> - + 1` is not empty.
+    pub(crate) fn has_idle_pending(
+        &self,
+        group: &str,
+        min_idle: Duration,
+        now: Instant,
+    ) -> Result<bool, NoGroup> {
+        Ok(self
+            .group(group)?
+            .pending
+            .values()
+            .any(|pending| now.saturating_duration_since(pending.delivered_at) >= min_idle))
+    }
+
+    /// The `XPENDING` summary count, of the group or of one consumer.
+    pub(crate) fn pending_count(
+        &self,
+        group: &str,
+        consumer: Option<&str>,
+    ) -> Result<u64, NoGroup> {
+        let pending = &self.group(group)?.pending;
+        let count = match consumer {
+            None => pending.len(),
+            Some(consumer) => pending
+                .values()
+                .filter(|pending| pending.consumer == consumer)
+                .count(),
+        };
+        Ok(count as u64)
+    }
+
+    /// The `lag` of `XINFO GROUPS`: entries not yet delivered to the group, or `None` when
+    /// Redis cannot tell (after deletions inside the unread range).
+    pub(crate) fn lag(&self, group: &str) -> Result<Option<u64>, NoGroup> {
+        let state = self.group(group)?;
+        if self.entries_added == 0 {
+            return Ok(Some(0));
+        }
+        if let Some(read) = state.entries_read {
+            if !self.has_tombstones_from(state.last_delivered) {
+                return Ok(Some(self.entries_added.saturating_sub(read)));
+            }
+        }
+        Ok(self
+            .estimate_entries_read(state.last_delivered)
+            .map(|read| self.entries_added.saturating_sub(read)))
+    }
+
+    /// `XRANGE` from `low` to `high`, both inclusive, at most `count` entries.
+    pub(crate) fn range(&self, low: EntryId, high: EntryId, count: usize) -> Vec<StreamEntry> {
+        self.entries
+            .range(low..=high)
+            .take(count)
+            .map(|(id, fields)| StreamEntry {
+                id: id.to_string(),
+                fields: fields.clone(),
+            })
+            .collect()
+    }
+
+    fn group(&self, name: &str) -> Result<&Group, NoGroup> {
+        self.groups.get(name).ok_or(NoGroup)
+    }
+
+    fn group_mut(&mut self, name: &str) -> Result<&mut Group, NoGroup> {
+        self.groups.get_mut(name).ok_or(NoGroup)
+    }
+
+    /// The group's `entries-read` once `id` is delivered (Redis `streamReplyWithRange`).
+    fn entries_read_after_delivering(
+        &self,
+        group: &str,
+        id: EntryId,
+    ) -> Result<Option<u64>, NoGroup> {
+        let state = self.group(group)?;
+        Ok(match state.entries_read {
+            Some(read) if !self.has_tombstones_from(id) => Some(read + 1),
+            _ => self.estimate_entries_read(id),
+        })
+    }
+
+    /// Redis `streamRangeHasTombstones(s, from, NULL)`.
+    fn has_tombstones_from(&self, from: EntryId) -> bool {
+        !self.entries.is_empty()
+            && self.max_deleted_id != EntryId::ZERO
+            && from <= self.max_deleted_id
+    }
+
+    /// Redis `streamEstimateDistanceFromFirstEverEntry`: how many entries come up to `id`.
+    fn estimate_entries_read(&self, id: EntryId) -> Option<u64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if self.entries.is_empty() && id <= self.last_id {
+            return Some(self.entries_added);
+        }
+        if id == self.last_id {
+            return Some(self.entries_added);
+        }
+        if id > self.last_id {
+            return None;
+        }
+        let first = *self.entries.keys().next()?;
+        let no_fragmentation = self.max_deleted_id == EntryId::ZERO || self.max_deleted_id < first;
+        let length = self.entries.len() as u64;
+        match (no_fragmentation, id.cmp(&first)) {
+            (true, std::cmp::Ordering::Less) => Some(self.entries_added - length),
+            (true, std::cmp::Ordering::Equal) => Some(self.entries_added - length + 1),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(ms: u64, seq: u64) -> EntryId {
+        EntryId { ms, seq }
+    }
+
+    fn fields(n: u32) -> Fields {
+        vec![("n".to_owned(), n.to_string().into_bytes())]
+    }
+
+    fn ids(entries: &[StreamEntry]) -> Vec<&str> {
+        entries.iter().map(|entry| entry.id.as_str()).collect()
+    }
+
+    /// A stream with entries `10-0`, `10-1`, `11-0`, ... and a group `g` at the start.
+    fn stream(count: u32) -> Stream {
+        let mut stream = Stream::default();
+        for n in 0..count {
+            stream.append(fields(n), 10 + u64::from(n / 2));
+        }
+        assert!(stream.create_group("g", GroupStart::After(EntryId::ZERO)));
+        stream
+    }
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn groups_start_at_the_backlog_or_the_end_and_exist_once() {
+        let mut stream = stream(3);
+        assert!(!stream.create_group("g", GroupStart::End), "BUSYGROUP");
+        assert!(stream.create_group("late", GroupStart::End));
+        let now = Instant::now();
+        assert_eq!(stream.read_group("late", "c", 10, now).expect("read"), []);
+        assert_eq!(
+            ids(&stream.read_group("g", "c", 2, now).expect("read")),
+            ["10-0", "10-1"]
+        );
+        assert_eq!(
+            ids(&stream.read_group("g", "c", 10, now).expect("read")),
+            ["11-0"]
+        );
+        assert_eq!(stream.read_group("nope", "c", 1, now), Err(NoGroup));
+    }
+
+    #[test]
+    fn pending_entries_count_deliveries_and_idle_time() {
+        let mut stream = stream(4);
+        let start = Instant::now();
+        stream.read_group("g", "a", 2, start).expect("read");
+        stream.read_group("g", "b", 2, start).expect("read");
+        assert_eq!(stream.pending_count("g", None), Ok(4));
+        assert_eq!(stream.pending_count("g", Some("a")), Ok(2));
+        assert_eq!(
+            stream.has_idle_pending("g", 5 * MS, start + 4 * MS),
+            Ok(false)
+        );
+        assert_eq!(
+            stream.has_idle_pending("g", 5 * MS, start + 5 * MS),
+            Ok(true)
+        );
+
+        // XCLAIM: not idle long enough -> nothing; then taken over with one more delivery.
+        let wanted = [(id(10, 0), 5 * MS)];
+        assert_eq!(
+            stream.claim("g", "b", &wanted, start + MS, false),
+            Ok(vec![])
+        );
+        let taken = stream
+            .claim("g", "b", &wanted, start + 5 * MS, false)
+            .expect("claim");
+        assert_eq!(ids(&taken), ["10-0"]);
+        assert_eq!(stream.pending_count("g", Some("b")), Ok(3));
+        let counts = stream
+            .deliveries("g", &[id(10, 0), id(10, 1), id(99, 0)])
+            .expect("xpending");
+        assert_eq!(counts.get("10-0"), Some(&2));
+        assert_eq!(counts.get("10-1"), Some(&1));
+        assert_eq!(counts.len(), 2, "ids not pending are not reported");
+
+        // JUSTID resets the idle time without counting a delivery.
+        stream
+            .claim(
+                "g",
+                "a",
+                &[(id(10, 1), Duration::ZERO)],
+                start + 9 * MS,
+                true,
+            )
+            .expect("touch");
+        assert_eq!(
+            stream.deliveries("g", &[id(10, 1)]).expect("xpending")["10-1"],
+            1
+        );
+        assert_eq!(
+            stream.has_idle_pending("g", 5 * MS, start + 10 * MS),
+            Ok(true)
+        );
+
+        // XACK counts only what was pending.
+        assert_eq!(stream.ack("g", &[id(10, 0), id(10, 0), id(99, 0)]), Ok(1));
+        assert_eq!(stream.pending_count("g", None), Ok(3));
+        assert_eq!(stream.ack("nope", &[id(10, 0)]), Err(NoGroup));
+    }
+
+    #[test]
+    fn autoclaim_walks_a_cursor_and_reports_deleted_entries() {
+        let mut stream = stream(6);
+        let start = Instant::now();
+        stream.read_group("g", "dead", 6, start).expect("read");
+        stream.trim_to_len(4); // 10-0 and 10-1 are gone, still pending
+        let later = start + 10 * MS;
+
+        let first = stream
+            .autoclaim("g", "alive", 5 * MS, EntryId::ZERO, 3, later)
+            .expect("autoclaim");
+        assert_eq!(first.deleted, ["10-0", "10-1"]);
+        assert_eq!(ids(&first.entries), ["11-0"]);
+        assert_eq!(first.next, id(11, 1), "the cursor is the next pending id");
+
+        let second = stream
+            .autoclaim("g", "alive", 5 * MS, first.next, 3, later)
+            .expect("autoclaim");
+        assert_eq!(ids(&second.entries), ["11-1", "12-0", "12-1"]);
+        assert_eq!(second.next, EntryId::ZERO, "the pass is complete");
+        assert_eq!(stream.pending_count("g", Some("alive")), Ok(4));
+        assert_eq!(
+            stream.deliveries("g", &[id(12, 1)]).expect("xpending")["12-1"],
+            2
+        );
+
+        // Just claimed: not idle, nothing taken; a short attempt budget stops the walk.
+        let again = stream
+            .autoclaim("g", "other", 5 * MS, EntryId::ZERO, 1, later + MS)
+            .expect("autoclaim");
+        assert_eq!(again.entries, []);
+        assert_eq!(
+            again.next,
+            EntryId::ZERO,
+            "4 pending entries walked within 10 attempts"
+        );
+    }
+
+    #[test]
+    fn xdel_and_claims_drop_dead_pending_entries() {
+        let mut stream = stream(2);
+        let start = Instant::now();
+        stream.read_group("g", "a", 2, start).expect("read");
+        assert_eq!(stream.delete(&[id(10, 0), id(50, 0)]), 1);
+        let taken = stream
+            .claim("g", "b", &[(id(10, 0), Duration::ZERO)], start, false)
+            .expect("claim");
+        assert_eq!(taken, []);
+        assert_eq!(
+            stream.pending_count("g", None),
+            Ok(1),
+            "XCLAIM dropped 10-0"
+        );
+    }
+
+    #[test]
+    fn lag_is_exact_until_deletions_make_it_unknown() {
+        let mut stream = stream(5);
+        let now = Instant::now();
+        assert_eq!(stream.lag("g"), Ok(Some(5)));
+        stream.read_group("g", "c", 2, now).expect("read");
+        assert_eq!(stream.lag("g"), Ok(Some(3)));
+        stream.append(fields(5), 20);
+        assert_eq!(stream.lag("g"), Ok(Some(4)));
+        stream.create_group("new", GroupStart::End);
+        assert_eq!(stream.lag("new"), Ok(Some(0)));
+
+        // Trimming keeps the lag known; a deletion in the unread range makes it unknown.
+        stream.trim_to_len(5);
+        assert_eq!(stream.lag("g"), Ok(Some(4)));
+        stream.delete(&[id(12, 0)]);
+        assert_eq!(stream.lag("g"), Ok(None));
+        stream.read_group("g", "c", 10, now).expect("read");
+        assert_eq!(stream.lag("g"), Ok(Some(0)), "read to the end: known again");
+        assert_eq!(Stream::default().lag("g"), Err(NoGroup));
+    }
+
+    #[test]
+    fn trimming_by_id_and_ranges_are_inclusive() {
+        let mut stream = stream(6);
+        assert_eq!(
+            ids(&stream.range(id(11, 0), id(11, u64::MAX), 10)),
+            ["11-0", "11-1"]
+        );
+        assert_eq!(
+            ids(&stream.range(EntryId::ZERO, EntryId::MAX, 2)),
+            ["10-0", "10-1"]
+        );
+        assert_eq!(stream.trim_before(id(11, 1)), 3);
+        assert_eq!(
+            ids(&stream.range(EntryId::ZERO, EntryId::MAX, 10)),
+            ["11-1", "12-0", "12-1"]
+        );
+    }
+}
