@@ -9,6 +9,14 @@ use codespan_reporting::term::{self, Config as TermConfig, termcolor::Buffer};
 
 use crate::ir::{SourceFile, Span};
 
+mod excerpt;
+
+use excerpt::{Excerpt, shorten};
+
+/// Longest message, label or hint rendered, in characters: a message quoting hostile input
+/// (a 1 MB type name) stays readable.
+const MAX_MESSAGE: usize = 400;
+
 /// How bad a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Severity {
@@ -154,10 +162,29 @@ impl Diagnostics {
     }
 
     /// Renders every diagnostic like rustc, plus a summary line. `color` adds ANSI colours.
+    /// Lines longer than a few hundred bytes are shown cut around the places pointed at.
     pub fn render(&self, color: bool) -> String {
+        let excerpts: Vec<Option<Excerpt>> = self
+            .files
+            .iter()
+            .enumerate()
+            .map(|(index, file)| {
+                let points: Vec<usize> = self
+                    .items
+                    .iter()
+                    .flat_map(|item| {
+                        std::iter::once(item.span).chain(item.related.iter().map(|(span, _)| *span))
+                    })
+                    .filter(|span| span.file == index)
+                    .flat_map(|span| [span.start, span.end])
+                    .collect();
+                Excerpt::of(&file.text, &points)
+            })
+            .collect();
         let mut files = SimpleFiles::new();
-        for file in &self.files {
-            files.add(file.path.clone(), file.text.clone());
+        for (file, excerpt) in self.files.iter().zip(&excerpts) {
+            let text = excerpt.as_ref().map_or(&file.text, |excerpt| &excerpt.text);
+            files.add(file.path.clone(), text.clone());
         }
         let config = TermConfig::default();
         let mut items: Vec<&Diagnostic> = self.items.iter().collect();
@@ -165,7 +192,7 @@ impl Diagnostics {
         let mut text = String::new();
         let mut buffer = Buffer::ansi();
         for item in items {
-            let report = self.report(item);
+            let report = self.report(item, &excerpts);
             // Rendering to memory fails only for a span outside its file, and spans are clamped.
             if color {
                 let _ = term::emit_to_write_style(&mut buffer, &config, &files, &report);
@@ -192,34 +219,40 @@ impl Diagnostics {
         text
     }
 
-    fn range(&self, span: Span) -> Range<usize> {
+    fn range(&self, span: Span, excerpts: &[Option<Excerpt>]) -> Range<usize> {
         let len = self.files.get(span.file).map_or(0, |file| file.text.len());
         let start = span.start.min(len);
         let end = span.end.clamp(start, len);
-        start..end
+        match excerpts.get(span.file).and_then(Option::as_ref) {
+            Some(excerpt) => excerpt.map(start)..excerpt.map(end),
+            None => start..end,
+        }
     }
 
-    fn report(&self, item: &Diagnostic) -> Report<usize> {
+    fn report(&self, item: &Diagnostic, excerpts: &[Option<Excerpt>]) -> Report<usize> {
         let report = match item.severity {
             Severity::Error => Report::error(),
             Severity::Warning => Report::warning(),
         };
-        let mut labels =
-            vec![Label::primary(item.span.file, self.range(item.span)).with_message(&item.label)];
+        let mut labels = vec![
+            Label::primary(item.span.file, self.range(item.span, excerpts))
+                .with_message(shorten(&item.label, MAX_MESSAGE)),
+        ];
         labels.extend(item.related.iter().map(|(span, label)| {
-            Label::secondary(span.file, self.range(*span)).with_message(label)
+            Label::secondary(span.file, self.range(*span, excerpts))
+                .with_message(shorten(label, MAX_MESSAGE))
         }));
         let notes = item
             .hint
             .iter()
-            .map(|hint| format!("help: {hint}"))
+            .map(|hint| format!("help: {}", shorten(hint, MAX_MESSAGE)))
             .collect();
         let report = match item.code {
             Some(code) => report.with_code(code),
             None => report,
         };
         report
-            .with_message(&item.message)
+            .with_message(shorten(&item.message, MAX_MESSAGE))
             .with_labels(labels)
             .with_notes(notes)
     }

@@ -173,7 +173,12 @@ fn describe_failure<E: Event>(event_data: &str, error: serde_json::Error) -> Dec
     };
     let message = strip_position(&message);
     let field = if path == "." || path == "?" {
-        missing_field_name(&message).unwrap_or_default()
+        // Errors inside the flattened envelope (a bad `timestamp` or `event_id`) carry no
+        // path: find the field by decoding the envelope alone.
+        missing_field_name(&message)
+            .or_else(|| quoted_field_name(&message, "duplicate field `"))
+            .or_else(|| envelope_field(event_data))
+            .unwrap_or_default()
     } else {
         path
     };
@@ -192,8 +197,21 @@ fn describe_failure<E: Event>(event_data: &str, error: serde_json::Error) -> Dec
 }
 
 fn missing_field_name(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("missing field `")?;
+    quoted_field_name(message, "missing field `")
+}
+
+fn quoted_field_name(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
     Some(rest.split('`').next()?.to_owned())
+}
+
+/// The path of the envelope field that fails to decode, if one does.
+fn envelope_field(event_data: &str) -> Option<String> {
+    let mut deserializer = serde_json::Deserializer::from_str(event_data);
+    match serde_path_to_error::deserialize::<_, crate::Envelope>(&mut deserializer) {
+        Err(error) => Some(error.path().to_string()).filter(|path| path != "." && path != "?"),
+        Ok(_) => None,
+    }
 }
 
 /// serde_json appends " at line L column C"; the error types carry those separately.

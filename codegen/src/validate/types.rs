@@ -24,9 +24,35 @@ pub enum NamedKind {
 /// The named types known to the catalogue: name -> (kind, enum values).
 pub type TypeTable = BTreeMap<String, (NamedKind, Vec<String>)>;
 
+/// Deepest nesting of `list<...>` and `map<...>` accepted. Real schemas use two or three
+/// levels; the bound keeps every pass over a type (validation, emission, even dropping it)
+/// shallow, so a hostile `list<list<...>>` is an error, not a stack overflow.
+pub const MAX_TYPE_DEPTH: usize = 16;
+
 /// Parses a type expression: `list<map<string,int64>>`.
 pub fn parse_type(text: &str, types: &TypeTable) -> Result<FieldType, (String, Option<String>)> {
     let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let depth = compact
+        .chars()
+        .scan(0usize, |depth, c| {
+            match c {
+                '<' => *depth += 1,
+                '>' => *depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            Some(*depth)
+        })
+        .max()
+        .unwrap_or(0);
+    if depth > MAX_TYPE_DEPTH {
+        return Err((
+            format!("the type nests {depth} levels deep; at most {MAX_TYPE_DEPTH} are allowed"),
+            Some(
+                "name the inner part as a record under `types:`, or use `json` for free-form data"
+                    .to_owned(),
+            ),
+        ));
+    }
     parse_compact(&compact, types)
 }
 

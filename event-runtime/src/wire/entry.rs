@@ -169,6 +169,33 @@ pub fn parse_entry<'a>(
         },
     };
 
+    // The entry's fields and `event_data` must not tell two stories.
+    if let Some(inner) = string(head.event_type.as_ref()).filter(|inner| inner != event_type) {
+        return fail(format!(
+            "event_data says event_type `{}`, the entry `{event_type}`",
+            quote(inner.as_bytes())
+        ));
+    }
+    let inner_version = match &head.version {
+        Some(Value::String(tag)) => Some(parse_version(tag)),
+        Some(Value::Number(number)) => Some(number.as_u64().and_then(|n| u32::try_from(n).ok())),
+        _ => None,
+    };
+    if let Some(inner) = inner_version.filter(|inner| *inner != Some(version)) {
+        let shown = head
+            .version
+            .as_ref()
+            .map(Value::to_string)
+            .unwrap_or_default();
+        let shown = match inner {
+            Some(number) => format!("v{number}"),
+            None => quote(shown.as_bytes()),
+        };
+        return fail(format!(
+            "event_data says version {shown}, the entry v{version}"
+        ));
+    }
+
     let event_id = text("event_id")
         .map(str::to_owned)
         .or_else(|| string(head.event_id.as_ref()))
@@ -275,6 +302,29 @@ mod tests {
         check(
             &[("event_data", &big)],
             Err("event_data is 89 bytes, over the limit of 64 bytes"),
+        );
+    }
+
+    #[test]
+    fn entry_fields_and_event_data_must_agree() {
+        check(
+            &[
+                ("event_type", "user.created"),
+                ("version", "v1"),
+                (
+                    "event_data",
+                    r#"{"event_type":"system.error","version":"v1"}"#,
+                ),
+            ],
+            Err("event_data says event_type `system.error`, the entry `user.created`"),
+        );
+        check(
+            &[("version", "v1"), ("event_data", r#"{"version":"v7"}"#)],
+            Err("event_data says version v7, the entry v1"),
+        );
+        check(
+            &[("version", "v2"), ("event_data", r#"{"version":"v2"}"#)],
+            Ok(2),
         );
     }
 
