@@ -1,4 +1,5 @@
-//! `events demo` and `events consume` against a real redis-server started for the test.
+//! `events demo` on the in-memory backend and against a real redis-server started for the
+//! test, and `events consume` against one.
 
 use std::process::{Command, Output};
 
@@ -17,10 +18,8 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
-#[test]
-fn demo_shows_upgrade_retry_and_dead_letter() {
-    let server = RedisServer::start().expect("redis-server");
-    let output = events(&server.url(), &["demo"]);
+/// What the demo shows on every backend: upgrade, retry, dead letter, nothing pending.
+fn assert_demo_outcome(output: &Output) {
     let stdout = text(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -43,6 +42,39 @@ fn demo_shows_upgrade_retry_and_dead_letter() {
     );
     assert!(stdout.contains("after 3 attempts"), "{stdout}");
     assert!(stdout.contains("0 pending after shutdown"), "{stdout}");
+}
+
+#[test]
+fn demo_shows_upgrade_retry_and_dead_letter_on_redis() {
+    let server = RedisServer::start().expect("redis-server");
+    let output = events(&server.url(), &["demo"]);
+    assert_demo_outcome(&output);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "events demo: using Redis at {} (REDIS_URL)",
+            server.url()
+        )),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn demo_runs_on_the_in_memory_backend_without_redis_url() {
+    // No REDIS_URL, and no redis-server to be found: nothing but the binary is needed.
+    let output = Command::new(env!("CARGO_BIN_EXE_events"))
+        .arg("demo")
+        .env_remove("REDIS_URL")
+        .env("PATH", "/nonexistent")
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the events binary runs");
+    assert_demo_outcome(&output);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with("events demo: no REDIS_URL: using the embedded in-memory backend"),
+        "{stdout}"
+    );
 }
 
 fn add_user_created_v1(url: &str, first_name: &str, last_name: Option<&str>) {

@@ -1,7 +1,8 @@
 //! `events demo`: publish and consume real events end to end, and say what happened.
 //!
-//! The demo runs against `REDIS_URL` when it is set. Otherwise it starts a throw-away
-//! `redis-server` of its own (when one is installed) and removes it afterwards. It shows:
+//! The demo runs against `REDIS_URL` when it is set. Otherwise it runs on the embedded
+//! in-memory backend (`event_runtime::memory::MemoryBroker`, the same semantics as Redis
+//! Streams, in process), so it needs nothing installed, and says so. It shows:
 //! v1 events read by a v2 handler (upgraded on the way in), a handler that fails twice and then
 //! succeeds (retried, not lost), and a poison event that always fails (moved to the dead-letter
 //! stream with its provenance after the allowed attempts).
@@ -12,9 +13,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use event_runtime::testing::RedisServer;
+use event_runtime::memory::MemoryBroker;
 use event_runtime::{
     Config, Envelope, HandlerError, PublishOptions, Publisher, StartPosition, Subscriber,
+    SubscriberBuilder,
 };
 use redis::AsyncCommands;
 
@@ -32,54 +34,107 @@ pub struct Args {
     pub timeout: u64,
 }
 
-/// Where the demo's Redis comes from.
+/// Where the demo's events go.
 enum Backend {
     /// `REDIS_URL` from the environment.
-    Configured(Config),
-    /// A `redis-server` the demo started; dropped (killed) at the end.
-    Temporary(Config, RedisServer),
+    Redis(Config),
+    /// No `REDIS_URL`: the embedded in-memory broker.
+    Memory(Config, MemoryBroker),
 }
 
 impl Backend {
-    fn config(&self) -> &Config {
-        match self {
-            Backend::Configured(config) | Backend::Temporary(config, _) => config,
-        }
+    fn from_env() -> anyhow::Result<Self> {
+        let config = super::connect::config_from_env()?;
+        Ok(if std::env::var_os("REDIS_URL").is_some() {
+            Backend::Redis(config)
+        } else {
+            Backend::Memory(config, MemoryBroker::new())
+        })
     }
 
     fn describe(&self) -> String {
         match self {
-            Backend::Configured(config) => {
-                format!(
-                    "Redis at {} (REDIS_URL)",
-                    event_runtime::config::redact_url(&config.redis_url)
-                )
-            }
-            Backend::Temporary(_, server) => {
-                format!(
-                    "a temporary redis-server on 127.0.0.1:{} (REDIS_URL is not set)",
-                    server.port()
-                )
-            }
+            Backend::Redis(config) => format!(
+                "using Redis at {} (REDIS_URL)",
+                event_runtime::config::redact_url(&config.redis_url)
+            ),
+            Backend::Memory(..) => "no REDIS_URL: using the embedded in-memory backend \
+                 (set REDIS_URL=redis://HOST:6379/0 to run it on Redis)"
+                .to_owned(),
         }
     }
-}
 
-fn backend() -> anyhow::Result<Backend> {
-    if std::env::var_os("REDIS_URL").is_some() {
-        return Ok(Backend::Configured(super::connect::config_from_env()?));
+    fn subscriber(&self) -> SubscriberBuilder {
+        match self {
+            Backend::Redis(config) => Subscriber::builder(config),
+            Backend::Memory(config, broker) => Subscriber::builder(config).in_memory(broker),
+        }
     }
-    let server = RedisServer::start().map_err(|error| {
-        anyhow::anyhow!(
-            "REDIS_URL is not set and no temporary Redis could be started: {error}\n\
-             hint: set REDIS_URL=redis://HOST:6379/0 to use a running Redis, or install redis-server"
-        )
-    })?;
-    let mut config = super::connect::config_from_env()?;
-    config.redis_url = server.url();
-    config.publisher.redis_url = None;
-    config.subscriber.redis_url = None;
-    Ok(Backend::Temporary(config, server))
+
+    async fn publisher(&self) -> anyhow::Result<Publisher> {
+        match self {
+            Backend::Redis(config) => Publisher::new(config)
+                .await
+                .map_err(|error| self.failure(error)),
+            Backend::Memory(config, broker) => Ok(Publisher::in_memory(broker, config)),
+        }
+    }
+
+    /// A failure to start publishing or consuming.
+    fn failure(&self, error: event_runtime::Error) -> anyhow::Error {
+        match self {
+            Backend::Redis(config) => super::connect::unreachable(config, error),
+            Backend::Memory(..) => anyhow::Error::new(error).context("starting the demo"),
+        }
+    }
+
+    /// The dead letters of `event_type`, each as its fields.
+    async fn dead_letters(&self, event_type: &str) -> anyhow::Result<Vec<HashMap<String, String>>> {
+        let dlq = event_runtime::transport::dead_letter_key(event_type);
+        match self {
+            Backend::Redis(config) => {
+                let client = redis::Client::open(config.redis_url.as_str())
+                    .context("opening a Redis client")?;
+                let mut connection = client
+                    .get_multiplexed_async_connection()
+                    .await
+                    .context("connecting to Redis to read the dead-letter stream")?;
+                let entries: redis::streams::StreamRangeReply =
+                    connection
+                        .xrange_all(&dlq)
+                        .await
+                        .context("reading the dead-letter stream")?;
+                Ok(entries
+                    .ids
+                    .iter()
+                    .map(|entry| {
+                        entry
+                            .map
+                            .iter()
+                            .filter_map(|(key, value)| {
+                                redis::from_redis_value::<String>(value.clone())
+                                    .ok()
+                                    .map(|v| (key.clone(), v))
+                            })
+                            .collect()
+                    })
+                    .collect())
+            }
+            Backend::Memory(_, broker) => Ok(broker
+                .dead_letters(event_type)
+                .iter()
+                .map(|entry| {
+                    entry
+                        .fields
+                        .iter()
+                        .map(|(key, value)| {
+                            (key.clone(), String::from_utf8_lossy(value).into_owned())
+                        })
+                        .collect()
+                })
+                .collect()),
+        }
+    }
 }
 
 /// What the handlers saw, shared between them and the report.
@@ -143,10 +198,9 @@ fn notification(recipient_id: i64, message: &str) -> NotificationSendV1 {
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let backend = backend()?;
-    let config = backend.config().clone();
+    let backend = Backend::from_env()?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "events demo: using {}", backend.describe())?;
+    writeln!(out, "events demo: {}", backend.describe())?;
 
     let group = format!("events-demo-{}", std::process::id());
     let observed: Shared = Arc::default();
@@ -155,7 +209,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         Arc::clone(&observed),
         Arc::clone(&observed),
     );
-    let subscriber = Subscriber::builder(&config)
+    let subscriber = backend
+        .subscriber()
         .group(group.clone())
         // Only this run's events, also on a shared Redis.
         .start_position(StartPosition::NewOnly)
@@ -206,12 +261,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         })
         .build()
         .await
-        .map_err(|error| super::connect::unreachable(&config, error))?;
+        .map_err(|error| backend.failure(error))?;
     let running = subscriber.spawn();
 
-    let publisher = Publisher::new(&config)
-        .await
-        .map_err(|error| super::connect::unreachable(&config, error))?;
+    let publisher = backend.publisher().await?;
     let options = PublishOptions::new().correlation_id(format!("demo-{}", std::process::id()));
     let mut published = 0;
     for user in [
@@ -261,7 +314,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     )?;
 
     let dead_letters =
-        wait_for_outcome(&config, &observed, Duration::from_secs(args.timeout)).await?;
+        wait_for_outcome(&backend, &observed, Duration::from_secs(args.timeout)).await?;
     let handle = running.handle();
     let health = handle.health().await;
     running
@@ -313,44 +366,22 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         out,
         "nothing lost: every event was handled once or dead-lettered with its reason"
     )?;
-    drop(backend);
     Ok(Outcome::Clean)
 }
 
 /// Waits until every expected outcome happened; returns the dead letters of this run.
 async fn wait_for_outcome(
-    config: &Config,
+    backend: &Backend,
     observed: &Shared,
     timeout: Duration,
 ) -> anyhow::Result<Vec<HashMap<String, String>>> {
-    let client =
-        redis::Client::open(config.redis_url.as_str()).context("opening a Redis client")?;
-    let mut connection = client
-        .get_multiplexed_async_connection()
-        .await
-        .context("connecting to Redis to read the dead-letter stream")?;
-    let dlq = event_runtime::transport::dead_letter_key("notification.send");
     let correlation = format!("demo-{}", std::process::id());
     let started = Instant::now();
     loop {
-        let entries: redis::streams::StreamRangeReply = connection
-            .xrange_all(&dlq)
-            .await
-            .context("reading the dead-letter stream")?;
-        let ours: Vec<HashMap<String, String>> = entries
-            .ids
-            .iter()
-            .map(|entry| {
-                entry
-                    .map
-                    .iter()
-                    .filter_map(|(key, value)| {
-                        redis::from_redis_value::<String>(value.clone())
-                            .ok()
-                            .map(|v| (key.clone(), v))
-                    })
-                    .collect::<HashMap<String, String>>()
-            })
+        let ours: Vec<HashMap<String, String>> = backend
+            .dead_letters("notification.send")
+            .await?
+            .into_iter()
             .filter(|fields| {
                 fields
                     .get("event_data")
