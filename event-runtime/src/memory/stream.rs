@@ -196,7 +196,13 @@ impl Stream {
         let mut claimed = AutoClaimed::default();
         let mut room = count;
         let mut attempts = count.saturating_mul(10);
-        let ids: Vec<EntryId> = state.pending.range(cursor..).map(|(id, _)| *id).collect();
+        // What the attempts can walk, and one more: the next cursor.
+        let ids: Vec<EntryId> = state
+            .pending
+            .range(cursor..)
+            .map(|(id, _)| *id)
+            .take(attempts.saturating_add(1))
+            .collect();
         let mut walked = 0;
         for id in &ids {
             if attempts == 0 || room == 0 {
