@@ -72,6 +72,12 @@ pub mod testing;
 #[cfg(feature = "redis")]
 pub mod transport;
 
+// The publisher's one-pass envelope filling; metrics, spans and the handling context.
+#[cfg(feature = "redis")]
+mod fill;
+#[cfg(feature = "redis")]
+pub mod observe;
+
 pub use envelope::{ENVELOPE_FIELDS, Envelope};
 pub use error::{DecodeError, EncodeError};
 pub use event::{DynEvent, Event};

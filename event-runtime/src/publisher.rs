@@ -13,7 +13,7 @@ use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
 use crate::transport::{OutgoingEntry, Transport, channel_name, stream_key};
-use crate::wire::{encode, encode_validated, version_tag};
+use crate::wire::{encode, version_tag};
 
 /// Per-call envelope values: what the publisher cannot know by itself.
 ///
@@ -46,10 +46,6 @@ impl PublishOptions {
         self.user_id = Some(user_id);
         self
     }
-
-    fn is_empty(&self) -> bool {
-        self.correlation_id.is_none() && self.user_id.is_none()
-    }
 }
 
 /// Where a published event was written.
@@ -80,11 +76,15 @@ pub struct Publisher {
     transport: Transport,
     settings: PublisherConfig,
     service_name: String,
+    /// `service_name` as a metrics label, made once.
+    service_label: metrics::SharedString,
 }
 
 struct Prepared {
     entry: OutgoingEntry,
     event_id: Uuid,
+    /// The correlation id written (for the span).
+    correlation_id: Option<String>,
 }
 
 impl Publisher {
@@ -98,6 +98,7 @@ impl Publisher {
             transport: Transport::Redis(transport),
             settings,
             service_name: config.service_name.clone(),
+            service_label: service_label(&config.service_name),
         })
     }
 
@@ -109,6 +110,7 @@ impl Publisher {
             transport: Transport::Memory(broker.clone()),
             settings: config.publisher.clone(),
             service_name: config.service_name.clone(),
+            service_label: service_label(&config.service_name),
         }
     }
 
@@ -128,11 +130,7 @@ impl Publisher {
             "publish",
             event_type = E::EVENT_TYPE,
             event_id = %prepared.event_id,
-            correlation_id = options
-                .correlation_id
-                .as_deref()
-                .or(event.envelope().correlation_id.as_deref())
-                .unwrap_or_default(),
+            correlation_id = prepared.correlation_id.as_deref().unwrap_or_default(),
         );
         let receipts = self.send::<E>(vec![prepared]).instrument(span).await?;
         receipts
@@ -197,11 +195,35 @@ impl Publisher {
     }
 
     /// Fills the envelope, validates, encodes and checks the size.
+    ///
+    /// The envelope values the publisher fills (`source_service` when empty, the options'
+    /// `correlation_id` and `user_id`, else the correlation id of the event being handled on
+    /// this task) are written while encoding, without copying the event.
     fn prepare<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<Prepared> {
-        let fill_source =
-            event.envelope().source_service.is_empty() && !self.service_name.is_empty();
-        let event_data = if fill_source || !options.is_empty() {
-            // `publish` takes `&E` and `Event` does not require `Clone`: copy through JSON.
+        let envelope = event.envelope();
+        let context_correlation = if options.correlation_id.is_none()
+            && envelope.correlation_id.is_none()
+        {
+            crate::observe::current_correlation_id()
+        } else {
+            None
+        };
+        let fill = crate::fill::Fill {
+            source_service: (envelope.source_service.is_empty() && !self.service_name.is_empty())
+                .then_some(self.service_name.as_str()),
+            correlation_id: options
+                .correlation_id
+                .as_deref()
+                .or(context_correlation.as_deref()),
+            user_id: options.user_id,
+        };
+        let correlation_id = fill
+            .correlation_id
+            .or(envelope.correlation_id.as_deref())
+            .map(str::to_owned);
+        let event_data = if options.user_id.is_some() && envelope.user_id.is_none() {
+            // The user id may be what makes the event valid: validate a filled copy (copied
+            // through JSON, since `Event` does not require `Clone`).
             let mut copy: E = serde_json::from_str(&encode(event)?).map_err(|error| {
                 Error::new(
                     ErrorKind::Invalid,
@@ -211,19 +233,12 @@ impl Publisher {
                     ),
                 )
             })?;
-            let envelope = copy.envelope_mut();
-            if fill_source {
-                envelope.source_service.clone_from(&self.service_name);
-            }
-            if let Some(correlation_id) = &options.correlation_id {
-                envelope.correlation_id = Some(correlation_id.clone());
-            }
-            if let Some(user_id) = options.user_id {
-                envelope.user_id = Some(user_id);
-            }
-            encode_validated(&copy)?
+            copy.envelope_mut().user_id = options.user_id;
+            copy.validate().map_err(|violations| invalid::<E>(violations))?;
+            crate::fill::encode_filled(&copy, &fill)?
         } else {
-            encode_validated(event)?
+            event.validate().map_err(|violations| invalid::<E>(violations))?;
+            crate::fill::encode_filled(event, &fill)?
         };
         if event_data.len() > self.settings.max_event_size {
             return Err(Error::new(
@@ -237,7 +252,6 @@ impl Publisher {
                 ),
             ));
         }
-        let envelope = event.envelope();
         let broadcast = self
             .settings
             .pubsub
@@ -262,12 +276,16 @@ impl Publisher {
         Ok(Prepared {
             entry,
             event_id: envelope.event_id,
+            correlation_id,
         })
     }
 
     /// Writes prepared entries, retrying connection failures until `publish_timeout`.
     async fn send<E: Event>(&self, prepared: Vec<Prepared>) -> Result<Vec<PublishReceipt>> {
-        let entries: Vec<OutgoingEntry> = prepared.iter().map(|p| p.entry.clone()).collect();
+        let (entries, event_ids): (Vec<OutgoingEntry>, Vec<Uuid>) = prepared
+            .into_iter()
+            .map(|prepared| (prepared.entry, prepared.event_id))
+            .unzip();
         let timeout = self.settings.publish_timeout;
         let mut last_error: Option<String> = None;
         let attempts = async {
@@ -293,13 +311,11 @@ impl Publisher {
         let ids = match outcome {
             Ok(Ok(ids)) => ids,
             Ok(Err(error)) => {
-                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE)
-                    .increment(1);
+                crate::observe::published(E::EVENT_TYPE, &self.service_label, 1, false);
                 return Err(error.context(format!("publishing {}", E::EVENT_TYPE)));
             }
             Err(_) => {
-                metrics::counter!("events_publish_failures_total", "event_type" => E::EVENT_TYPE)
-                    .increment(1);
+                crate::observe::published(E::EVENT_TYPE, &self.service_label, 1, false);
                 let cause = last_error
                     .map(|error| format!(" (last error: {error})"))
                     .unwrap_or_default();
@@ -314,17 +330,29 @@ impl Publisher {
                 ));
             }
         };
-        metrics::counter!("events_published_total", "event_type" => E::EVENT_TYPE)
-            .increment(ids.len() as u64);
+        crate::observe::published(E::EVENT_TYPE, &self.service_label, ids.len() as u64, true);
         tracing::debug!(count = ids.len(), "published");
-        Ok(prepared
+        Ok(entries
             .into_iter()
+            .zip(event_ids)
             .zip(ids)
-            .map(|(prepared, stream_id)| PublishReceipt {
-                stream: prepared.entry.stream,
+            .map(|((entry, event_id), stream_id)| PublishReceipt {
+                stream: entry.stream,
                 stream_id,
-                event_id: prepared.event_id,
+                event_id,
             })
             .collect())
     }
+}
+
+fn service_label(service_name: &str) -> metrics::SharedString {
+    metrics::SharedString::from(std::sync::Arc::<str>::from(service_name))
+}
+
+fn invalid<E: Event>(violations: crate::ValidationError) -> Error {
+    Error::from(crate::EncodeError::Invalid {
+        event_type: E::EVENT_TYPE,
+        version: E::VERSION,
+        violations,
+    })
 }

@@ -473,6 +473,15 @@ impl MemoryBroker {
         }
     }
 
+    /// `XLEN <stream>`: 0 for a missing stream.
+    pub(crate) fn length(&self, stream: &str) -> Result<u64> {
+        let state = self.answer()?;
+        Ok(state
+            .streams
+            .get(stream)
+            .map_or(0, |stream| stream.len() as u64))
+    }
+
     /// `XRANGE <stream> <start> <end> COUNT <count>`.
     pub(crate) fn range(
         &self,

@@ -340,6 +340,11 @@ impl Stream {
     }
 
     /// `XRANGE` from `low` to `high`, both inclusive, at most `count` entries.
+    /// Entries in the stream (`XLEN`).
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn range(&self, low: EntryId, high: EntryId, count: usize) -> Vec<StreamEntry> {
         self.entries
             .range(low..=high)

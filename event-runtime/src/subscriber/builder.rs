@@ -13,6 +13,7 @@ use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
 use crate::config::{Config, StartPosition, SubscriberConfig, TlsConfig};
 use crate::event::Event;
+use crate::observe::GroupLabels;
 use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
@@ -28,6 +29,7 @@ pub struct SubscriberBuilder {
     handlers: Vec<(String, Arc<dyn ErasedHandler>)>,
     /// Set by [`in_memory`](Self::in_memory): no Redis connection.
     broker: Option<MemoryBroker>,
+    metrics_interval: Duration,
 }
 
 impl std::fmt::Debug for SubscriberBuilder {
@@ -52,6 +54,7 @@ impl SubscriberBuilder {
             settings: config.subscriber.clone(),
             handlers: Vec::new(),
             broker: None,
+            metrics_interval: Duration::from_secs(10),
         }
     }
 
@@ -133,6 +136,14 @@ impl SubscriberBuilder {
         self
     }
 
+    /// How often the running subscriber polls its groups' lag, pending count and dead-letter
+    /// stream length for the `events_consumer_lag`, `events_pending` and `events_dead_letters`
+    /// gauges (default 10 s; see [`observe`](crate::observe)).
+    pub fn metrics_interval(mut self, interval: Duration) -> Self {
+        self.metrics_interval = interval.max(Duration::from_millis(1));
+        self
+    }
+
     /// Handles events of `E`'s type. Entries of older versions are decoded and upgraded to
     /// `E` through the migration chain; entries that cannot be (newer versions, broken data)
     /// are dead-lettered. The event type is inferred from the closure's argument
@@ -173,6 +184,7 @@ impl SubscriberBuilder {
             mut settings,
             handlers,
             broker,
+            metrics_interval,
         } = self;
         check(&settings, &handlers)?;
         let consumer = settings
@@ -207,6 +219,7 @@ impl SubscriberBuilder {
             .map(|(event_type, handler)| Subscription {
                 key: stream_key(&event_type),
                 dead_letter_key: dead_letter_key(&event_type),
+                labels: GroupLabels::new(&event_type, &settings.consumer_group),
                 event_type,
                 handler,
             })
@@ -225,6 +238,7 @@ impl SubscriberBuilder {
             running: AtomicBool::new(false),
             shutdown: watch::Sender::new(false),
             tasks: Mutex::new(JoinSet::new()),
+            metrics_interval,
             settings,
         });
         shared.ensure_groups(false).await?;

@@ -61,6 +61,7 @@ pub(super) async fn send(
     entry: &StreamEntry,
     reason: &str,
     attempts: u32,
+    outcome: crate::observe::Consumed,
 ) {
     let subscription = &shared.subscriptions[stream];
     let fields = fields(shared, stream, entry, reason, attempts);
@@ -86,8 +87,7 @@ pub(super) async fn send(
                     error = reason,
                     "entry dead-lettered"
                 );
-                metrics::counter!("events_consumed_total", "event_type" => subscription.event_type.clone(), "outcome" => "dead_letter")
-                    .increment(1);
+                subscription.labels.consumed(outcome);
                 return;
             }
             Err(error) if error.is_retryable() && attempt < 3 => {

@@ -11,6 +11,7 @@ use tracing::Instrument;
 use super::acker::AckMessage;
 use super::handler::Outcome;
 use super::{Retry, Shared, dead_letter, incoming, lock};
+use crate::observe::Consumed;
 use crate::transport::StreamEntry;
 
 /// Runs `entry` (delivered `deliveries` times, this time included) on a task of its own,
@@ -63,7 +64,8 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
             "delivered {deliveries} times without being acknowledged (max_retries is {}): its handlers timed out or their consumers died",
             settings.max_retries
         );
-        dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+        dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::DeadLettered)
+            .await;
         return;
     }
     let incoming = match incoming::parse(
@@ -75,7 +77,7 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
     ) {
         Ok(incoming) => incoming,
         Err(reason) => {
-            dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+            dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::Invalid).await;
             return;
         }
     };
@@ -87,7 +89,18 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
         stream_id = %entry.id,
         delivery = deliveries,
     );
-    let running = subscription.handler.call(incoming.event);
+    let labels = &subscription.labels;
+    if deliveries == 1 {
+        labels.end_to_end(&entry.id);
+    }
+    let started = Instant::now();
+    // The event's correlation id is the current one while its handler runs, so events the
+    // handler publishes carry it.
+    let handler = &subscription.handler;
+    let event = incoming.event;
+    let running = crate::observe::handling(&incoming.correlation_id, async move {
+        handler.call(event).await
+    });
     let outcome = AssertUnwindSafe(running)
         .catch_unwind()
         .instrument(span.clone())
@@ -102,6 +115,7 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
                 "the handler panicked: {message}"
             )))
         });
+    labels.handler_duration(started.elapsed().as_secs_f64());
     settle(shared, stream, entry, deliveries, outcome)
         .instrument(span)
         .await;
@@ -116,25 +130,27 @@ async fn settle(
     outcome: Outcome,
 ) {
     let settings = &shared.settings;
-    let event_type = shared.subscriptions[stream].event_type.as_str();
+    let labels = &shared.subscriptions[stream].labels;
     match outcome {
         Outcome::Done => {
-            metrics::counter!("events_consumed_total", "event_type" => event_type.to_owned(), "outcome" => "ok").increment(1);
+            labels.consumed(Consumed::Ok);
             let _ = shared.acks.send(AckMessage::Ack {
                 stream,
                 id: entry.id,
             });
         }
         Outcome::Undecodable(reason) => {
-            dead_letter::send(shared, stream, &entry, &reason, deliveries).await;
+            dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::Invalid).await;
         }
         Outcome::Failed(error) if error.is_permanent() || deliveries >= settings.max_retries => {
-            dead_letter::send(shared, stream, &entry, error.message(), deliveries).await;
+            let reason = error.message();
+            dead_letter::send(shared, stream, &entry, reason, deliveries, Consumed::DeadLettered)
+                .await;
         }
         Outcome::Failed(error) => {
             let delay = settings.retry_delay(deliveries);
             tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "handler failed; the entry stays pending");
-            metrics::counter!("events_consumed_total", "event_type" => event_type.to_owned(), "outcome" => "retry").increment(1);
+            labels.consumed(Consumed::Retried);
             lock(&shared.retries).push(Retry {
                 stream,
                 id: entry.id,

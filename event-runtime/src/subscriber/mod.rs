@@ -19,6 +19,7 @@ mod builder;
 mod claimer;
 mod dead_letter;
 mod dispatch;
+mod gauges;
 pub(crate) mod handler;
 pub(crate) mod incoming;
 mod reader;
@@ -89,6 +90,8 @@ struct Subscription {
     key: String,
     dead_letter_key: String,
     handler: Arc<dyn ErasedHandler>,
+    /// Metrics labels of this type in this group.
+    labels: crate::observe::GroupLabels,
 }
 
 impl std::fmt::Debug for Subscription {
@@ -126,6 +129,8 @@ struct Shared {
     running: AtomicBool,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<JoinSet<()>>,
+    /// How often `gauges.rs` polls lag, pending and dead letters.
+    metrics_interval: Duration,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -253,7 +258,9 @@ impl Subscriber {
         shared.running.store(true, Ordering::SeqCst);
         let acker = tokio::spawn(acker::run(shared.clone(), acks));
         let claimer = tokio::spawn(claimer::run(shared.clone()));
+        let gauges = tokio::spawn(gauges::run(shared.clone()));
         reader::run(&shared, &reader).await;
+        gauges.abort();
         let _ = claimer.await;
         finish_handlers(&shared).await;
         let (flushed, done) = tokio::sync::oneshot::channel();

@@ -294,6 +294,14 @@ impl Transport {
         }
     }
 
+    /// `XLEN`: entries in a stream, 0 when it does not exist.
+    pub(crate) async fn length(&self, stream: &str) -> Result<u64> {
+        match self {
+            Transport::Redis(redis) => redis.length(stream).await,
+            Transport::Memory(broker) => broker.length(stream),
+        }
+    }
+
     /// `XRANGE <stream> <start> <end> COUNT <count>`.
     pub(crate) async fn range(
         &self,

@@ -103,8 +103,10 @@ impl RedisTransport {
         self.query::<String>(&redis::cmd("PING")).await.map(drop)
     }
 
-    /// Appends entries: per entry one `MULTI XADD [PUBLISH] EXEC`, all pipelined in one round
-    /// trip. Returns the new entry ids, in order.
+    /// Appends entries, all pipelined in one round trip: per entry one `XADD`, or
+    /// `MULTI XADD PUBLISH EXEC` when it also goes to pub/sub (a lone `XADD` is atomic by
+    /// itself; the transaction would cost Redis two more commands per entry). Returns the new
+    /// entry ids, in order.
     pub(crate) async fn append(
         &self,
         entries: &[OutgoingEntry],
@@ -112,7 +114,9 @@ impl RedisTransport {
     ) -> Result<Vec<String>> {
         let mut pipe = redis::pipe();
         for entry in entries {
-            pipe.cmd("MULTI").ignore();
+            if entry.broadcast.is_some() {
+                pipe.cmd("MULTI").ignore();
+            }
             let xadd = pipe.cmd("XADD").arg(&entry.stream);
             match retention {
                 Retention::Unbounded => {}
@@ -127,29 +131,32 @@ impl RedisTransport {
             for (name, value) in &entry.fields {
                 xadd.arg(*name).arg(value);
             }
-            xadd.ignore();
             if let Some((channel, message)) = &entry.broadcast {
+                xadd.ignore();
                 pipe.cmd("PUBLISH").arg(channel).arg(message).ignore();
+                pipe.cmd("EXEC");
             }
-            pipe.cmd("EXEC");
         }
         let replies: Vec<Value> = self.query_pipe(&pipe).await?;
+        let entry_id = |reply: Value| match reply {
+            Value::BulkString(id) => String::from_utf8(id).map_err(|_| unexpected("XADD")),
+            Value::SimpleString(id) => Ok(id),
+            Value::ServerError(error) => Err(Error::new(
+                ErrorKind::Redis,
+                format!("XADD failed: {error:?}"),
+            )),
+            _ => Err(unexpected("XADD")),
+        };
         replies
             .into_iter()
-            .map(|exec| match exec {
-                Value::Array(mut items) if !items.is_empty() => match items.swap_remove(0) {
-                    Value::BulkString(id) => String::from_utf8(id).map_err(|_| unexpected("XADD")),
-                    Value::SimpleString(id) => Ok(id),
-                    Value::ServerError(error) => Err(Error::new(
-                        ErrorKind::Redis,
-                        format!("XADD failed: {error:?}"),
-                    )),
-                    _ => Err(unexpected("XADD")),
-                },
-                _ => Err(Error::new(
+            .map(|reply| match reply {
+                // EXEC: the replies of XADD and PUBLISH.
+                Value::Array(mut items) if !items.is_empty() => entry_id(items.swap_remove(0)),
+                Value::Array(_) | Value::Nil => Err(Error::new(
                     ErrorKind::Redis,
                     "the transaction was aborted by Redis",
                 )),
+                reply => entry_id(reply),
             })
             .collect()
     }
@@ -391,6 +398,13 @@ impl RedisTransport {
             Err(error) => return Err(error),
         };
         Ok(GroupFigures { pending, lag })
+    }
+
+    /// `XLEN <stream>`.
+    pub(crate) async fn length(&self, stream: &str) -> Result<u64> {
+        let mut cmd = redis::cmd("XLEN");
+        cmd.arg(stream);
+        self.query(&cmd).await
     }
 
     /// `XRANGE <stream> <start> <end> COUNT <count>`.

@@ -4,6 +4,7 @@
 mod common;
 mod consume;
 mod harness;
+mod observe;
 mod publish;
 mod pubsub;
 mod replay;
