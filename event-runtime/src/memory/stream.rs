@@ -339,12 +339,12 @@ impl Stream {
             .map(|read| self.entries_added.saturating_sub(read)))
     }
 
-    /// `XRANGE` from `low` to `high`, both inclusive, at most `count` entries.
     /// Entries in the stream (`XLEN`).
     pub(crate) fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// `XRANGE` from `low` to `high`, both inclusive, at most `count` entries.
     pub(crate) fn range(&self, low: EntryId, high: EntryId, count: usize) -> Vec<StreamEntry> {
         self.entries
             .range(low..=high)

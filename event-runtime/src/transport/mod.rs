@@ -1,11 +1,11 @@
 //! Where entries are stored and read: key names and the storage operations the publisher,
 //! subscriber, replay and pub/sub are written against.
 //!
-//! Two backends sit behind [`Transport`]: `redis.rs`, the only file that sends Redis commands,
-//! and [`MemoryBroker`](crate::memory::MemoryBroker), an in-process broker with the same
-//! semantics (consumer groups, pending lists, delivery counts, claims). Everything above this
-//! module speaks in [`StreamEntry`] and the semantic operations of `Transport` (append, group
-//! read, ack, claim, dead-letter, range, subscribe), never in commands of a backend.
+//! Two backends sit behind `Transport`: `redis.rs`, the only file that sends Redis commands,
+//! and [`MemoryBroker`], an in-process broker with the same semantics (consumer groups,
+//! pending lists, delivery counts, claims). Everything above this module speaks in
+//! [`StreamEntry`] and the semantic operations of `Transport` (append, group read, ack, claim,
+//! dead-letter, range, subscribe), never in commands of a backend.
 
 pub(crate) mod redis;
 
