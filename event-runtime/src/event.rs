@@ -46,7 +46,7 @@ pub trait Event: Serialize + DeserializeOwned + fmt::Debug + Send + Sync + 'stat
 /// An event of any type, as the [`Registry`](crate::Registry) returns it.
 ///
 /// Every [`Event`] is a `DynEvent`. Get the concrete type back with
-/// [`downcast_ref`](DynEvent::downcast_ref) or [`downcast`](DynEvent::downcast).
+/// `downcast_ref` or `downcast` (methods of `dyn DynEvent`).
 pub trait DynEvent: fmt::Debug + Send + Sync + 'static {
     /// The event type.
     fn event_type(&self) -> &'static str;
