@@ -24,9 +24,15 @@ fn split(data: &[u8]) -> (String, Vec<(String, Vec<u8>)>) {
         .to_owned();
     let fields = lines
         .map(|line| {
-            let at = line.iter().position(|byte| *byte == b'=').unwrap_or(line.len());
+            let at = line
+                .iter()
+                .position(|byte| *byte == b'=')
+                .unwrap_or(line.len());
             let value = line.get(at + 1..).unwrap_or_default();
-            (String::from_utf8_lossy(&line[..at]).into_owned(), value.to_vec())
+            (
+                String::from_utf8_lossy(&line[..at]).into_owned(),
+                value.to_vec(),
+            )
         })
         .collect();
     (event_type, fields)
