@@ -113,8 +113,18 @@ pub fn parse_entry<'a>(
     let Ok(event_data) = std::str::from_utf8(data) else {
         return fail("event_data is not UTF-8".to_owned());
     };
-    let head: Head = match serde_json::from_str::<Value>(event_data) {
-        Err(error) => {
+    // The head alone, skipping the payload without building it; only when that fails is the
+    // whole document parsed, to say why (and to read the head of an object serde rejects as
+    // a struct, e.g. one with a repeated key).
+    // (A struct also reads from a JSON array: only objects take the direct way.)
+    let direct = if event_data.trim_start().starts_with('{') {
+        serde_json::from_str::<Head>(event_data).ok()
+    } else {
+        None
+    };
+    let head: Head = match direct.ok_or_else(|| serde_json::from_str::<Value>(event_data)) {
+        Ok(head) => head,
+        Err(Err(error)) => {
             return fail(format!(
                 "event_data is not valid JSON: {} (line {}, column {})",
                 strip_position(&error.to_string()),
@@ -122,11 +132,11 @@ pub fn parse_entry<'a>(
                 error.column()
             ));
         }
-        Ok(Value::Object(map)) => match Head::deserialize(Value::Object(map)) {
+        Err(Ok(Value::Object(map))) => match Head::deserialize(Value::Object(map)) {
             Ok(head) => head,
             Err(_) => return fail("event_data has an unreadable head".to_owned()),
         },
-        Ok(_) => return fail("event_data is not a JSON object".to_owned()),
+        Err(Ok(_)) => return fail("event_data is not a JSON object".to_owned()),
     };
 
     let written_type = match field("event_type") {
