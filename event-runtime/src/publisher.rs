@@ -201,13 +201,12 @@ impl Publisher {
     /// this task) are written while encoding, without copying the event.
     fn prepare<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<Prepared> {
         let envelope = event.envelope();
-        let context_correlation = if options.correlation_id.is_none()
-            && envelope.correlation_id.is_none()
-        {
-            crate::observe::current_correlation_id()
-        } else {
-            None
-        };
+        let context_correlation =
+            if options.correlation_id.is_none() && envelope.correlation_id.is_none() {
+                crate::observe::current_correlation_id()
+            } else {
+                None
+            };
         let fill = crate::fill::Fill {
             source_service: (envelope.source_service.is_empty() && !self.service_name.is_empty())
                 .then_some(self.service_name.as_str()),
@@ -234,10 +233,13 @@ impl Publisher {
                 )
             })?;
             copy.envelope_mut().user_id = options.user_id;
-            copy.validate().map_err(|violations| invalid::<E>(violations))?;
+            copy.validate()
+                .map_err(|violations| invalid::<E>(violations))?;
             crate::fill::encode_filled(&copy, &fill)?
         } else {
-            event.validate().map_err(|violations| invalid::<E>(violations))?;
+            event
+                .validate()
+                .map_err(|violations| invalid::<E>(violations))?;
             crate::fill::encode_filled(event, &fill)?
         };
         if event_data.len() > self.settings.max_event_size {

@@ -64,8 +64,15 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
             "delivered {deliveries} times without being acknowledged (max_retries is {}): its handlers timed out or their consumers died",
             settings.max_retries
         );
-        dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::DeadLettered)
-            .await;
+        dead_letter::send(
+            shared,
+            stream,
+            &entry,
+            &reason,
+            deliveries,
+            Consumed::DeadLettered,
+        )
+        .await;
         return;
     }
     let incoming = match incoming::parse(
@@ -77,7 +84,15 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
     ) {
         Ok(incoming) => incoming,
         Err(reason) => {
-            dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::Invalid).await;
+            dead_letter::send(
+                shared,
+                stream,
+                &entry,
+                &reason,
+                deliveries,
+                Consumed::Invalid,
+            )
+            .await;
             return;
         }
     };
@@ -140,12 +155,27 @@ async fn settle(
             });
         }
         Outcome::Undecodable(reason) => {
-            dead_letter::send(shared, stream, &entry, &reason, deliveries, Consumed::Invalid).await;
+            dead_letter::send(
+                shared,
+                stream,
+                &entry,
+                &reason,
+                deliveries,
+                Consumed::Invalid,
+            )
+            .await;
         }
         Outcome::Failed(error) if error.is_permanent() || deliveries >= settings.max_retries => {
             let reason = error.message();
-            dead_letter::send(shared, stream, &entry, reason, deliveries, Consumed::DeadLettered)
-                .await;
+            dead_letter::send(
+                shared,
+                stream,
+                &entry,
+                reason,
+                deliveries,
+                Consumed::DeadLettered,
+            )
+            .await;
         }
         Outcome::Failed(error) => {
             let delay = settings.retry_delay(deliveries);
