@@ -102,11 +102,14 @@ impl Tally {
     }
 }
 
-/// A plain connection for looking at (and tampering with) what is stored.
+/// A plain connection for looking at (and tampering with) what is stored. Reading 10,000
+/// entries on a busy machine can take longer than redis-rs's default 500 ms.
 pub async fn redis(url: &str) -> redis::aio::MultiplexedConnection {
+    let config =
+        redis::AsyncConnectionConfig::new().set_response_timeout(Some(Duration::from_secs(30)));
     redis::Client::open(url)
         .expect("client")
-        .get_multiplexed_async_connection()
+        .get_multiplexed_async_connection_with_config(&config)
         .await
         .expect("connection")
 }
