@@ -5,7 +5,7 @@
 //!
 //! | variable | default | meaning |
 //! |---|---|---|
-//! | `REDIS_URL` | `redis://127.0.0.1:6379/0` | Redis for everything (`redis://`, `rediss://` with the `tls` feature, `redis+unix://`; `user:password@` for ACL users) |
+//! | `REDIS_URL` | `redis://127.0.0.1:6379/0` | Redis for everything (`redis://`, `rediss://` with the `tls` feature, `redis+unix://`; `user:password@` for ACL users); a comma-separated list of node URLs means a Redis Cluster (see [Redis Cluster](self#redis-cluster)) |
 //! | `EVENT_SERVICE_NAME` | the executable's name | `source_service` of published events; default consumer group |
 //! | `EVENT_PUBLISHER_REDIS_URL` | `REDIS_URL` | Redis for the publisher only |
 //! | `EVENT_PUBLISHER_MAX_BATCH_SIZE` | `100` | events per pipelined round trip in `publish_batch` |
@@ -14,6 +14,9 @@
 //! | `EVENT_PUBLISHER_STREAM_MAXLEN` | `1000000` | keep about this many entries per stream (`MAXLEN ~`); `0` = no limit |
 //! | `EVENT_PUBLISHER_STREAM_MAX_AGE` | unset | instead keep about this many ms of history (`MINID ~`) |
 //! | `EVENT_PUBLISHER_PUBSUB` | `all` | event types also sent to pub/sub: `all`, `none`, or a comma list |
+//! | `EVENT_PUBLISHER_DURABLE_REPLICAS` | `0` (off) | after each write, wait until this many replicas have it (`WAIT`); fewer in time is an error |
+//! | `EVENT_PUBLISHER_DURABLE_TIMEOUT` | `1000` | ms `WAIT` waits for those replicas; below `EVENT_PUBLISHER_PUBLISH_TIMEOUT` |
+//! | `EVENT_PARTITIONS` | unset | event types spread over several streams by a payload field, per-key order kept: `user.created:4:user_id,request.created:8:request_number` (see [Partitions](self#partitions)) |
 //! | `EVENT_SUBSCRIBER_REDIS_URL` | `REDIS_URL` | Redis for the subscriber only |
 //! | `EVENT_SUBSCRIBER_CONSUMER_GROUP` | `EVENT_SERVICE_NAME` | the consumer group |
 //! | `EVENT_SUBSCRIBER_CONSUMER_NAME` | `<host>-<pid>-<random>` | this process's name in the group; must be unique |
@@ -31,6 +34,25 @@
 //! | `EVENT_REDIS_TLS_CA_FILE` | unset: the public (webpki) roots | PEM file of the CA(s) that sign the server's certificate; trusted *instead of* the public roots |
 //! | `EVENT_REDIS_TLS_CERT_FILE` | unset: no client certificate | PEM certificate chain presented to the server (mutual TLS); needs `EVENT_REDIS_TLS_KEY_FILE` |
 //! | `EVENT_REDIS_TLS_KEY_FILE` | unset | PEM private key of that certificate (PKCS#8, PKCS#1 or SEC1) |
+//!
+//! # Redis Cluster
+//!
+//! A `REDIS_URL` (or `EVENT_PUBLISHER_REDIS_URL`, `EVENT_SUBSCRIBER_REDIS_URL`) holding two or
+//! more URLs separated by commas is a Redis Cluster: the nodes to learn the cluster's layout
+//! from (any of them will do; list several in case one is down), e.g.
+//! `REDIS_URL=redis://10.0.0.1:6379,redis://10.0.0.2:6379,redis://10.0.0.3:6379`. Every URL
+//! uses database 0 (the only one a cluster has) and the same scheme; credentials are taken
+//! from the first URL. The runtime then never sends a command that spans two hash slots:
+//! see the wire format page for the key names a cluster uses.
+//!
+//! # Partitions
+//!
+//! `EVENT_PARTITIONS` spreads the events of a type over `N` streams `events:<type>:p<k>`,
+//! chosen by a payload field (`k` = FNV-1a 64 of the field's value, modulo `N`), so that a
+//! hot type is not bound to one stream, one Redis thread or one cluster node. Events with the
+//! same key land in the same partition in publish order; subscribers read every partition
+//! (and the plain `events:<type>` stream, for producers that do not partition). Publishers and
+//! subscribers of a type must agree on `N`. In code, insert into [`Config::partitions`].
 //!
 //! # TLS
 //!
@@ -54,7 +76,7 @@
 //! # }
 //! ```
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -112,6 +134,52 @@ pub struct Config {
     pub subscriber: SubscriberConfig,
     /// Certificates for `rediss://` URLs (`EVENT_REDIS_TLS_*`).
     pub tls: TlsConfig,
+    /// Event types spread over several streams, by type (`EVENT_PARTITIONS`); see
+    /// [Partitions](self#partitions).
+    pub partitions: BTreeMap<String, Partitioning>,
+}
+
+/// How one event type is spread over streams: `count` partitions, chosen by the payload field
+/// `key`. See [Partitions](self#partitions).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Partitioning {
+    /// Number of partitions, `events:<type>:p0` to `events:<type>:p<count - 1>`.
+    pub count: u16,
+    /// The payload (or envelope) field whose value picks the partition.
+    pub key: String,
+}
+
+impl Partitioning {
+    /// Largest number of partitions of one type.
+    pub const MAX_COUNT: u16 = 1024;
+
+    /// `count` partitions keyed by the field `key`.
+    pub fn new(count: u16, key: impl Into<String>) -> Self {
+        Self {
+            count,
+            key: key.into(),
+        }
+    }
+}
+
+/// Publishing waits for replicas: after each write, `WAIT <replicas> <timeout>` on the same
+/// connection. Fewer replicas acknowledging in time is an error of kind
+/// [`NotReplicated`](crate::ErrorKind::NotReplicated); the event was written to the master.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Durability {
+    /// Replicas that must have the write (`EVENT_PUBLISHER_DURABLE_REPLICAS`).
+    pub replicas: u32,
+    /// How long to wait for them (`EVENT_PUBLISHER_DURABLE_TIMEOUT`).
+    pub timeout: Duration,
+}
+
+impl Durability {
+    /// Wait for `replicas` replicas, at most `timeout`.
+    pub fn new(replicas: u32, timeout: Duration) -> Self {
+        Self { replicas, timeout }
+    }
 }
 
 /// Certificates for `rediss://` connections (feature `tls`); see [TLS](self#tls).
@@ -221,6 +289,8 @@ pub struct PublisherConfig {
     pub retention: Retention,
     /// Which event types are also published to pub/sub.
     pub pubsub: PubSubPolicy,
+    /// Wait for replicas after each write; `None` (the default) does not wait.
+    pub durable: Option<Durability>,
 }
 
 /// Subscriber settings; see the [module docs](self) for the variables.
@@ -311,6 +381,7 @@ impl Default for PublisherConfig {
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             retention: Retention::MaxLen(1_000_000),
             pubsub: PubSubPolicy::All,
+            durable: None,
         }
     }
 }
@@ -360,6 +431,7 @@ impl Config {
             subscriber: SubscriberConfig::with_group(service_name.clone()),
             service_name,
             tls: TlsConfig::default(),
+            partitions: BTreeMap::new(),
         }
     }
 
@@ -391,7 +463,7 @@ impl Config {
             |name: &str| lookup(name).map(|value| (name.to_owned(), value.trim().to_owned()));
 
         let redis_url = match read("REDIS_URL") {
-            Some((name, value)) => check_url(&name, value)?,
+            Some((name, value)) => check_urls(&name, value)?,
             None => DEFAULT_REDIS_URL.to_owned(),
         };
         let mut config = Config::new(redis_url);
@@ -403,7 +475,7 @@ impl Config {
 
         let publisher = &mut config.publisher;
         if let Some((name, value)) = read("EVENT_PUBLISHER_REDIS_URL") {
-            publisher.redis_url = Some(check_url(&name, value)?);
+            publisher.redis_url = Some(check_urls(&name, value)?);
         }
         if let Some(entry) = read("EVENT_PUBLISHER_MAX_BATCH_SIZE") {
             publisher.max_batch_size = positive(&entry)?;
@@ -434,10 +506,14 @@ impl Config {
         if let Some((name, value)) = read("EVENT_PUBLISHER_PUBSUB") {
             publisher.pubsub = pubsub_policy(&name, &value)?;
         }
+        publisher.durable = durability(&mut read, publisher.publish_timeout)?;
+        if let Some((name, value)) = read("EVENT_PARTITIONS") {
+            config.partitions = partitions(&name, &value)?;
+        }
 
         let subscriber = &mut config.subscriber;
         if let Some((name, value)) = read("EVENT_SUBSCRIBER_REDIS_URL") {
-            subscriber.redis_url = Some(check_url(&name, value)?);
+            subscriber.redis_url = Some(check_urls(&name, value)?);
         }
         if let Some((name, value)) = read("EVENT_SUBSCRIBER_CONSUMER_GROUP") {
             subscriber.consumer_group = non_empty_name(&name, value)?;
@@ -508,6 +584,22 @@ impl Config {
             .as_deref()
             .unwrap_or(&self.redis_url)
     }
+
+    /// How `event_type` is partitioned, if it is.
+    pub fn partitioning(&self, event_type: &str) -> Option<&Partitioning> {
+        self.partitions.get(event_type)
+    }
+}
+
+/// The node URLs of a Redis Cluster setting (two or more comma-separated URLs); `None` for a
+/// single server's URL.
+pub fn cluster_nodes(url: &str) -> Option<Vec<&str>> {
+    let nodes: Vec<&str> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .collect();
+    (nodes.len() > 1).then_some(nodes)
 }
 
 fn number((name, value): &(String, String)) -> Result<usize, ConfigError> {
@@ -580,6 +672,95 @@ fn pubsub_policy(name: &str, value: &str) -> Result<PubSubPolicy, ConfigError> {
     Ok(PubSubPolicy::Only(types))
 }
 
+/// `EVENT_PUBLISHER_DURABLE_REPLICAS` and `_TIMEOUT`.
+fn durability(
+    read: &mut impl FnMut(&str) -> Option<(String, String)>,
+    publish_timeout: Duration,
+) -> Result<Option<Durability>, ConfigError> {
+    let replicas = read("EVENT_PUBLISHER_DURABLE_REPLICAS");
+    let timeout = read("EVENT_PUBLISHER_DURABLE_TIMEOUT");
+    let replicas = match &replicas {
+        Some(entry) => u32::try_from(number(entry)?)
+            .map_err(|_| ConfigError::new(&entry.0, &entry.1, "is too large"))?,
+        None => 0,
+    };
+    if replicas == 0 {
+        return match timeout {
+            Some((name, value)) => Err(ConfigError::new(
+                &name,
+                &value,
+                "has no effect without EVENT_PUBLISHER_DURABLE_REPLICAS (at least 1)",
+            )),
+            None => Ok(None),
+        };
+    }
+    let timeout = match &timeout {
+        Some(entry) => millis(entry)?,
+        None => Duration::from_millis(1000),
+    };
+    if timeout >= publish_timeout {
+        return Err(ConfigError::new(
+            "EVENT_PUBLISHER_DURABLE_TIMEOUT",
+            &timeout.as_millis().to_string(),
+            format!(
+                "must be below EVENT_PUBLISHER_PUBLISH_TIMEOUT ({} ms), which includes the wait",
+                publish_timeout.as_millis()
+            ),
+        ));
+    }
+    Ok(Some(Durability::new(replicas, timeout)))
+}
+
+/// `EVENT_PARTITIONS=user.created:4:user_id,request.created:8:request_number`.
+fn partitions(name: &str, value: &str) -> Result<BTreeMap<String, Partitioning>, ConfigError> {
+    let mut partitions = BTreeMap::new();
+    for item in value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+    {
+        let fail = |message: String| Err(ConfigError::new(name, value, message));
+        let parts: Vec<&str> = item.split(':').map(str::trim).collect();
+        let [event_type, count, key] = parts[..] else {
+            return fail(format!(
+                "`{item}` is not `<event type>:<partitions>:<key field>`, e.g. `user.created:4:user_id`"
+            ));
+        };
+        if !is_event_type(event_type) {
+            return fail(format!("`{event_type}` is not an event type"));
+        }
+        let count = match count.parse::<u16>() {
+            Ok(count) if (1..=Partitioning::MAX_COUNT).contains(&count) => count,
+            _ => {
+                return fail(format!(
+                    "`{count}` partitions of {event_type}: expected 1 to {}",
+                    Partitioning::MAX_COUNT
+                ));
+            }
+        };
+        let field = !key.is_empty() && key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !field {
+            return fail(format!("`{key}` is not a field name"));
+        }
+        if partitions
+            .insert(event_type.to_owned(), Partitioning::new(count, key))
+            .is_some()
+        {
+            return fail(format!("{event_type} is listed twice"));
+        }
+    }
+    Ok(partitions)
+}
+
+/// `domain.action`, letters, digits and `_`.
+fn is_event_type(text: &str) -> bool {
+    text.split_once('.').is_some_and(|(domain, action)| {
+        let part =
+            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        part(domain) && part(action)
+    })
+}
+
 /// `EVENT_REDIS_TLS_*`: reads the files they name. Empty values count as unset.
 fn tls_settings(
     read: &mut impl FnMut(&str) -> Option<(String, String)>,
@@ -628,7 +809,7 @@ fn tls_settings(
     }
     let uses_tls = [config.publisher_url(), config.subscriber_url()]
         .iter()
-        .any(|url| url.starts_with("rediss://"));
+        .any(|url| url.trim_start().starts_with("rediss://"));
     if !uses_tls {
         return Err(ConfigError::new(
             first_name,
@@ -671,6 +852,56 @@ fn pem_file(
     Ok(pem)
 }
 
+/// One URL, or a comma-separated list of cluster node URLs (returned without the blanks
+/// around the commas).
+fn check_urls(name: &str, value: String) -> Result<String, ConfigError> {
+    let Some(nodes) = cluster_nodes(&value) else {
+        return check_url(name, value.trim_end_matches(',').trim().to_owned());
+    };
+    let mut schemes = BTreeSet::new();
+    for node in &nodes {
+        let checked = check_url(name, (*node).to_owned()).map_err(|error| {
+            ConfigError::new(
+                name,
+                &value,
+                format!("node `{}`: {}", redact_url(node), error.message),
+            )
+        })?;
+        let (scheme, rest) = checked.split_once("://").unwrap_or_default();
+        if scheme != "redis" && scheme != "rediss" {
+            return Err(ConfigError::new(
+                name,
+                &value,
+                format!(
+                    "node `{}`: a Redis Cluster is reached over `redis://` or `rediss://`, not `{scheme}://`",
+                    redact_url(node)
+                ),
+            ));
+        }
+        schemes.insert(scheme.to_owned());
+        let path = rest.split_once('/').map_or("", |(_, path)| path);
+        let database = path.split('?').next().unwrap_or_default();
+        if !database.is_empty() && database != "0" {
+            return Err(ConfigError::new(
+                name,
+                &value,
+                format!(
+                    "node `{}`: a Redis Cluster has database 0 only, not `/{database}`",
+                    redact_url(node)
+                ),
+            ));
+        }
+    }
+    if schemes.len() > 1 {
+        return Err(ConfigError::new(
+            name,
+            &value,
+            "the cluster's nodes mix `redis://` and `rediss://`; use one scheme for all",
+        ));
+    }
+    Ok(nodes.join(","))
+}
+
 fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
     let Some((scheme, rest)) = value.split_once("://") else {
         return Err(ConfigError::new(
@@ -703,8 +934,20 @@ fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
     Ok(value)
 }
 
-/// A Redis URL fit for messages: the password, if any, replaced by `***`.
+/// A Redis URL (or a comma-separated list of them) fit for messages: every password replaced
+/// by `***`.
 pub fn redact_url(url: &str) -> String {
+    if url.contains(',') {
+        return url
+            .split(',')
+            .map(redact_one_url)
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    redact_one_url(url)
+}
+
+fn redact_one_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_owned();
     };
@@ -903,6 +1146,127 @@ mod tests {
         assert_eq!(tls.is_ok(), cfg!(feature = "tls"));
         assert_eq!(redact_url("redis://:pw@h:1/0"), "redis://:***@h:1/0");
         assert_eq!(redact_url("redis://h:1/0"), "redis://h:1/0");
+    }
+
+    #[test]
+    fn a_list_of_urls_is_a_cluster() {
+        let config = parse(&[(
+            "REDIS_URL",
+            "redis://app:pw@10.0.0.1:7000, redis://app:pw@10.0.0.2:7000/0 ,redis://10.0.0.3:7000",
+        )])
+        .expect("valid");
+        assert_eq!(
+            config.redis_url,
+            "redis://app:pw@10.0.0.1:7000,redis://app:pw@10.0.0.2:7000/0,redis://10.0.0.3:7000"
+        );
+        assert_eq!(
+            cluster_nodes(&config.redis_url).map(|nodes| nodes.len()),
+            Some(3)
+        );
+        assert_eq!(cluster_nodes("redis://127.0.0.1:6379/0"), None);
+        assert_eq!(
+            redact_url(&config.redis_url),
+            "redis://app:***@10.0.0.1:7000,redis://app:***@10.0.0.2:7000/0,redis://10.0.0.3:7000"
+        );
+        // A trailing comma on a single URL is tolerated, and it is no cluster.
+        let single = parse(&[("REDIS_URL", "redis://h:1/2,")]).expect("valid");
+        assert_eq!(single.redis_url, "redis://h:1/2");
+        let subscriber =
+            parse(&[("EVENT_SUBSCRIBER_REDIS_URL", "redis://a:1,redis://b:2")]).expect("valid");
+        assert_eq!(subscriber.subscriber_url(), "redis://a:1,redis://b:2");
+    }
+
+    #[test]
+    fn cluster_urls_are_checked_and_passwords_never_shown() {
+        let message = error(&[("REDIS_URL", "redis://a:1,redis://:hunter2@b:2/3")]);
+        assert!(
+            message.contains(
+                "node `redis://:***@b:2/3`: a Redis Cluster has database 0 only, not `/3`"
+            ),
+            "{message}"
+        );
+        assert!(!message.contains("hunter2"), "{message}");
+        let message = error(&[("REDIS_URL", "redis://a:1,http://:hunter2@b:2")]);
+        assert!(message.contains("unknown scheme `http`"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        assert!(
+            error(&[("REDIS_URL", "redis://a:1,redis+unix:///tmp/redis.sock")])
+                .contains("over `redis://` or `rediss://`")
+        );
+    }
+
+    #[test]
+    fn partitions_are_read() {
+        let config = parse(&[(
+            "EVENT_PARTITIONS",
+            "user.created:4:user_id, request.created:16:request_number",
+        )])
+        .expect("valid");
+        assert_eq!(
+            config.partitioning("user.created"),
+            Some(&Partitioning::new(4, "user_id"))
+        );
+        assert_eq!(
+            config.partitioning("request.created"),
+            Some(&Partitioning::new(16, "request_number"))
+        );
+        assert_eq!(config.partitioning("user.updated"), None);
+        assert!(parse(&[]).expect("valid").partitions.is_empty());
+        for (value, expected) in [
+            (
+                "user.created:4",
+                "is not `<event type>:<partitions>:<key field>`",
+            ),
+            ("users:4:user_id", "`users` is not an event type"),
+            ("user.created:0:user_id", "expected 1 to 1024"),
+            ("user.created:5000:user_id", "expected 1 to 1024"),
+            ("user.created:4:user id", "is not a field name"),
+            ("user.created:4:a,user.created:2:b", "listed twice"),
+        ] {
+            let message = error(&[("EVENT_PARTITIONS", value)]);
+            assert!(message.contains(expected), "{value}: {message}");
+        }
+    }
+
+    #[test]
+    fn durable_publish_is_read() {
+        assert_eq!(parse(&[]).expect("valid").publisher.durable, None);
+        let config = parse(&[("EVENT_PUBLISHER_DURABLE_REPLICAS", "1")]).expect("valid");
+        assert_eq!(
+            config.publisher.durable,
+            Some(Durability::new(1, Duration::from_millis(1000)))
+        );
+        let config = parse(&[
+            ("EVENT_PUBLISHER_DURABLE_REPLICAS", "2"),
+            ("EVENT_PUBLISHER_DURABLE_TIMEOUT", "250"),
+        ])
+        .expect("valid");
+        assert_eq!(
+            config.publisher.durable,
+            Some(Durability::new(2, Duration::from_millis(250)))
+        );
+        assert_eq!(
+            parse(&[("EVENT_PUBLISHER_DURABLE_REPLICAS", "0")])
+                .expect("valid")
+                .publisher
+                .durable,
+            None
+        );
+        assert!(
+            error(&[("EVENT_PUBLISHER_DURABLE_TIMEOUT", "250")])
+                .contains("has no effect without EVENT_PUBLISHER_DURABLE_REPLICAS")
+        );
+        assert!(
+            error(&[
+                ("EVENT_PUBLISHER_DURABLE_REPLICAS", "1"),
+                ("EVENT_PUBLISHER_DURABLE_TIMEOUT", "5000"),
+            ])
+            .contains("must be below EVENT_PUBLISHER_PUBLISH_TIMEOUT (5000 ms)")
+        );
+        assert!(
+            error(&[("EVENT_PUBLISHER_DURABLE_REPLICAS", "one")])
+                .contains("expected a whole number")
+        );
     }
 
     /// Writes `files` (name, content) into a fresh directory; returns their paths.

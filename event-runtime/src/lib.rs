@@ -39,7 +39,13 @@
 //! - [`Config`]: every setting, from environment variables ([`Config::from_env`]).
 //! - [`memory::MemoryBroker`]: the same semantics in process, for unit tests and for running
 //!   without Redis (`Publisher::in_memory`, `Subscriber::builder(..).in_memory(..)`).
-//! - `testing::RedisServer` (feature `testing`): a `redis-server` per test.
+//! - `testing::RedisServer` (feature `testing`): a `redis-server` per test, and
+//!   `testing::RedisCluster`, a throw-away Redis Cluster.
+//!
+//! A `REDIS_URL` that lists several node URLs, comma-separated, is a Redis Cluster: the
+//! runtime then keeps every command within one hash slot (see [`config`]). Event types can
+//! be spread over several streams by a payload field ([`partition`], `EVENT_PARTITIONS`), and
+//! publishing can wait for replicas (`EVENT_PUBLISHER_DURABLE_REPLICAS`).
 //!
 //! `docs/wire-format.md` describes exactly what is stored, for services in other languages.
 //! The `tls` feature adds `rediss://` URLs. Without default features the crate is the core
@@ -49,6 +55,7 @@ pub mod config;
 mod envelope;
 mod error;
 mod event;
+pub mod partition;
 mod registry;
 mod runtime_error;
 pub mod types;
@@ -86,7 +93,8 @@ pub use validate::{ValidationError, Violation};
 pub use wire::{decode_exact, encode, encode_validated};
 
 pub use config::{
-    Config, ConfigError, PubSubPolicy, PublisherConfig, Retention, StartPosition, SubscriberConfig,
+    Config, ConfigError, Durability, Partitioning, PubSubPolicy, PublisherConfig, Retention,
+    StartPosition, SubscriberConfig,
 };
 pub use runtime_error::{Error, ErrorKind, Result};
 

@@ -6,13 +6,15 @@ use chrono::SecondsFormat;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::config::{Config, PublisherConfig};
+use std::collections::BTreeMap;
+
+use crate::config::{Config, Partitioning, PublisherConfig};
 use crate::event::Event;
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
-use crate::transport::{OutgoingEntry, Transport, channel_name, stream_key};
+use crate::transport::{OutgoingEntry, Transport, channel_name, partition_key, stream_key};
 use crate::wire::{encode, version_tag};
 
 /// Per-call envelope values: what the publisher cannot know by itself.
@@ -52,7 +54,7 @@ impl PublishOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PublishReceipt {
-    /// The stream, `events:<type>`.
+    /// The stream, `events:<type>` (`events:<type>:p<k>` for a partitioned type).
     pub stream: String,
     /// The entry id Redis assigned, `<ms>-<seq>`.
     pub stream_id: String,
@@ -69,12 +71,21 @@ pub struct PublishReceipt {
 /// after an ambiguous failure the entry can exist twice, so consumers de-duplicate by
 /// `event_id` where that matters.
 ///
+/// A partitioned type ([`Config::partitions`]) goes to `events:<type>:p<k>` instead, `k`
+/// from its key field ([`partition`](crate::partition)). With
+/// [`durable`](PublisherConfig::durable) set, each write is followed by `WAIT` on the same
+/// connection; fewer replicas than asked in time is an error of kind
+/// [`NotReplicated`](ErrorKind::NotReplicated), which is not retried (the event is written). On
+/// a Redis Cluster a batch goes out as one pipeline per hash slot.
+///
 /// Cloning is cheap; clones share one connection. [`Publisher::in_memory`] publishes to a
 /// [`MemoryBroker`] instead, with the same semantics.
 #[derive(Debug, Clone)]
 pub struct Publisher {
     transport: Transport,
     settings: PublisherConfig,
+    /// Partitioned types (`Config::partitions`).
+    partitions: BTreeMap<String, Partitioning>,
     service_name: String,
     /// `service_name` as a metrics label, made once.
     service_label: metrics::SharedString,
@@ -89,14 +100,29 @@ struct Prepared {
 
 impl Publisher {
     /// Connects to Redis (`config.publisher_url()`), waiting at most `publish_timeout`.
+    ///
+    /// A comma-separated list of URLs is a Redis Cluster; see [`config`](crate::config).
     pub async fn new(config: &Config) -> Result<Self> {
         let settings = config.publisher.clone();
         let timeout = settings.publish_timeout;
+        if let Some(durable) = settings.durable {
+            if durable.timeout >= timeout {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!(
+                        "the durable publish timeout ({} ms) must be below the publish timeout ({} ms), which includes it",
+                        durable.timeout.as_millis(),
+                        timeout.as_millis()
+                    ),
+                ));
+            }
+        }
         let transport =
             RedisTransport::connect(config.publisher_url(), &config.tls, timeout, timeout).await?;
         Ok(Self {
             transport: Transport::Redis(transport),
             settings,
+            partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
             service_label: service_label(&config.service_name),
         })
@@ -109,6 +135,7 @@ impl Publisher {
         Self {
             transport: Transport::Memory(broker.clone()),
             settings: config.publisher.clone(),
+            partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
             service_label: service_label(&config.service_name),
         }
@@ -259,8 +286,29 @@ impl Publisher {
             .pubsub
             .enabled_for(E::EVENT_TYPE)
             .then(|| (channel_name(E::EVENT_TYPE), event_data.clone()));
+        let stream = match self.partitions.get(E::EVENT_TYPE) {
+            Some(partitioning) => {
+                let partition = crate::partition::partition_of(
+                    &event_data,
+                    &partitioning.key,
+                    partitioning.count,
+                )
+                .map_err(|reason| {
+                    Error::new(
+                        ErrorKind::Invalid,
+                        format!(
+                            "{} v{} cannot be partitioned: {reason}; nothing was written",
+                            E::EVENT_TYPE,
+                            E::VERSION
+                        ),
+                    )
+                })?;
+                partition_key(E::EVENT_TYPE, partition)
+            }
+            None => stream_key(E::EVENT_TYPE),
+        };
         let entry = OutgoingEntry {
-            stream: stream_key(E::EVENT_TYPE),
+            stream,
             fields: vec![
                 ("event_id", envelope.event_id.to_string()),
                 ("event_type", E::EVENT_TYPE.to_owned()),
@@ -295,7 +343,7 @@ impl Publisher {
             loop {
                 match self
                     .transport
-                    .append(&entries, self.settings.retention)
+                    .append(&entries, self.settings.retention, self.settings.durable)
                     .await
                 {
                     Ok(ids) => return Ok(ids),

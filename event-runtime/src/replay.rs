@@ -2,15 +2,17 @@
 
 use std::future::Future;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 
-use crate::config::Config;
+use crate::config::{Config, Partitioning};
 use crate::event::Event;
 use crate::memory::MemoryBroker;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::subscriber::{HandlerError, RawEvent, incoming};
 use crate::transport::redis::RedisTransport;
-use crate::transport::{Transport, stream_key};
+use crate::transport::{Transport, stream_keys};
 
 /// What a replay did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,11 +27,15 @@ pub struct ReplayReport {
 /// Reads streams by time window: `XRANGE <from_ms> <to_ms>` paged with `COUNT` and an
 /// exclusive `(` continuation. Both bounds are inclusive, down to every entry of the last
 /// millisecond (`<to_ms>` as an end id means `<to_ms>-<largest sequence>`).
+///
+/// A partitioned type ([`Config::partitions`]) is replayed stream by stream: `events:<type>`,
+/// then each partition in turn; each key's events stay in the order they were published.
 #[derive(Debug, Clone)]
 pub struct Replayer {
     transport: Transport,
     page_size: usize,
     max_event_size: usize,
+    partitions: BTreeMap<String, Partitioning>,
 }
 
 impl Replayer {
@@ -46,6 +52,7 @@ impl Replayer {
             transport: Transport::Redis(transport),
             page_size: 500,
             max_event_size: config.subscriber.max_event_size,
+            partitions: config.partitions.clone(),
         })
     }
 
@@ -55,6 +62,7 @@ impl Replayer {
             transport: Transport::Memory(broker.clone()),
             page_size: 500,
             max_event_size: config.subscriber.max_event_size,
+            partitions: config.partitions.clone(),
         }
     }
 
@@ -116,22 +124,42 @@ impl Replayer {
                 format!("replay window starts ({from}) after it ends ({to})"),
             ));
         }
-        let stream = stream_key(event_type);
+        let mut report = ReplayReport::default();
+        for stream in stream_keys(event_type, self.partitions.get(event_type)) {
+            self.replay_stream(event_type, &stream, from, to, &mut handler, &mut report)
+                .await?;
+        }
+        Ok(report)
+    }
+
+    /// Replays one stream's window into `report`.
+    async fn replay_stream<F, Fut>(
+        &self,
+        event_type: &str,
+        stream: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        handler: &mut F,
+        report: &mut ReplayReport,
+    ) -> Result<()>
+    where
+        F: FnMut(RawEvent) -> Fut,
+        Fut: Future<Output = Result<bool, HandlerError>>,
+    {
         let mut start = millis(from).to_string();
         let end = millis(to).to_string();
-        let mut report = ReplayReport::default();
         loop {
             let page = self
                 .transport
-                .range(&stream, &start, &end, self.page_size)
+                .range(stream, &start, &end, self.page_size)
                 .await?;
             let Some(last) = page.last() else {
-                return Ok(report);
+                return Ok(());
             };
             start = format!("({}", last.id);
             let full = page.len() == self.page_size;
             for entry in page {
-                let raw = match incoming::parse(event_type, &stream, &entry, 1, self.max_event_size)
+                let raw = match incoming::parse(event_type, stream, &entry, 1, self.max_event_size)
                 {
                     Ok(incoming) => incoming.event,
                     Err(reason) => {
@@ -155,7 +183,7 @@ impl Replayer {
                 }
             }
             if !full {
-                return Ok(report);
+                return Ok(());
             }
         }
     }

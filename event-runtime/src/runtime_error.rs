@@ -26,6 +26,10 @@ pub enum ErrorKind {
     Usage,
     /// A handler failed (replay stops at the first failure).
     Handler,
+    /// The event was written, but fewer replicas than asked acknowledged it in time (durable
+    /// publish, `WAIT`): a failover now could lose it. Not retried by the publisher, as that
+    /// would write it again.
+    NotReplicated,
 }
 
 /// An error of the runtime.
@@ -73,6 +77,11 @@ impl Error {
     /// Redis could not be reached or the connection broke.
     pub fn is_connection(&self) -> bool {
         self.kind == ErrorKind::Connection
+    }
+
+    /// The write was not confirmed by enough replicas (durable publish).
+    pub fn is_not_replicated(&self) -> bool {
+        self.kind == ErrorKind::NotReplicated
     }
 
     /// Trying again later may succeed (timeouts and connection failures).
@@ -164,6 +173,12 @@ impl From<redis::RedisError> for Error {
             // LOADING after a restart, TRYAGAIN, MASTERDOWN, CLUSTERDOWN: nothing was done,
             // and the same command succeeds a moment later.
             || matches!(error.retry_method(), redis::RetryMethod::WaitAndRetry)
+            // MOVED or ASK that reached us (inside a pipeline or transaction: redis-rs
+            // follows them for single commands only), a node of the cluster not reachable
+            // (failover in progress): nothing was done, and the cluster client finds the
+            // slot's new node when asked again.
+            || is_cluster_redirect(&error)
+            || error.kind() == redis::ErrorKind::ClusterConnectionNotFound
         {
             ErrorKind::Connection
         } else {
@@ -173,4 +188,17 @@ impl From<redis::RedisError> for Error {
         converted.code = error.code().map(str::to_owned);
         converted.with_source(error)
     }
+}
+
+/// A cluster redirection or retry (`MOVED`, `ASK`, `TRYAGAIN`, `CLUSTERDOWN`), also as the
+/// cause of a failed pipeline or an aborted transaction.
+#[cfg(feature = "redis")]
+pub(crate) fn is_cluster_redirect(error: &redis::RedisError) -> bool {
+    use redis::ServerErrorKind::{Ask, ClusterDown, Moved, TryAgain};
+    error.is_cluster_error()
+        || error.clone().into_server_errors().is_some_and(|errors| {
+            errors.iter().any(|(_, error)| {
+                matches!(error.kind(), Some(Moved | Ask | TryAgain | ClusterDown))
+            })
+        })
 }

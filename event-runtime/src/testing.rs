@@ -12,6 +12,11 @@
 //! client sockets never take it between two starts) with its own temporary directory and
 //! append-only file, so tests run in parallel and a test may [`restart`](RedisServer::restart)
 //! its server without losing data. [`RedisServer::start_tls`] starts one that speaks TLS only.
+//!
+//! [`RedisCluster::start`] starts a Redis Cluster of three masters and three replicas (six
+//! `redis-server` processes, each with its own directory and AOF) and waits until it serves
+//! every slot; a test may [`kill`](RedisCluster::kill) a master and
+//! [`wait_for_failover`](RedisCluster::wait_for_failover).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -43,6 +48,9 @@ pub enum ServerError {
     /// Files or processes could not be handled.
     #[error("redis-server test harness: {0}")]
     Io(#[from] std::io::Error),
+    /// A Redis Cluster could not be formed, or did not recover in time.
+    #[error("redis cluster test harness: {0}")]
+    Cluster(String),
 }
 
 /// A `redis-server` child process, killed on drop.
@@ -101,9 +109,25 @@ impl RedisServer {
         extra_args: &[&str],
         tls: Option<ServerTls>,
     ) -> Result<Self, ServerError> {
-        let dir = tempfile::Builder::new()
-            .prefix("event-runtime-redis-")
-            .tempdir()?;
+        Self::start_on(binary, extra_args, tls, None, free_port)
+    }
+
+    /// Starts a server on a port `pick_port` returns, trying another while the port turns out
+    /// to be taken.
+    /// Its directory is made in `parent`, or in the system's temporary directory.
+    fn start_on(
+        binary: &str,
+        extra_args: &[&str],
+        tls: Option<ServerTls>,
+        parent: Option<&Path>,
+        pick_port: impl Fn() -> u16,
+    ) -> Result<Self, ServerError> {
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("event-runtime-redis-");
+        let dir = match parent {
+            Some(parent) => builder.tempdir_in(parent)?,
+            None => builder.tempdir()?,
+        };
         let mut server = Self {
             child: None,
             port: 0,
@@ -113,7 +137,7 @@ impl RedisServer {
             tls,
         };
         for _ in 0..20 {
-            match server.spawn(free_port()) {
+            match server.spawn(pick_port()) {
                 Ok(()) => return Ok(server),
                 Err(ServerError::Start { ref log, .. })
                     if log.contains("Address already in use") =>
@@ -143,6 +167,11 @@ impl RedisServer {
     /// The port.
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Whether the server process runs (it was not [stopped](RedisServer::stop)).
+    pub fn is_running(&self) -> bool {
+        self.child.is_some()
     }
 
     /// Kills the server (`SIGKILL`): clients see the connection drop, as in a crash.
@@ -290,14 +319,24 @@ fn ping(port: u16) -> bool {
 
 /// A random port in [20000, 55000) that nobody listens on right now.
 fn free_port() -> u16 {
+    free_port_below(HIGHEST_PORT, |_| true)
+}
+
+/// A random port in [20000, `highest`) that nobody listens on right now, and for which
+/// `also_free` holds.
+fn free_port_below(highest: u16, also_free: impl Fn(u16) -> bool) -> u16 {
     loop {
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_u128(Instant::now().elapsed().as_nanos());
         hasher.write_u32(std::process::id());
-        let span = u64::from(HIGHEST_PORT - LOWEST_PORT);
+        let span = u64::from(highest - LOWEST_PORT);
         let port = LOWEST_PORT + u16::try_from(hasher.finish() % span).unwrap_or(0);
-        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() && also_free(port) {
             return port;
         }
     }
 }
+
+mod cluster;
+
+pub use cluster::RedisCluster;

@@ -1,6 +1,6 @@
 //! Building a [`Subscriber`]: settings, handlers, connections, groups.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
@@ -11,13 +11,13 @@ use tokio::task::JoinSet;
 
 use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
-use crate::config::{Config, StartPosition, SubscriberConfig, TlsConfig};
+use crate::config::{Config, Partitioning, StartPosition, SubscriberConfig, TlsConfig};
 use crate::event::Event;
 use crate::memory::MemoryBroker;
 use crate::observe::GroupLabels;
 use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::transport::redis::RedisTransport;
-use crate::transport::{Transport, dead_letter_key, stream_key};
+use crate::transport::{Transport, stream_keys};
 
 /// Settings and handlers of a [`Subscriber`]. Starts from the `subscriber` section of a
 /// [`Config`]; every setter overrides one setting.
@@ -26,6 +26,8 @@ pub struct SubscriberBuilder {
     redis_url: String,
     tls: TlsConfig,
     settings: SubscriberConfig,
+    /// Partitioned types: their partitions are read too.
+    partitions: BTreeMap<String, Partitioning>,
     handlers: Vec<(String, Arc<dyn ErasedHandler>)>,
     /// Set by [`in_memory`](Self::in_memory): no Redis connection.
     broker: Option<MemoryBroker>,
@@ -52,6 +54,7 @@ impl SubscriberBuilder {
             redis_url: config.subscriber_url().to_owned(),
             tls: config.tls.clone(),
             settings: config.subscriber.clone(),
+            partitions: config.partitions.clone(),
             handlers: Vec::new(),
             broker: None,
             metrics_interval: Duration::from_secs(10),
@@ -176,12 +179,14 @@ impl SubscriberBuilder {
     }
 
     /// Checks the settings, connects (one connection for commands, one for blocking reads)
-    /// and creates the consumer group on every stream where it is missing.
+    /// and creates the consumer group on every stream where it is missing: the type's stream
+    /// and, for a partitioned type, each of its partitions.
     pub async fn build(self) -> Result<Subscriber> {
         let SubscriberBuilder {
             redis_url,
             tls,
             mut settings,
+            partitions,
             handlers,
             broker,
             metrics_interval,
@@ -214,16 +219,20 @@ impl SubscriberBuilder {
             }
         };
 
-        let subscriptions = handlers
-            .into_iter()
-            .map(|(event_type, handler)| Subscription {
-                key: stream_key(&event_type),
-                dead_letter_key: dead_letter_key(&event_type),
-                labels: GroupLabels::new(&event_type, &settings.consumer_group),
-                event_type,
-                handler,
-            })
-            .collect();
+        let mut subscriptions = Vec::new();
+        for (event_type, handler) in handlers {
+            let labels = GroupLabels::new(&event_type, &settings.consumer_group);
+            let dead_letter_key = transport.dead_letter_key(&event_type);
+            for key in stream_keys(&event_type, partitions.get(&event_type)) {
+                subscriptions.push(Subscription {
+                    key,
+                    dead_letter_key: dead_letter_key.clone(),
+                    labels: labels.clone(),
+                    event_type: event_type.clone(),
+                    handler: handler.clone(),
+                });
+            }
+        }
         let (acks, ack_receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             transport,

@@ -187,9 +187,17 @@ impl Shared {
                 .group_figures(&subscription.key, &self.group)
                 .await
             {
+                // A partitioned type has several streams: its figures are their sums (a lag
+                // Redis cannot tell for one of them makes the type's unknown).
                 Ok(figures) => {
-                    pending_messages.insert(subscription.event_type.clone(), figures.pending);
-                    lag.insert(subscription.event_type.clone(), figures.lag);
+                    *pending_messages
+                        .entry(subscription.event_type.clone())
+                        .or_insert(0) += figures.pending;
+                    lag.entry(subscription.event_type.clone())
+                        .and_modify(|total: &mut Option<u64>| {
+                            *total = total.zip(figures.lag).map(|(a, b)| a + b);
+                        })
+                        .or_insert(figures.lag);
                 }
                 Err(failure) => {
                     error = Some(failure.to_string());
@@ -209,6 +217,7 @@ impl Shared {
             .map(|s| s.event_type.clone())
             .collect();
         subscribed_events.sort();
+        subscribed_events.dedup();
         SubscriberHealth {
             status,
             redis_connected: error.is_none(),

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use futures_util::Stream;
 
-use crate::config::Retention;
+use crate::config::{Durability, Partitioning, Retention};
 use crate::memory::MemoryBroker;
 use crate::runtime_error::Result;
 
@@ -32,6 +32,31 @@ pub fn channel_name(event_type: &str) -> String {
 /// The dead-letter stream of an event type: `events:dlq:user.created`.
 pub fn dead_letter_key(event_type: &str) -> String {
     format!("events:dlq:{event_type}")
+}
+
+/// The dead-letter stream of an event type on a Redis Cluster:
+/// `events:dlq:{events:user.created}`. Its hash tag is the name of the type's stream, so it
+/// lives in the slot of `events:user.created` (which keeps the name the original services
+/// use), and moving an entry there and acknowledging it is one `MULTI` on one node.
+pub fn cluster_dead_letter_key(event_type: &str) -> String {
+    format!("events:dlq:{{events:{event_type}}}")
+}
+
+/// The stream of partition `partition` (from 0) of a partitioned event type:
+/// `events:user.created:p3`. Without a hash tag, the partitions of a type spread over the
+/// slots, and so over the nodes, of a Redis Cluster.
+pub fn partition_key(event_type: &str, partition: u16) -> String {
+    format!("events:{event_type}:p{partition}")
+}
+
+/// Every stream a subscriber of `event_type` reads: `events:<type>`, then the partitions
+/// `events:<type>:p0` ... when the type is partitioned (the plain stream too, for producers
+/// that do not partition, such as the original services).
+pub fn stream_keys(event_type: &str, partitioning: Option<&Partitioning>) -> Vec<String> {
+    let partitions = partitioning.map_or(0, |partitioning| partitioning.count);
+    std::iter::once(stream_key(event_type))
+        .chain((0..partitions).map(|partition| partition_key(event_type, partition)))
+        .collect()
 }
 
 /// One stream entry as stored: its id and its fields, in stored order.
@@ -136,14 +161,26 @@ impl Transport {
         }
     }
 
+    /// The dead-letter stream of `event_type` on this backend: [`cluster_dead_letter_key`]
+    /// on a Redis Cluster, [`dead_letter_key`] elsewhere.
+    pub(crate) fn dead_letter_key(&self, event_type: &str) -> String {
+        match self {
+            Transport::Redis(redis) if redis.is_cluster() => cluster_dead_letter_key(event_type),
+            Transport::Redis(_) | Transport::Memory(_) => dead_letter_key(event_type),
+        }
+    }
+
     /// Appends entries, each atomically with its pub/sub copy; returns their ids in order.
+    /// With `durable`, waits for that many replicas to have them (the in-memory broker has
+    /// no replicas and ignores it).
     pub(crate) async fn append(
         &self,
         entries: &[OutgoingEntry],
         retention: Retention,
+        durable: Option<Durability>,
     ) -> Result<Vec<String>> {
         match self {
-            Transport::Redis(redis) => redis.append(entries, retention).await,
+            Transport::Redis(redis) => redis.append(entries, retention, durable).await,
             Transport::Memory(broker) => broker.append_entries(entries, retention),
         }
     }

@@ -1,29 +1,52 @@
 //! The Redis backend: every Redis command the runtime sends is in this file.
+//!
+//! On a Redis Cluster no command spans two hash slots: a multi-stream read or acknowledgement
+//! is split into one command (or pipeline) per slot, a batch of appends into one pipeline per
+//! slot, and every `MULTI` holds the keys of one slot only (a stream and its dead-letter
+//! stream share a slot by their key names). `PUBLISH` has no key and may sit in any
+//! transaction: a cluster broadcasts it to every node.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::Slot;
 use redis::streams::{
     StreamClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply,
 };
 use redis::{Client, FromRedisValue, Value};
 
 use super::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry, StreamEntry};
-use crate::config::{Retention, TlsConfig, redact_url};
-use crate::runtime_error::{Error, ErrorKind, Result};
+use crate::config::{Durability, Retention, TlsConfig, cluster_nodes, redact_url};
+use crate::runtime_error::{Error, ErrorKind, Result, is_cluster_redirect};
 
-/// A connection to Redis that reconnects on its own (redis-rs's `ConnectionManager`).
+/// A connection to Redis that reconnects on its own: redis-rs's `ConnectionManager` for one
+/// server, its cluster connection (which follows `MOVED` and `ASK` and retries `TRYAGAIN`
+/// and `CLUSTERDOWN`) for a Redis Cluster.
 ///
-/// Cheap to clone; clones share one multiplexed connection. Blocking reads must not go
-/// through a shared one: the subscriber opens a [`RedisTransport`] of its own for them, with a
-/// response timeout longer than its `BLOCK` time.
+/// Cheap to clone; clones share one multiplexed connection (per node). Blocking reads must
+/// not go through a shared one: the subscriber opens a [`RedisTransport`] of its own for
+/// them, with a response timeout longer than its `BLOCK` time.
 #[derive(Clone)]
 pub(crate) struct RedisTransport {
-    client: Client,
-    conn: ConnectionManager,
+    /// Clients for dedicated pub/sub connections: the server, or every cluster node in the
+    /// order given (a subscription takes the first that answers).
+    pubsub_clients: Vec<Client>,
+    conn: Connection,
     location: String,
+    /// Which slot group a cluster read blocks on next.
+    next_block: Arc<AtomicUsize>,
+}
+
+#[derive(Clone)]
+enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
 }
 
 impl std::fmt::Debug for RedisTransport {
@@ -43,6 +66,9 @@ impl RedisTransport {
         response_timeout: Duration,
         connect_timeout: Duration,
     ) -> Result<Self> {
+        if let Some(nodes) = cluster_nodes(url) {
+            return Self::connect_cluster(&nodes, tls, response_timeout, connect_timeout).await;
+        }
         let location = redact_url(url);
         let client = open_client(url, tls)?;
         let config = ConnectionManagerConfig::new()
@@ -77,10 +103,82 @@ impl RedisTransport {
             }
         };
         Ok(Self {
-            client,
-            conn,
+            pubsub_clients: vec![client],
+            conn: Connection::Single(conn),
             location,
+            next_block: Arc::default(),
         })
+    }
+
+    /// Connects to a Redis Cluster through its `nodes` (any reachable one tells the layout).
+    async fn connect_cluster(
+        nodes: &[&str],
+        tls: &TlsConfig,
+        response_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Self> {
+        let location = redact_url(&nodes.join(","));
+        let pubsub_clients = nodes
+            .iter()
+            .map(|node| open_client(node, tls))
+            .collect::<Result<Vec<_>>>()?;
+        let builder = ClusterClientBuilder::new(nodes.to_vec())
+            .response_timeout(response_timeout)
+            .connection_timeout(connect_timeout)
+            // Redirections are followed at once; these are for TRYAGAIN, CLUSTERDOWN and
+            // unreachable nodes during a failover. Callers retry on top within their timeouts.
+            .retries(6)
+            .min_retry_wait(20)
+            .max_retry_wait(1000);
+        #[cfg(feature = "tls")]
+        let builder = if nodes.iter().any(|node| is_tls(node)) && !tls.is_empty() {
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            builder.certs(certificates(tls))
+        } else {
+            builder
+        };
+        let client = builder.build().map_err(|error| {
+            Error::new(
+                ErrorKind::Config,
+                format!("invalid Redis Cluster URLs `{location}`: {error}"),
+            )
+        })?;
+        let conn = match tokio::time::timeout(connect_timeout, client.get_async_connection()).await
+        {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(error)) => {
+                let kind = if error.kind() == redis::ErrorKind::AuthenticationFailed {
+                    ErrorKind::Redis
+                } else {
+                    ErrorKind::Connection
+                };
+                return Err(Error::new(
+                    kind,
+                    format!("could not connect to the Redis Cluster at {location}: {error}"),
+                )
+                .with_source(error));
+            }
+            Err(_) => {
+                return Err(Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "could not connect to the Redis Cluster at {location} within {} ms",
+                        connect_timeout.as_millis()
+                    ),
+                ));
+            }
+        };
+        Ok(Self {
+            pubsub_clients,
+            conn: Connection::Cluster(conn),
+            location,
+            next_block: Arc::default(),
+        })
+    }
+
+    /// Whether this is a Redis Cluster.
+    pub(crate) fn is_cluster(&self) -> bool {
+        matches!(self.conn, Connection::Cluster(_))
     }
 
     /// The URL, password hidden, for messages.
@@ -89,13 +187,35 @@ impl RedisTransport {
     }
 
     async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        let mut conn = self.conn.clone();
-        Ok(cmd.query_async(&mut conn).await?)
+        match &self.conn {
+            Connection::Single(conn) => Ok(cmd.query_async(&mut conn.clone()).await?),
+            Connection::Cluster(conn) => Ok(cmd.query_async(&mut conn.clone()).await?),
+        }
     }
 
-    async fn query_pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline) -> Result<T> {
-        let mut conn = self.conn.clone();
-        Ok(pipe.query_async(&mut conn).await?)
+    /// Sends a pipeline whose keys are all in the slot of `key`.
+    ///
+    /// On a cluster it is routed to the master of that slot explicitly: redis-rs would take
+    /// the channel of a `PUBLISH` for a key and refuse the pipeline as crossing slots. A
+    /// `MOVED` or `ASK` inside a pipeline is not followed by redis-rs (it follows them for
+    /// single commands): a single command on `key` then makes it learn the slot's new node,
+    /// and the error is returned as retryable (nothing of the pipeline was done on the wrong
+    /// node).
+    async fn query_pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline, key: &str) -> Result<T> {
+        match &self.conn {
+            Connection::Single(conn) => Ok(pipe.query_async(&mut conn.clone()).await?),
+            Connection::Cluster(conn) => match query_cluster_pipe(conn, pipe, key).await {
+                Ok(reply) => Ok(reply),
+                Err(error) => {
+                    if is_cluster_redirect(&error) {
+                        let mut probe = redis::cmd("EXISTS");
+                        probe.arg(key);
+                        let _ = probe.query_async::<Value>(&mut conn.clone()).await;
+                    }
+                    Err(error.into())
+                }
+            },
+        }
     }
 
     /// `PING`.
@@ -103,15 +223,74 @@ impl RedisTransport {
         self.query::<String>(&redis::cmd("PING")).await.map(drop)
     }
 
-    /// Appends entries, all pipelined in one round trip: per entry one `XADD`, or
-    /// `MULTI XADD PUBLISH EXEC` when it also goes to pub/sub (a lone `XADD` is atomic by
-    /// itself; the transaction would cost Redis two more commands per entry). Returns the new
-    /// entry ids, in order.
+    /// Appends entries, all pipelined in one round trip (on a cluster, one per hash slot,
+    /// sent at once): per entry one `XADD`, or `MULTI XADD PUBLISH EXEC` when it also goes to
+    /// pub/sub (a lone `XADD` is atomic by itself; the transaction would cost Redis two more
+    /// commands per entry). With `durable`, each pipeline ends with `WAIT <replicas>
+    /// <timeout>`, which covers every write sent before it on that connection. Returns the
+    /// new entry ids, in order.
     pub(crate) async fn append(
         &self,
         entries: &[OutgoingEntry],
         retention: Retention,
+        durable: Option<Durability>,
     ) -> Result<Vec<String>> {
+        let groups = self.slot_groups(entries.iter().map(|entry| entry.stream.as_str()));
+        if groups.len() <= 1 {
+            let all: Vec<&OutgoingEntry> = entries.iter().collect();
+            return self.append_in_slot(&all, retention, durable).await;
+        }
+        let sends = groups.iter().map(|indexes| {
+            let group: Vec<&OutgoingEntry> = indexes.iter().map(|index| &entries[*index]).collect();
+            async move { self.append_in_slot(&group, retention, durable).await }
+        });
+        let replies = futures_util::future::try_join_all(sends).await?;
+        let mut ids = vec![String::new(); entries.len()];
+        for (indexes, group_ids) in groups.iter().zip(replies) {
+            for (index, id) in indexes.iter().zip(group_ids) {
+                ids[*index] = id;
+            }
+        }
+        Ok(ids)
+    }
+
+    /// Indexes of `keys` grouped by hash slot, in order of first appearance: one group of all
+    /// of them on a single server.
+    fn slot_groups<'a>(&self, keys: impl Iterator<Item = &'a str>) -> Vec<Vec<usize>> {
+        if !self.is_cluster() {
+            let all: Vec<usize> = keys.enumerate().map(|(index, _)| index).collect();
+            return if all.is_empty() {
+                Vec::new()
+            } else {
+                vec![all]
+            };
+        }
+        let mut groups: Vec<(Slot, Vec<usize>)> = Vec::new();
+        for (index, key) in keys.enumerate() {
+            let slot = Slot::for_key(key);
+            match groups.iter_mut().find(|(known, _)| *known == slot) {
+                Some((_, indexes)) => indexes.push(index),
+                None => groups.push((slot, vec![index])),
+            }
+        }
+        groups.into_iter().map(|(_, indexes)| indexes).collect()
+    }
+
+    /// Whether two keys are in one hash slot (always on a single server).
+    fn same_slot(&self, first: &str, second: &str) -> bool {
+        !self.is_cluster() || Slot::for_key(first) == Slot::for_key(second)
+    }
+
+    /// [`append`](Self::append) of entries of one slot, in one pipeline.
+    async fn append_in_slot(
+        &self,
+        entries: &[&OutgoingEntry],
+        retention: Retention,
+        durable: Option<Durability>,
+    ) -> Result<Vec<String>> {
+        let Some(first) = entries.first() else {
+            return Ok(Vec::new());
+        };
         let mut pipe = redis::pipe();
         for entry in entries {
             if entry.broadcast.is_some() {
@@ -137,7 +316,19 @@ impl RedisTransport {
                 pipe.cmd("EXEC");
             }
         }
-        let replies: Vec<Value> = self.query_pipe(&pipe).await?;
+        if let Some(durable) = durable {
+            pipe.cmd("WAIT")
+                .arg(durable.replicas)
+                .arg(durable.timeout.as_millis() as u64);
+        }
+        let mut replies: Vec<Value> = self.query_pipe(&pipe, &first.stream).await?;
+        let acknowledged = match durable {
+            Some(_) => match replies.pop() {
+                Some(Value::Int(replicas)) => Some(replicas),
+                _ => return Err(unexpected("WAIT")),
+            },
+            None => None,
+        };
         let entry_id = |reply: Value| match reply {
             Value::BulkString(id) => String::from_utf8(id).map_err(|_| unexpected("XADD")),
             Value::SimpleString(id) => Ok(id),
@@ -147,7 +338,7 @@ impl RedisTransport {
             )),
             _ => Err(unexpected("XADD")),
         };
-        replies
+        let ids: Vec<String> = replies
             .into_iter()
             .map(|reply| match reply {
                 // EXEC: the replies of XADD and PUBLISH.
@@ -158,7 +349,26 @@ impl RedisTransport {
                 )),
                 reply => entry_id(reply),
             })
-            .collect()
+            .collect::<Result<_>>()?;
+        if let (Some(durable), Some(acknowledged)) = (durable, acknowledged) {
+            if acknowledged < i64::from(durable.replicas) {
+                let written: Vec<String> = entries
+                    .iter()
+                    .zip(&ids)
+                    .map(|(entry, id)| format!("{} {id}", entry.stream))
+                    .collect();
+                return Err(Error::new(
+                    ErrorKind::NotReplicated,
+                    format!(
+                        "written ({}) but acknowledged by {acknowledged} of {} replicas within {} ms (WAIT); a failover now could lose it",
+                        written.join(", "),
+                        durable.replicas,
+                        durable.timeout.as_millis()
+                    ),
+                ));
+            }
+        }
+        Ok(ids)
     }
 
     /// `XGROUP CREATE <stream> <group> <start> MKSTREAM`; an existing group is fine.
@@ -182,6 +392,13 @@ impl RedisTransport {
     }
 
     /// `XREADGROUP GROUP <group> <consumer> COUNT <count> BLOCK <ms> STREAMS <streams...> > ...`.
+    ///
+    /// On a cluster, streams in different hash slots cannot be read by one command (a
+    /// multi-key command must stay in one slot): each slot's streams are read by a command of
+    /// their own. All of them first without `BLOCK`, at once; when none had entries, one slot's
+    /// streams, in turn, with `BLOCK` for a share of `block`, so that an entry arriving
+    /// elsewhere waits at most about `block`. (A blocked command holds its node's connection,
+    /// so several blocking reads at once would queue behind each other.)
     pub(crate) async fn read_group(
         &self,
         group: &str,
@@ -190,16 +407,68 @@ impl RedisTransport {
         count: usize,
         block: Duration,
     ) -> Result<GroupRead> {
+        let groups = self.slot_groups(streams.iter().copied());
+        if groups.len() <= 1 {
+            return self
+                .read_slot(group, consumer, streams, count, Some(block))
+                .await;
+        }
+        let keys: Vec<Vec<&str>> = groups
+            .iter()
+            .map(|indexes| indexes.iter().map(|index| streams[*index]).collect())
+            .collect();
+        let polls = keys
+            .iter()
+            .map(|keys| self.read_slot(group, consumer, keys, count, None));
+        let mut found = Vec::new();
+        let mut failure = None;
+        let mut no_group = false;
+        for read in futures_util::future::join_all(polls).await {
+            match read {
+                Ok(GroupRead::Entries(batches)) => found.extend(
+                    batches
+                        .into_iter()
+                        .filter(|(_, entries)| !entries.is_empty()),
+                ),
+                Ok(GroupRead::NoGroup) => no_group = true,
+                Err(error) => failure = Some(error),
+            }
+        }
+        // Entries read are pending for this consumer now: hand them over whatever else failed.
+        if !found.is_empty() {
+            return Ok(GroupRead::Entries(found));
+        }
+        if no_group {
+            return Ok(GroupRead::NoGroup);
+        }
+        if let Some(error) = failure {
+            return Err(error);
+        }
+        let turn = self.next_block.fetch_add(1, Ordering::Relaxed) % keys.len();
+        let share = (block / keys.len() as u32).max(Duration::from_millis(10));
+        self.read_slot(group, consumer, &keys[turn], count, Some(share))
+            .await
+    }
+
+    /// One `XREADGROUP` of streams in one slot; without `BLOCK` when `block` is `None`.
+    async fn read_slot(
+        &self,
+        group: &str,
+        consumer: &str,
+        streams: &[&str],
+        count: usize,
+        block: Option<Duration>,
+    ) -> Result<GroupRead> {
         let mut cmd = redis::cmd("XREADGROUP");
         cmd.arg("GROUP")
             .arg(group)
             .arg(consumer)
             .arg("COUNT")
-            .arg(count)
-            .arg("BLOCK")
-            .arg(block.as_millis().max(1) as u64)
-            .arg("STREAMS")
-            .arg(streams);
+            .arg(count);
+        if let Some(block) = block {
+            cmd.arg("BLOCK").arg(block.as_millis().max(1) as u64);
+        }
+        cmd.arg("STREAMS").arg(streams);
         for _ in streams {
             cmd.arg(">");
         }
@@ -223,13 +492,22 @@ impl RedisTransport {
         }
     }
 
-    /// `XACK` for each stream, pipelined.
+    /// `XACK` for each stream, pipelined (on a cluster, one pipeline per hash slot, sent at
+    /// once).
     pub(crate) async fn ack(&self, group: &str, acks: &[(String, Vec<String>)]) -> Result<()> {
-        let mut pipe = redis::pipe();
-        for (stream, ids) in acks.iter().filter(|(_, ids)| !ids.is_empty()) {
-            pipe.cmd("XACK").arg(stream).arg(group).arg(ids).ignore();
-        }
-        self.query_pipe::<()>(&pipe).await
+        let acks: Vec<&(String, Vec<String>)> =
+            acks.iter().filter(|(_, ids)| !ids.is_empty()).collect();
+        let groups = self.slot_groups(acks.iter().map(|(stream, _)| stream.as_str()));
+        let sends = groups.iter().map(|indexes| {
+            let mut pipe = redis::pipe();
+            for index in indexes {
+                let (stream, ids) = acks[*index];
+                pipe.cmd("XACK").arg(stream).arg(group).arg(ids).ignore();
+            }
+            let key = acks[indexes[0]].0.as_str();
+            async move { self.query_pipe::<()>(&pipe, key).await }
+        });
+        futures_util::future::try_join_all(sends).await.map(drop)
     }
 
     /// One `XAUTOCLAIM` step from `cursor`.
@@ -277,7 +555,7 @@ impl RedisTransport {
                 .arg(min_idle.as_millis() as u64)
                 .arg(id);
         }
-        let replies: Vec<StreamClaimReply> = self.query_pipe(&pipe).await?;
+        let replies: Vec<StreamClaimReply> = self.query_pipe(&pipe, stream).await?;
         Ok(replies
             .into_iter()
             .flat_map(|reply| reply.ids)
@@ -320,7 +598,7 @@ impl RedisTransport {
                 .arg(id)
                 .arg(1);
         }
-        let replies: Vec<StreamPendingCountReply> = self.query_pipe(&pipe).await?;
+        let replies: Vec<StreamPendingCountReply> = self.query_pipe(&pipe, stream).await?;
         Ok(replies
             .into_iter()
             .flat_map(|reply| reply.ids)
@@ -353,7 +631,15 @@ impl RedisTransport {
         Ok(!reply.ids.is_empty())
     }
 
-    /// Moves an entry to a dead-letter stream: `MULTI XADD <dlq> * ... XACK <stream> <group> <id> EXEC`.
+    /// Moves an entry to a dead-letter stream: `MULTI XADD <dlq> * ... XACK <stream> <group>
+    /// <id> EXEC`.
+    ///
+    /// On a cluster the two keys share a slot by their names, except for the partitions of
+    /// a partitioned type, whose dead letters go to the type's one dead-letter stream in
+    /// another slot: there the entry is written with `XADD` first and acknowledged after. A
+    /// crash between the two leaves it pending, so it is claimed and dead-lettered again:
+    /// the dead-letter stream may then hold it twice (same `original_stream` and
+    /// `original_id`); it is never lost.
     pub(crate) async fn dead_letter(
         &self,
         dead_letter_stream: &str,
@@ -362,15 +648,41 @@ impl RedisTransport {
         group: &str,
         id: &str,
     ) -> Result<()> {
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        let xadd = pipe.cmd("XADD").arg(dead_letter_stream).arg("*");
+        let mut xadd = redis::cmd("XADD");
+        xadd.arg(dead_letter_stream).arg("*");
         for (name, value) in fields {
             xadd.arg(name).arg(value.as_slice());
         }
-        xadd.ignore();
-        pipe.cmd("XACK").arg(stream).arg(group).arg(id).ignore();
-        self.query_pipe::<()>(&pipe).await
+        let mut xack = redis::cmd("XACK");
+        xack.arg(stream).arg(group).arg(id);
+        if self.same_slot(dead_letter_stream, stream) {
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            pipe.add_command(xadd).ignore();
+            pipe.add_command(xack).ignore();
+            return self.query_pipe::<()>(&pipe, stream).await;
+        }
+        self.query::<Value>(&xadd).await?;
+        let mut delay = Duration::from_millis(50);
+        for attempt in 1..=5 {
+            match self.query::<Value>(&xack).await {
+                Ok(_) => return Ok(()),
+                Err(error) if error.is_retryable() && attempt < 5 => {
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(error) => {
+                    tracing::error!(
+                        stream,
+                        id,
+                        error = %error,
+                        "the dead letter was written but the entry could not be acknowledged; it stays pending and will be dead-lettered again"
+                    );
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Pending count (`XPENDING` summary) and lag (`XINFO GROUPS`, Redis 7.0+) of a group.
@@ -421,16 +733,25 @@ impl RedisTransport {
         Ok(reply.ids.into_iter().map(convert).collect())
     }
 
-    /// A dedicated pub/sub connection.
+    /// A dedicated pub/sub connection: to the server, or to the first cluster node that
+    /// answers (a cluster broadcasts `PUBLISH` to every node, so any node hears every
+    /// message).
     pub(crate) async fn pubsub(&self) -> Result<redis::aio::PubSub> {
         let context = || format!("pub/sub connection to {}", self.location);
-        match tokio::time::timeout(Duration::from_secs(5), self.client.get_async_pubsub()).await {
-            Ok(result) => result.map_err(|error| Error::from(error).context(context())),
-            Err(_) => Err(Error::new(
-                ErrorKind::Timeout,
-                format!("{}: no answer within 5000 ms", context()),
-            )),
+        let mut last = None;
+        for client in &self.pubsub_clients {
+            match tokio::time::timeout(Duration::from_secs(5), client.get_async_pubsub()).await {
+                Ok(Ok(pubsub)) => return Ok(pubsub),
+                Ok(Err(error)) => last = Some(Error::from(error).context(context())),
+                Err(_) => {
+                    last = Some(Error::new(
+                        ErrorKind::Timeout,
+                        format!("{}: no answer within 5000 ms", context()),
+                    ));
+                }
+            }
         }
+        Err(last.unwrap_or_else(|| Error::new(ErrorKind::Config, context())))
     }
 
     /// `SUBSCRIBE <channel>` on a dedicated pub/sub connection: the payloads of its messages,
@@ -447,6 +768,56 @@ impl RedisTransport {
                 .map(|message| message.get_payload_bytes().to_vec()),
         ))
     }
+}
+
+/// Sends `pipe` to the master of `key`'s slot, and reads its replies as
+/// `Pipeline::query_async` does (ignored commands left out, errors raised).
+async fn query_cluster_pipe<T: FromRedisValue>(
+    conn: &ClusterConnection,
+    pipe: &redis::Pipeline,
+    key: &str,
+) -> redis::RedisResult<T> {
+    let (offset, count) = if pipe.is_transaction() {
+        (pipe.len() + 1, 1)
+    } else {
+        (0, pipe.len())
+    };
+    let route = redis::cluster_routing::SingleNodeRoutingInfo::SpecificNode(
+        redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master),
+    );
+    let replies = conn
+        .clone()
+        .route_pipeline(pipe.clone(), offset, count, route)
+        .await?;
+    pipe.query_async(&mut Replies(Some(replies))).await
+}
+
+/// Hands replies already received to `Pipeline::query_async`, which turns them into the
+/// pipeline's result.
+struct Replies(Option<Vec<Value>>);
+
+impl redis::aio::ConnectionLike for Replies {
+    fn req_packed_command<'a>(&'a mut self, _: &'a redis::Cmd) -> redis::RedisFuture<'a, Value> {
+        Box::pin(async { Err(unexpected_use()) })
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        _: &'a redis::Pipeline,
+        _: usize,
+        _: usize,
+    ) -> redis::RedisFuture<'a, Vec<Value>> {
+        let replies = self.0.take();
+        Box::pin(async move { replies.ok_or_else(unexpected_use) })
+    }
+
+    fn get_db(&self) -> i64 {
+        0
+    }
+}
+
+fn unexpected_use() -> redis::RedisError {
+    redis::RedisError::from((redis::ErrorKind::Client, "pipeline replies used twice"))
 }
 
 /// Turns redis-rs's entry (a hash map of values) into ours.
@@ -535,22 +906,27 @@ fn open_client(url: &str, tls: &TlsConfig) -> Result<Client> {
         if tls.is_empty() {
             return Client::open(url).map_err(invalid);
         }
-        let certificates = redis::TlsCertificates {
-            client_tls: tls
-                .client_identity
-                .as_ref()
-                .map(|identity| redis::ClientTlsConfig {
-                    client_cert: identity.certificate_chain_pem.clone(),
-                    client_key: identity.private_key_pem.clone(),
-                }),
-            root_cert: tls.ca_pem.clone(),
-        };
-        Client::build_with_tls(url, certificates).map_err(|error| {
+        Client::build_with_tls(url, certificates(tls)).map_err(|error| {
             Error::new(
                 ErrorKind::Config,
                 format!("invalid TLS settings for `{location}`: {error}"),
             )
         })
+    }
+}
+
+/// The certificates of `tls`, as redis-rs takes them.
+#[cfg(feature = "tls")]
+fn certificates(tls: &TlsConfig) -> redis::TlsCertificates {
+    redis::TlsCertificates {
+        client_tls: tls
+            .client_identity
+            .as_ref()
+            .map(|identity| redis::ClientTlsConfig {
+                client_cert: identity.certificate_chain_pem.clone(),
+                client_key: identity.private_key_pem.clone(),
+            }),
+        root_cert: tls.ca_pem.clone(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use event_runtime::memory::MemoryBroker;
-use event_runtime::testing::RedisServer;
+use event_runtime::testing::{RedisCluster, RedisServer};
 use event_runtime::{Config, Event, HandlerError, Publisher, Retention, SubscriberBuilder};
 
 use crate::events::Numbered;
@@ -21,6 +21,8 @@ pub enum Kind {
     Redis,
     /// An `event_runtime::memory::MemoryBroker`.
     Memory,
+    /// A Redis Cluster of the test's own: three masters, three replicas, AOF.
+    Cluster,
 }
 
 impl Kind {
@@ -28,6 +30,7 @@ impl Kind {
         match self {
             Kind::Redis => "redis",
             Kind::Memory => "memory",
+            Kind::Cluster => "cluster",
         }
     }
 }
@@ -42,6 +45,7 @@ pub enum Backend {
         Option<ShmDir>,
     ),
     Memory(MemoryBroker),
+    Cluster(RedisCluster),
 }
 
 /// A directory on `/dev/shm`, removed on drop.
@@ -74,6 +78,9 @@ impl Backend {
                 None,
             ),
             Kind::Memory => Backend::Memory(MemoryBroker::new()),
+            Kind::Cluster => {
+                Backend::Cluster(RedisCluster::start().unwrap_or_else(|error| panic!("{error}")))
+            }
         }
     }
 
@@ -85,6 +92,7 @@ impl Backend {
         let mut config = match self {
             Backend::Redis(server, _) => Config::new(server.url()),
             Backend::Memory(_) => Config::default(),
+            Backend::Cluster(cluster) => Config::new(cluster.url()),
         };
         config.service_name = "conformance".to_owned();
         config.publisher.publish_timeout = Duration::from_secs(15);
@@ -102,7 +110,9 @@ impl Backend {
 
     pub async fn publisher(&self, config: &Config) -> Publisher {
         match self {
-            Backend::Redis(..) => Publisher::new(config).await.expect("publisher"),
+            Backend::Redis(..) | Backend::Cluster(_) => {
+                Publisher::new(config).await.expect("publisher")
+            }
             Backend::Memory(broker) => Publisher::in_memory(broker, config),
         }
     }
@@ -110,7 +120,7 @@ impl Backend {
     pub fn subscriber(&self, config: &Config) -> SubscriberBuilder {
         let builder = event_runtime::Subscriber::builder(config);
         match self {
-            Backend::Redis(..) => builder,
+            Backend::Redis(..) | Backend::Cluster(_) => builder,
             Backend::Memory(broker) => builder.in_memory(broker),
         }
     }
@@ -121,7 +131,8 @@ impl Backend {
     /// about two seconds of acknowledged writes, as documented), its files on the tmpfs
     /// `/dev/shm` where there is one, so that fsync costs nothing (the data survives the
     /// process, which is what a restart tests). The memory broker is unchanged: it keeps its
-    /// data across a simulated restart.
+    /// data across a simulated restart. A cluster is started again the same way
+    /// ([`RedisCluster::start_durable`]).
     pub fn durable(self) -> Self {
         match self {
             Backend::Redis(server, _) => {
@@ -136,6 +147,12 @@ impl Backend {
                 Backend::Redis(server, shm)
             }
             memory @ Backend::Memory(_) => memory,
+            Backend::Cluster(cluster) => {
+                drop(cluster);
+                Backend::Cluster(
+                    RedisCluster::start_durable().unwrap_or_else(|error| panic!("{error}")),
+                )
+            }
         }
     }
 
@@ -163,6 +180,21 @@ impl Backend {
                 .iter()
                 .filter_map(|entry| entry.text("event_data").map(str::to_owned))
                 .collect(),
+            Backend::Cluster(cluster) => {
+                let mut conn = cluster_connection(cluster).await;
+                let reply: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+                    .arg(&stream)
+                    .arg("-")
+                    .arg("+")
+                    .query_async(&mut conn)
+                    .await
+                    .expect("XRANGE");
+                reply
+                    .ids
+                    .iter()
+                    .filter_map(|entry| entry.get::<String>("event_data"))
+                    .collect()
+            }
         };
         data.iter()
             .filter_map(|json| event_runtime::decode_exact::<E>(json).ok())
@@ -172,11 +204,18 @@ impl Backend {
 
     /// Restarts the broker: Redis is killed (`SIGKILL`) and started again from its AOF; the
     /// memory broker is stopped for as long as a Redis restart takes, which drops its
-    /// "connections" (blocked reads fail, every call fails meanwhile), and keeps its data.
+    /// "connections" (blocked reads fail, every call fails meanwhile), and keeps its data. A
+    /// cluster has all its masters killed and started again (with every master down, no
+    /// replica can be elected: they come back as masters, from their AOF).
     pub async fn restart(&mut self) {
         match self {
             Backend::Redis(server, _) => tokio::task::block_in_place(|| {
                 server.restart().unwrap_or_else(|error| panic!("{error}"));
+            }),
+            Backend::Cluster(cluster) => tokio::task::block_in_place(|| {
+                cluster
+                    .restart_masters()
+                    .unwrap_or_else(|error| panic!("{error}"));
             }),
             Backend::Memory(broker) => {
                 broker.stop();
@@ -200,6 +239,15 @@ impl Backend {
                 reply.map_or(0, |reply| reply.count() as u64)
             }
             Backend::Memory(broker) => broker.pending_count(&stream, group),
+            Backend::Cluster(cluster) => {
+                let mut conn = cluster_connection(cluster).await;
+                let reply: Result<redis::streams::StreamPendingReply, _> = redis::cmd("XPENDING")
+                    .arg(&stream)
+                    .arg(group)
+                    .query_async(&mut conn)
+                    .await;
+                reply.map_or(0, |reply| reply.count() as u64)
+            }
         }
     }
 
@@ -215,8 +263,26 @@ impl Backend {
                     .expect("XLEN")
             }
             Backend::Memory(broker) => broker.dead_letters(E::EVENT_TYPE).len() as u64,
+            Backend::Cluster(cluster) => {
+                let mut conn = cluster_connection(cluster).await;
+                redis::cmd("XLEN")
+                    .arg(event_runtime::transport::cluster_dead_letter_key(
+                        E::EVENT_TYPE,
+                    ))
+                    .query_async(&mut conn)
+                    .await
+                    .expect("XLEN")
+            }
         }
     }
+}
+
+async fn cluster_connection(cluster: &RedisCluster) -> redis::cluster_async::ClusterConnection {
+    redis::cluster::ClusterClient::new(cluster.node_urls())
+        .expect("cluster client")
+        .get_async_connection()
+        .await
+        .expect("cluster connection")
 }
 
 async fn redis_connection(server: &RedisServer) -> redis::aio::MultiplexedConnection {

@@ -3,7 +3,14 @@
 //! The cases are Watermill's universal pub/sub tests (its `tests.TestPubSub`), including the
 //! ones its Redis adapter skips (NoAck, InOrder, Reconnect). Each case runs on a fresh backend:
 //! `on_redis::<case>` on a `redis-server` of its own (AOF on, restartable), `on_memory::<case>`
-//! on an `event_runtime::memory::MemoryBroker`. Every case counts what was sent, handled
+//! on an `event_runtime::memory::MemoryBroker`, `on_cluster::<case>` on a Redis Cluster of its
+//! own (`event_runtime::testing::RedisCluster`: three masters, three replicas; a restart kills
+//! and restarts every master). A cluster costs six `redis-server` processes and about seven
+//! seconds to form, so the default run has the cluster subset `CLUSTER_SUBSET` (payload and
+//! pub/sub through `MULTI` on a node, consumer groups, redelivery and claims); the feature
+//! `cluster-tests` runs every case on a cluster (CI's cluster step:
+//! `cargo test -p event-runtime --features cluster-tests --test conformance on_cluster`).
+//! Every case counts what was sent, handled
 //! (successful handlings), duplicated and lost, and prints one line:
 //!
 //! ```text
@@ -58,6 +65,22 @@ macro_rules! suite {
             }
         }
 
+        /// The whole suite on a Redis Cluster per test (feature `cluster-tests`).
+        #[cfg(feature = "cluster-tests")]
+        mod on_cluster {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    crate::run_case(crate::Kind::Cluster, stringify!($case)).await;
+                }
+            )*
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn stress() {
+                crate::stress(crate::Kind::Cluster).await;
+            }
+        }
+
         /// The suite on a `MemoryBroker` per test.
         mod on_memory {
             $(
@@ -92,6 +115,31 @@ suite! {
     lifecycle::short_lived_subscribers,
     lifecycle::cancellation_closes_cleanly,
     lifecycle::broker_restarts,
+}
+
+/// The cases the default run (without the `cluster-tests` feature) runs on a Redis Cluster.
+#[cfg_attr(
+    feature = "cluster-tests",
+    expect(dead_code, reason = "the whole suite runs on a cluster instead")
+)]
+const CLUSTER_SUBSET: &[&str] = &[
+    "publish_subscribe",
+    "consumer_groups",
+    "resend_on_error",
+    "unacknowledged_is_redelivered",
+];
+
+/// The subset of the suite on a Redis Cluster in the default run; the feature
+/// `cluster-tests` runs all of it instead.
+#[cfg(not(feature = "cluster-tests"))]
+mod on_cluster {
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subset() {
+        // One after the other: a cluster is six servers, and the machine runs other tests.
+        for case in crate::CLUSTER_SUBSET {
+            crate::run_case(crate::Kind::Cluster, case).await;
+        }
+    }
 }
 
 /// `CONFORMANCE_STRESS=<rounds>`: the whole suite, `rounds` times, each round's cases in
