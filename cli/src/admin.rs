@@ -53,6 +53,13 @@ impl Admin {
     /// reads need more than their block time).
     pub async fn connect(config: &Config, response_timeout: Duration) -> anyhow::Result<Self> {
         let location = event_runtime::config::redact_url(&config.redis_url);
+        if event_runtime::config::cluster_nodes(&config.redis_url).is_some() {
+            bail!(
+                "REDIS_URL lists several nodes (a Redis Cluster): the operator commands (stats, tail, dlq, replay, pending) work on one Redis server only\n\
+                 hint: on a cluster, use `redis-cli -c` against any node: a type's stream is `events:<type>` (partitions `events:<type>:p<k>`), \
+                 its dead-letter stream `events:dlq:{{events:<type>}}`"
+            );
+        }
         let client = redis::Client::open(config.redis_url.as_str())
             .with_context(|| format!("invalid Redis URL `{location}`"))?;
         let settings = redis::AsyncConnectionConfig::new()

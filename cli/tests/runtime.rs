@@ -1,5 +1,6 @@
 //! `events demo` on the in-memory backend and against a real redis-server started for the
-//! test, and `events consume` against one.
+//! test, and `events consume` against one; both against a Redis Cluster (`REDIS_URL` listing
+//! its nodes).
 
 use std::process::{Command, Output};
 
@@ -190,4 +191,60 @@ fn consume_rejects_unknown_types_and_versions() {
     );
     assert_eq!(output.status.code(), Some(2));
     assert!(text(&output.stderr).contains("has no version v9"));
+}
+
+/// `events consume` and `events demo` against a Redis Cluster: `REDIS_URL` lists its nodes.
+#[test]
+fn consume_and_demo_work_against_a_cluster() {
+    let cluster = event_runtime::testing::RedisCluster::start().expect("redis cluster");
+    let url = cluster.url();
+    let publish = Command::new(env!("CARGO_BIN_EXE_events"))
+        .args(["demo", "--timeout", "60"])
+        .env("REDIS_URL", &url)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the events binary runs");
+    assert_demo_outcome(&publish);
+    let stdout = text(&publish.stdout);
+    assert!(
+        stdout.starts_with(&format!(
+            "events demo: using the Redis Cluster at {url} (REDIS_URL)"
+        )),
+        "{stdout}"
+    );
+
+    // The demo's v1 users are in `events:user.created`, on whichever master holds its slot.
+    let output = events(
+        &url,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "cli-cluster",
+            "--count",
+            "2",
+            "--version",
+            "v2",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let lines: Vec<serde_json::Value> = text(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(
+        lines
+            .iter()
+            .all(|line| line["version"] == "v2" && line["full_name"].is_string()),
+        "{lines:?}"
+    );
+
+    let stats = events(&url, &["stats"]);
+    assert_eq!(stats.status.code(), Some(2), "{}", text(&stats.stdout));
+    assert!(
+        text(&stats.stderr).contains("work on one Redis server only"),
+        "{}",
+        text(&stats.stderr)
+    );
 }

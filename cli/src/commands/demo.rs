@@ -1,6 +1,7 @@
 //! `events demo`: publish and consume real events end to end, and say what happened.
 //!
-//! The demo runs against `REDIS_URL` when it is set. Otherwise it runs on the embedded
+//! The demo runs against `REDIS_URL` when it is set (a comma-separated list of node URLs is a
+//! Redis Cluster). Otherwise it runs on the embedded
 //! in-memory backend (`event_runtime::memory::MemoryBroker`, the same semantics as Redis
 //! Streams, in process), so it needs nothing installed, and says so. It shows:
 //! v1 events read by a v2 handler (upgraded on the way in), a handler that fails twice and then
@@ -13,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use event_runtime::config::cluster_nodes;
 use event_runtime::memory::MemoryBroker;
 use event_runtime::{
     Config, Envelope, HandlerError, PublishOptions, Publisher, StartPosition, Subscriber,
@@ -54,6 +56,10 @@ impl Backend {
 
     fn describe(&self) -> String {
         match self {
+            Backend::Redis(config) if cluster_nodes(&config.redis_url).is_some() => format!(
+                "using the Redis Cluster at {} (REDIS_URL)",
+                event_runtime::config::redact_url(&config.redis_url)
+            ),
             Backend::Redis(config) => format!(
                 "using Redis at {} (REDIS_URL)",
                 event_runtime::config::redact_url(&config.redis_url)
@@ -90,20 +96,36 @@ impl Backend {
 
     /// The dead letters of `event_type`, each as its fields.
     async fn dead_letters(&self, event_type: &str) -> anyhow::Result<Vec<HashMap<String, String>>> {
-        let dlq = event_runtime::transport::dead_letter_key(event_type);
         match self {
             Backend::Redis(config) => {
-                let client = redis::Client::open(config.redis_url.as_str())
-                    .context("opening a Redis client")?;
-                let mut connection = client
-                    .get_multiplexed_async_connection()
-                    .await
-                    .context("connecting to Redis to read the dead-letter stream")?;
                 let entries: redis::streams::StreamRangeReply =
-                    connection
-                        .xrange_all(&dlq)
-                        .await
-                        .context("reading the dead-letter stream")?;
+                    match cluster_nodes(&config.redis_url) {
+                        Some(nodes) => {
+                            let dlq = event_runtime::transport::cluster_dead_letter_key(event_type);
+                            let client = redis::cluster::ClusterClient::new(nodes)
+                                .context("opening a Redis Cluster client")?;
+                            let mut connection = client.get_async_connection().await.context(
+                                "connecting to the Redis Cluster to read the dead-letter stream",
+                            )?;
+                            connection
+                                .xrange_all(&dlq)
+                                .await
+                                .context("reading the dead-letter stream")?
+                        }
+                        None => {
+                            let dlq = event_runtime::transport::dead_letter_key(event_type);
+                            let client = redis::Client::open(config.redis_url.as_str())
+                                .context("opening a Redis client")?;
+                            let mut connection = client
+                                .get_multiplexed_async_connection()
+                                .await
+                                .context("connecting to Redis to read the dead-letter stream")?;
+                            connection
+                                .xrange_all(&dlq)
+                                .await
+                                .context("reading the dead-letter stream")?
+                        }
+                    };
                 Ok(entries
                     .ids
                     .iter()
