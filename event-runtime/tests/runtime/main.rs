@@ -5,6 +5,7 @@ mod common;
 mod consume;
 mod harness;
 mod observe;
+mod partitions;
 mod publish;
 mod pubsub;
 mod replay;
