@@ -24,6 +24,7 @@
 //! | `EVENT_SUBSCRIBER_BLOCK_TIME` | `1000` | ms one read waits for new entries |
 //! | `EVENT_SUBSCRIBER_MAX_RETRIES` | `3` | deliveries (attempts) before an entry is dead-lettered |
 //! | `EVENT_SUBSCRIBER_CONCURRENCY` | `16` | handlers running at once |
+//! | `EVENT_SUBSCRIBER_STREAM_CONCURRENCY` | unset: no limit | handlers running at once per stream (per partition); `1` keeps each partition's, so each key's, order while partitions run in parallel |
 //! | `EVENT_SUBSCRIBER_CLAIM_MIN_IDLE` | `30000` | ms an entry stays unacknowledged before another consumer may take it |
 //! | `EVENT_SUBSCRIBER_CLAIM_INTERVAL` | `1000` | ms between two claim passes |
 //! | `EVENT_SUBSCRIBER_RETRY_BACKOFF` | `1000` | ms before the first retry; doubles per attempt |
@@ -51,8 +52,10 @@
 //! chosen by a payload field (`k` = FNV-1a 64 of the field's value, modulo `N`), so that a
 //! hot type is not bound to one stream, one Redis thread or one cluster node. Events with the
 //! same key land in the same partition in publish order; subscribers read every partition
-//! (and the plain `events:<type>` stream, for producers that do not partition). Publishers and
-//! subscribers of a type must agree on `N`. In code, insert into [`Config::partitions`].
+//! (and the plain `events:<type>` stream, for producers that do not partition), and with
+//! `EVENT_SUBSCRIBER_STREAM_CONCURRENCY=1` handle each partition one entry at a time while
+//! partitions run in parallel, so every key's events in order. Publishers and subscribers of
+//! a type must agree on `N`. In code, insert into [`Config::partitions`].
 //!
 //! # TLS
 //!
@@ -311,6 +314,11 @@ pub struct SubscriberConfig {
     pub max_retries: u32,
     /// Handlers running at once.
     pub concurrency: usize,
+    /// Handlers running at once per stream (each partition of a partitioned type is a
+    /// stream); `None` (the default) limits only the total. A failed entry waiting for its
+    /// retry counts as running, so with `Some(1)` a stream's entries are handled one after
+    /// the other, in stream order, also across failures (until one is dead-lettered).
+    pub stream_concurrency: Option<usize>,
     /// How long an entry stays unacknowledged before another consumer may claim it. Handlers
     /// that run longer are kept claimed by this consumer while they run.
     pub claim_min_idle: Duration,
@@ -396,6 +404,7 @@ impl SubscriberConfig {
             block_time: Duration::from_millis(1000),
             max_retries: 3,
             concurrency: 16,
+            stream_concurrency: None,
             claim_min_idle: Duration::from_millis(30_000),
             claim_interval: Duration::from_millis(1000),
             retry_backoff: Duration::from_millis(1000),
@@ -533,6 +542,9 @@ impl Config {
         }
         if let Some(entry) = read("EVENT_SUBSCRIBER_CONCURRENCY") {
             subscriber.concurrency = positive(&entry)?;
+        }
+        if let Some(entry) = read("EVENT_SUBSCRIBER_STREAM_CONCURRENCY") {
+            subscriber.stream_concurrency = Some(positive(&entry)?);
         }
         if let Some(entry) = read("EVENT_SUBSCRIBER_CLAIM_MIN_IDLE") {
             subscriber.claim_min_idle = millis(&entry)?;
@@ -1022,6 +1034,7 @@ mod tests {
         assert_eq!(config.subscriber.max_retries, 3);
         assert_eq!(config.subscriber.start_position, StartPosition::Backlog);
         assert_eq!(config.subscriber.consumer_name, None);
+        assert_eq!(config.subscriber.stream_concurrency, None);
         assert_eq!(config.subscriber.consumer_group, config.service_name);
     }
 
@@ -1064,6 +1077,7 @@ mod tests {
             ("EVENT_PUBLISHER_PUBSUB", "user.created, request.created"),
             ("EVENT_SUBSCRIBER_CONSUMER_NAME", "billing-1"),
             ("EVENT_SUBSCRIBER_CONCURRENCY", "4"),
+            ("EVENT_SUBSCRIBER_STREAM_CONCURRENCY", "1"),
             ("EVENT_SUBSCRIBER_CLAIM_MIN_IDLE", "60000"),
             ("EVENT_SUBSCRIBER_CLAIM_INTERVAL", "500"),
             ("EVENT_SUBSCRIBER_RETRY_BACKOFF", "100"),
@@ -1085,6 +1099,7 @@ mod tests {
         let subscriber = &config.subscriber;
         assert_eq!(subscriber.consumer_name.as_deref(), Some("billing-1"));
         assert_eq!(subscriber.concurrency, 4);
+        assert_eq!(subscriber.stream_concurrency, Some(1));
         assert_eq!(subscriber.claim_min_idle, Duration::from_secs(60));
         assert_eq!(subscriber.claim_interval, Duration::from_millis(500));
         assert_eq!(subscriber.start_position, StartPosition::NewOnly);

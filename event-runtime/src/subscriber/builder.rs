@@ -106,6 +106,16 @@ impl SubscriberBuilder {
         self
     }
 
+    /// Handlers running at once per stream (`EVENT_SUBSCRIBER_STREAM_CONCURRENCY`; no limit
+    /// by default). With `1`, each stream, so each partition of a partitioned type, is handled
+    /// one entry after the other, in stream order (a failed entry holds its stream until it
+    /// succeeds or is dead-lettered), while up to `concurrency` streams run in parallel: with
+    /// partitions by key, every key's events are handled in publish order.
+    pub fn stream_concurrency(mut self, per_stream: usize) -> Self {
+        self.settings.stream_concurrency = Some(per_stream);
+        self
+    }
+
     /// How long an entry stays unacknowledged before another consumer may claim it, and how
     /// often the claimer looks.
     pub fn claim(mut self, min_idle: Duration, interval: Duration) -> Self {
@@ -280,6 +290,10 @@ fn check(settings: &SubscriberConfig, handlers: &[(String, Arc<dyn ErasedHandler
     let positive = [
         ("batch_size", settings.batch_size as u128),
         ("concurrency", settings.concurrency as u128),
+        (
+            "stream_concurrency",
+            settings.stream_concurrency.map_or(1, |limit| limit as u128),
+        ),
         ("max_retries", u128::from(settings.max_retries)),
         ("block_time", settings.block_time.as_millis()),
         ("claim min idle", settings.claim_min_idle.as_millis()),

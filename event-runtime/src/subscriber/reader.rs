@@ -27,19 +27,27 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
         if shared.shutting_down() {
             break;
         }
-        let (streams, count) = plan(shared, permits.len(), &mut next_stream);
+        let Some(Plan {
+            streams,
+            count,
+            block,
+        }) = plan(shared, permits.len(), &mut next_stream)
+        else {
+            // Every stream runs as many entries as it may (`stream_concurrency`): wait for
+            // one to finish.
+            drop(permits);
+            tokio::select! {
+                _ = tokio::time::sleep(HELD_BACK_BLOCK) => {}
+                _ = shutdown.changed() => {}
+            }
+            continue;
+        };
         let keys: Vec<&str> = streams
             .iter()
             .map(|index| shared.subscriptions[*index].key.as_str())
             .collect();
         let read = reader
-            .read_group(
-                &shared.group,
-                &shared.consumer,
-                &keys,
-                count,
-                shared.settings.block_time,
-            )
+            .read_group(&shared.group, &shared.consumer, &keys, count, block)
             .await;
         match read {
             Ok(GroupRead::Entries(batches)) => {
@@ -96,19 +104,74 @@ async fn take_permits(shared: &Arc<Shared>) -> Vec<OwnedSemaphorePermit> {
     permits
 }
 
-/// Which streams to read and the COUNT, so that COUNT x streams <= free slots. With fewer
-/// slots than streams, reads one entry from each of the next `free` streams in turn.
-fn plan(shared: &Shared, free: usize, next_stream: &mut usize) -> (Vec<usize>, usize) {
-    let streams = shared.subscriptions.len();
+/// How long a read blocks while some streams are held back by `stream_concurrency`: one of
+/// them may be free again any moment, and must not wait for a read blocked on the others.
+const HELD_BACK_BLOCK: Duration = Duration::from_millis(5);
+
+/// One read: which streams, the COUNT, the BLOCK time.
+struct Plan {
+    streams: Vec<usize>,
+    count: usize,
+    block: Duration,
+}
+
+/// Which streams to read and the COUNT, so that COUNT x streams <= free slots and no stream
+/// gets more than its `stream_concurrency` allows. With fewer slots than streams, reads one
+/// entry from each of the next `free` streams in turn. `None` when every stream is held back.
+fn plan(shared: &Shared, free: usize, next_stream: &mut usize) -> Option<Plan> {
+    let total = shared.subscriptions.len();
+    let settings = &shared.settings;
+    let (eligible, room): (Vec<usize>, usize) = match settings.stream_concurrency {
+        None => ((0..total).collect(), usize::MAX),
+        Some(limit) => {
+            let busy = busy_per_stream(shared);
+            let eligible: Vec<usize> = (0..total).filter(|stream| busy[*stream] < limit).collect();
+            let room = eligible
+                .iter()
+                .map(|stream| limit - busy[*stream])
+                .min()
+                .unwrap_or(0);
+            (eligible, room)
+        }
+    };
+    if eligible.is_empty() {
+        return None;
+    }
+    let block = if eligible.len() < total {
+        settings.block_time.min(HELD_BACK_BLOCK)
+    } else {
+        settings.block_time
+    };
+    let streams = eligible.len();
     if free >= streams {
-        let count = (free / streams).min(shared.settings.batch_size).max(1);
-        return ((0..streams).collect(), count);
+        let count = (free / streams).min(settings.batch_size).min(room).max(1);
+        return Some(Plan {
+            streams: eligible,
+            count,
+            block,
+        });
     }
     let chosen = (0..free)
-        .map(|offset| (*next_stream + offset) % streams)
+        .map(|offset| eligible[(*next_stream + offset) % streams])
         .collect();
     *next_stream = (*next_stream + free) % streams;
-    (chosen, 1)
+    Some(Plan {
+        streams: chosen,
+        count: 1,
+        block,
+    })
+}
+
+/// Entries per stream that are running here or waiting for their retry.
+fn busy_per_stream(shared: &Shared) -> Vec<usize> {
+    let mut busy = vec![0; shared.subscriptions.len()];
+    for (stream, _) in lock(&shared.in_flight).keys() {
+        busy[*stream] += 1;
+    }
+    for retry in lock(&shared.retries).iter() {
+        busy[retry.stream] += 1;
+    }
+    busy
 }
 
 fn reap_finished(shared: &Shared) {

@@ -18,8 +18,8 @@ use crate::support::{
 const WAIT: Duration = Duration::from_secs(60);
 
 /// A type spread over eight partitions lands on several masters; one subscriber with one
-/// handler at a time sees every key's events in publish order, from single publishes and
-/// from batches (which go out as one pipeline per slot).
+/// handler per partition (partitions in parallel) sees every key's events in publish order,
+/// from single publishes and from batches (which go out as one pipeline per slot).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn partitions_spread_over_masters_and_keep_per_key_order() {
     let cluster = start_cluster();
@@ -44,7 +44,8 @@ async fn partitions_spread_over_masters_and_keep_per_key_order() {
     let tally = Tally::default();
     let handler_tally = tally.clone();
     let subscriber = Subscriber::builder(&config)
-        .concurrency(1)
+        .concurrency(8)
+        .stream_concurrency(1)
         .on(move |event: Keyed| {
             handler_tally.handled(event.n);
             handler_order

@@ -326,3 +326,86 @@ async fn durable_publish_without_replicas_is_not_replicated() {
     let refused = Publisher::new(&config).await.expect_err("wait too long");
     assert_eq!(refused.kind(), ErrorKind::Config);
 }
+
+/// `stream_concurrency(1)`: partitions are handled in parallel, each one entry after the
+/// other, so every key keeps its order, also when a handler fails and its entry is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_handler_per_partition_keeps_key_order_in_parallel() {
+    for backend in Backend::all() {
+        let config = backend.config();
+        let publisher = backend.publisher(&config).await;
+        let events: Vec<Keyed> = (0..200)
+            .map(|n| keyed(&format!("key-{}", n % 8), n / 8))
+            .collect();
+        publisher.publish_batch(&events).await.expect("batch");
+
+        let order: Arc<Mutex<BTreeMap<String, Vec<i64>>>> = Arc::default();
+        let running = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let most = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let failed_once = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (seen, handler_running, handler_most, handler_failed) = (
+            order.clone(),
+            running.clone(),
+            most.clone(),
+            failed_once.clone(),
+        );
+        let subscriber = backend
+            .subscriber(&config)
+            .concurrency(8)
+            .stream_concurrency(1)
+            .on(move |event: Keyed| {
+                let (seen, running, most, failed_once) = (
+                    seen.clone(),
+                    handler_running.clone(),
+                    handler_most.clone(),
+                    handler_failed.clone(),
+                );
+                async move {
+                    use std::sync::atomic::Ordering::SeqCst;
+                    let now = running.fetch_add(1, SeqCst) + 1;
+                    most.fetch_max(now, SeqCst);
+                    tokio::time::sleep(Duration::from_millis(3)).await;
+                    running.fetch_sub(1, SeqCst);
+                    let key = event.key.clone().unwrap_or_default();
+                    if key == "key-3" && event.seq == 5 && !failed_once.swap(true, SeqCst) {
+                        return Err(HandlerError::new("once"));
+                    }
+                    seen.lock()
+                        .expect("order")
+                        .entry(key)
+                        .or_default()
+                        .push(event.seq);
+                    Ok(())
+                }
+            })
+            .build()
+            .await
+            .expect("subscriber")
+            .spawn();
+        eventually("every event handled", Duration::from_secs(30), || async {
+            order
+                .lock()
+                .expect("order")
+                .values()
+                .map(Vec::len)
+                .sum::<usize>()
+                == 200
+        })
+        .await;
+        subscriber.shutdown().await.expect("shutdown");
+        for (key, seqs) in order.lock().expect("order").iter() {
+            assert_eq!(
+                seqs,
+                &(0..25).collect::<Vec<_>>(),
+                "order of {key} on {}",
+                backend.name()
+            );
+        }
+        let most = most.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            (2..=5).contains(&most),
+            "{most} handlers at once on {} (4 partitions and the plain stream)",
+            backend.name()
+        );
+    }
+}
