@@ -169,6 +169,11 @@ impl Partitioning {
 /// Publishing waits for replicas: after each write, `WAIT <replicas> <timeout>` on the same
 /// connection. Fewer replicas acknowledging in time is an error of kind
 /// [`NotReplicated`](crate::ErrorKind::NotReplicated); the event was written to the master.
+///
+/// Redis replicates asynchronously: without it, a write the master acknowledged and died
+/// before sending is lost when its replica takes over. `WAIT` holds the connection while it
+/// waits, so other publishes sharing it wait too (for milliseconds while replicas keep up).
+/// The in-memory broker has no replicas and ignores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Durability {

@@ -145,9 +145,13 @@ impl Transport {
         }
     }
 
-    /// What the backend is, for messages: `Redis at <url>` or `the in-memory broker <name>`.
+    /// What the backend is, for messages: `Redis at <url>`, `the Redis Cluster at <urls>` or
+    /// `the in-memory broker <name>`.
     pub(crate) fn describe(&self) -> String {
         match self {
+            Transport::Redis(redis) if redis.is_cluster() => {
+                format!("the Redis Cluster at {}", redis.location())
+            }
             Transport::Redis(redis) => format!("Redis at {}", redis.location()),
             Transport::Memory(broker) => format!("the in-memory broker {}", broker.location()),
         }
