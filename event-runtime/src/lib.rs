@@ -79,8 +79,8 @@ pub mod testing;
 #[cfg(feature = "redis")]
 pub mod transport;
 
-// The publisher's one-pass envelope filling; metrics, spans and the handling context.
-#[cfg(feature = "redis")]
+// One-pass encoding with the publisher's envelope values; metrics, spans and the handling
+// context.
 mod fill;
 #[cfg(feature = "redis")]
 pub mod observe;

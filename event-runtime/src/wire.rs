@@ -5,7 +5,7 @@
 //! the payload fields. See `docs/wire-format.md` for the whole format. [`parse_entry`] checks
 //! the fields of a stream entry before its `event_data` is decoded.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Deserializer};
 
 use crate::error::{DecodeError, EncodeError};
 use crate::event::Event;
@@ -31,27 +31,10 @@ pub fn parse_version(tag: &str) -> Option<u32> {
     digits.parse().ok().filter(|version| *version > 0)
 }
 
-#[derive(Serialize)]
-struct WireEvent<'a, E> {
-    event_type: &'static str,
-    version: &'a str,
-    #[serde(flatten)]
-    event: &'a E,
-}
-
 /// Encodes an event to its wire JSON (`event_data`). Does not validate: see
 /// [`encode_validated`].
 pub fn encode<E: Event>(event: &E) -> Result<String, EncodeError> {
-    let version = version_tag(E::VERSION);
-    serde_json::to_string(&WireEvent {
-        event_type: E::EVENT_TYPE,
-        version: &version,
-        event,
-    })
-    .map_err(|source| EncodeError::Serialize {
-        event_type: E::EVENT_TYPE,
-        message: source.to_string(),
-    })
+    crate::fill::encode_filled(event, &crate::fill::Fill::default())
 }
 
 /// Validates an event, then encodes it.

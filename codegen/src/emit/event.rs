@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Context;
-use super::syntax::{doc, doc_paragraphs, ident, str_lit};
+use super::syntax::{doc, doc_paragraphs, field_name, ident, str_lit};
 use super::{checks, migrate, types};
 use crate::ir::{EventDef, VersionDef};
 
@@ -125,15 +125,21 @@ fn version_items(
         ))
     });
 
+    let wire = wire_items(cx, &struct_name, version);
+    let wire_name = str_lit(&wire_struct_name(&struct_name));
+
     quote! {
         #docs
         #derives
+        #[serde(from = #wire_name)]
         pub struct #name {
             #envelope_docs
             #[serde(flatten)]
             pub envelope: #rt::Envelope,
             #(#fields)*
         }
+
+        #wire
 
         #inherent
         #debug
@@ -156,6 +162,68 @@ fn version_items(
 
             #upgrade_note
             #decode_version
+        }
+    }
+}
+
+fn wire_struct_name(struct_name: &str) -> String {
+    format!("__{struct_name}Wire")
+}
+
+/// What the event struct is deserialized from: the envelope's fields inline beside the
+/// payload's. Serde's `flatten` (kept for serializing) buffers every key it does not know
+/// before reading the envelope from the buffer, which doubles the cost of a decode; this
+/// struct reads each key once. The envelope fields carry the attributes of
+/// `event_runtime::Envelope`'s own `Deserialize`.
+fn wire_items(cx: &Context<'_>, struct_name: &str, version: &VersionDef) -> TokenStream {
+    let rt = cx.rt();
+    let serde = cx.serde();
+    let serde_crate = cx.rt_text("__private::serde");
+    let datetime = cx.rt_text("wire::datetime");
+    let null_as_default = cx.rt_text("wire::null_as_default");
+    let name = ident(struct_name);
+    let wire = ident(&wire_struct_name(struct_name));
+    let fields = version
+        .fields
+        .iter()
+        .map(|field| types::struct_field(cx, struct_name, field));
+    let moves = version.fields.iter().map(|field| {
+        let field = field_name(&field.name).ident;
+        quote!(#field: wire.#field,)
+    });
+    quote! {
+        #[doc(hidden)]
+        #[derive(#serde::Deserialize)]
+        #[serde(crate = #serde_crate)]
+        struct #wire {
+            event_id: #rt::__private::uuid::Uuid,
+            #[serde(with = #datetime)]
+            timestamp: #rt::__private::chrono::DateTime<#rt::__private::chrono::Utc>,
+            #[serde(default, deserialize_with = #null_as_default)]
+            source_service: String,
+            #[serde(default)]
+            correlation_id: Option<String>,
+            #[serde(default)]
+            user_id: Option<i64>,
+            #[serde(default, deserialize_with = #null_as_default)]
+            metadata: #rt::__private::serde_json::Map<String, #rt::__private::serde_json::Value>,
+            #(#fields)*
+        }
+
+        impl From<#wire> for #name {
+            fn from(wire: #wire) -> Self {
+                Self {
+                    envelope: #rt::Envelope {
+                        event_id: wire.event_id,
+                        timestamp: wire.timestamp,
+                        source_service: wire.source_service,
+                        correlation_id: wire.correlation_id,
+                        user_id: wire.user_id,
+                        metadata: wire.metadata,
+                    },
+                    #(#moves)*
+                }
+            }
         }
     }
 }
