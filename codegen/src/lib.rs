@@ -47,12 +47,12 @@ pub use ir::Catalogue;
 #[non_exhaustive]
 pub enum Error {
     /// A file or directory could not be read or written.
-    #[error("{path}: {source}")]
+    #[error("{path}: {error}")]
     Io {
         /// The path.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (shown in this error's message, so not repeated as its source).
+        error: std::io::Error,
     },
     /// The directory holds no schema files.
     #[error("{0}: no schema files (*.yaml, *.yml) found")]
@@ -96,14 +96,14 @@ impl Loaded {
 pub fn schema_files(dir: &Path) -> Result<Vec<PathBuf>, Error> {
     let entries = std::fs::read_dir(dir).map_err(|source| Error::Io {
         path: dir.to_owned(),
-        source,
+        error: source,
     })?;
     let mut files = Vec::new();
     for entry in entries {
         let path = entry
             .map_err(|source| Error::Io {
                 path: dir.to_owned(),
-                source,
+                error: source,
             })?
             .path();
         let is_yaml = path
@@ -127,11 +127,11 @@ pub fn read_dir(dir: &Path) -> Result<Vec<ir::SourceFile>, Error> {
         .map(|path| {
             let bytes = std::fs::read(&path).map_err(|source| Error::Io {
                 path: path.clone(),
-                source,
+                error: source,
             })?;
             let text = String::from_utf8(bytes).map_err(|_| Error::Io {
                 path: path.clone(),
-                source: std::io::Error::new(
+                error: std::io::Error::new(
                     std::io::ErrorKind::InvalidData,
                     "schema files must be UTF-8",
                 ),
@@ -263,12 +263,12 @@ pub fn write_if_changed(path: &Path, content: &str) -> Result<bool, Error> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| Error::Io {
             path: parent.to_owned(),
-            source,
+            error: source,
         })?;
     }
     std::fs::write(path, content).map_err(|source| Error::Io {
         path: path.to_owned(),
-        source,
+        error: source,
     })?;
     Ok(true)
 }
