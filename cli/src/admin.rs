@@ -5,6 +5,10 @@
 //! `event-runtime`; these are the CLI's administrative reads and the few writes an operator
 //! asks for (re-delivering entries to one group, deleting dead letters). Key names come from
 //! `event_runtime::transport`, entries are `event_runtime::transport::StreamEntry`.
+//!
+//! A `REDIS_URL` listing several nodes is a Redis Cluster: every command here names one key
+//! and is routed to its slot's master by redis-rs's cluster connection, and `SCAN` runs on
+//! each master in turn.
 
 use std::time::Duration;
 
@@ -13,6 +17,9 @@ use event_runtime::Config;
 use event_runtime::transport::StreamEntry;
 use redis::Value;
 use redis::aio::MultiplexedConnection;
+use redis::cluster::ClusterClientBuilder;
+use redis::cluster_async::ClusterConnection;
+use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply};
 
 /// The consumer name that re-delivered entries are parked under until a consumer of the group
@@ -25,7 +32,14 @@ const REDELIVERY_IDLE_MS: u64 = 24 * 60 * 60 * 1000;
 
 /// A connection for administrative commands.
 pub struct Admin {
-    conn: MultiplexedConnection,
+    conn: Connection,
+}
+
+/// One server, or a Redis Cluster.
+#[derive(Clone)]
+enum Connection {
+    Single(MultiplexedConnection),
+    Cluster(ClusterConnection),
 }
 
 /// One consumer group of a stream (`XINFO GROUPS`).
@@ -53,12 +67,22 @@ impl Admin {
     /// reads need more than their block time).
     pub async fn connect(config: &Config, response_timeout: Duration) -> anyhow::Result<Self> {
         let location = event_runtime::config::redact_url(&config.redis_url);
-        if event_runtime::config::cluster_nodes(&config.redis_url).is_some() {
-            bail!(
-                "REDIS_URL lists several nodes (a Redis Cluster): the operator commands (stats, tail, dlq, replay, pending) work on one Redis server only\n\
-                 hint: on a cluster, use `redis-cli -c` against any node: a type's stream is `events:<type>` (partitions `events:<type>:p<k>`), \
-                 its dead-letter stream `events:dlq:{{events:<type>}}`"
-            );
+        let unreachable = |error: redis::RedisError| {
+            anyhow::anyhow!(
+                "cannot reach Redis at {location}: {error}\n\
+                 hint: start Redis (`redis-server --daemonize yes`) or point REDIS_URL at a running server"
+            )
+        };
+        if let Some(nodes) = event_runtime::config::cluster_nodes(&config.redis_url) {
+            let client = ClusterClientBuilder::new(nodes)
+                .connection_timeout(Duration::from_secs(5))
+                .response_timeout(response_timeout)
+                .build()
+                .with_context(|| format!("invalid Redis Cluster URLs `{location}`"))?;
+            let conn = client.get_async_connection().await.map_err(unreachable)?;
+            return Ok(Self {
+                conn: Connection::Cluster(conn),
+            });
         }
         let client = redis::Client::open(config.redis_url.as_str())
             .with_context(|| format!("invalid Redis URL `{location}`"))?;
@@ -68,44 +92,114 @@ impl Admin {
         let conn = client
             .get_multiplexed_async_connection_with_config(&settings)
             .await
-            .map_err(|error| {
-                anyhow::anyhow!(
-                    "cannot reach Redis at {location}: {error}\n\
-                     hint: start Redis (`redis-server --daemonize yes`) or point REDIS_URL at a running server"
-                )
-            })?;
-        Ok(Self { conn })
+            .map_err(unreachable)?;
+        Ok(Self {
+            conn: Connection::Single(conn),
+        })
     }
 
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> redis::RedisResult<T> {
-        let mut conn = self.conn.clone();
-        cmd.query_async(&mut conn).await
+        match &self.conn {
+            Connection::Single(conn) => cmd.query_async(&mut conn.clone()).await,
+            Connection::Cluster(conn) => cmd.query_async(&mut conn.clone()).await,
+        }
+    }
+
+    /// The dead-letter stream of `event_type`: `events:dlq:<type>`, or on a cluster
+    /// `events:dlq:{events:<type>}` (in the slot of the type's stream).
+    pub fn dead_letter_key(&self, event_type: &str) -> String {
+        match self.conn {
+            Connection::Single(_) => event_runtime::transport::dead_letter_key(event_type),
+            Connection::Cluster(_) => event_runtime::transport::cluster_dead_letter_key(event_type),
+        }
+    }
+
+    /// Runs `SCAN` pages with `cmd(cursor)`: on the server, or on every master of a cluster.
+    async fn scan_all(&self, cmd: impl Fn(u64) -> redis::Cmd) -> anyhow::Result<Vec<String>> {
+        let mut keys = Vec::new();
+        match &self.conn {
+            Connection::Single(_) => {
+                let mut cursor = 0u64;
+                loop {
+                    let (next, page): (u64, Vec<String>) =
+                        self.query(&cmd(cursor)).await.context("SCAN")?;
+                    keys.extend(page);
+                    cursor = next;
+                    if cursor == 0 {
+                        break;
+                    }
+                }
+            }
+            Connection::Cluster(conn) => {
+                for (host, port) in self.masters().await? {
+                    let mut cursor = 0u64;
+                    loop {
+                        let route = RoutingInfo::SingleNode(SingleNodeRoutingInfo::ByAddress {
+                            host: host.clone(),
+                            port,
+                        });
+                        let reply = conn
+                            .clone()
+                            .route_command(cmd(cursor), route)
+                            .await
+                            .with_context(|| format!("SCAN on {host}:{port}"))?;
+                        let (next, page): (u64, Vec<String>) =
+                            redis::from_redis_value(reply).context("SCAN")?;
+                        keys.extend(page);
+                        cursor = next;
+                        if cursor == 0 {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The masters of a cluster that serve slots (`CLUSTER NODES`).
+    async fn masters(&self) -> anyhow::Result<Vec<(String, u16)>> {
+        let nodes: String = self
+            .query(redis::cmd("CLUSTER").arg("NODES"))
+            .await
+            .context("CLUSTER NODES")?;
+        Ok(nodes
+            .lines()
+            .filter_map(|line| {
+                let parts: Vec<&str> = line.split_whitespace().collect();
+                let flags = parts.get(2)?;
+                let serves_slots = parts.len() > 8;
+                let master = flags.split(',').any(|flag| flag == "master")
+                    && !flags
+                        .split(',')
+                        .any(|flag| flag == "fail" || flag == "fail?");
+                let address = parts.get(1)?.split('@').next()?;
+                let (host, port) = address.rsplit_once(':')?;
+                if !(master && serves_slots) {
+                    return None;
+                }
+                Some((host.to_owned(), port.parse().ok()?))
+            })
+            .collect())
     }
 
     /// The event streams (`events:<type>`, dead-letter streams excluded), sorted
     /// (`SCAN ... MATCH events:* TYPE stream`).
     pub async fn event_streams(&self) -> anyhow::Result<Vec<String>> {
-        let mut cursor = 0u64;
-        let mut keys = Vec::new();
-        loop {
-            let mut cmd = redis::cmd("SCAN");
-            cmd.arg(cursor)
-                .arg("MATCH")
-                .arg("events:*")
-                .arg("COUNT")
-                .arg(1000)
-                .arg("TYPE")
-                .arg("stream");
-            let (next, page): (u64, Vec<String>) = self.query(&cmd).await.context("SCAN")?;
-            keys.extend(
-                page.into_iter()
-                    .filter(|key| !key.starts_with("events:dlq:")),
-            );
-            cursor = next;
-            if cursor == 0 {
-                break;
-            }
-        }
+        let mut keys = self
+            .scan_all(|cursor| {
+                let mut cmd = redis::cmd("SCAN");
+                cmd.arg(cursor)
+                    .arg("MATCH")
+                    .arg("events:*")
+                    .arg("COUNT")
+                    .arg(1000)
+                    .arg("TYPE")
+                    .arg("stream");
+                cmd
+            })
+            .await?;
+        keys.retain(|key| !key.starts_with("events:dlq:"));
         keys.sort();
         keys.dedup();
         Ok(keys)

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use anyhow::bail;
-use event_runtime::transport::{StreamEntry, dead_letter_key};
+use event_runtime::transport::StreamEntry;
 use serde::Serialize;
 
 use crate::Outcome;
@@ -258,7 +258,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             count,
             json,
         } => {
-            let key = dead_letter_key(event_type);
+            let key = admin.dead_letter_key(event_type);
             let total = admin.len(&key).await?;
             let letters: Vec<DeadLetter> = admin
                 .range(&key, "-", "+", (*count).max(1), false)
@@ -306,7 +306,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             id,
             json,
         } => {
-            let key = dead_letter_key(event_type);
+            let key = admin.dead_letter_key(event_type);
             let Some(entry) = admin.range(&key, id, id, 1, false).await?.pop() else {
                 bail!("{key} has no entry `{id}`");
             };
@@ -331,7 +331,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             all,
             json,
         } => {
-            let key = dead_letter_key(event_type);
+            let key = admin.dead_letter_key(event_type);
             let entries = select(&admin, &key, ids, *all).await?;
             let report = requeue(&admin, &key, entries).await?;
             if *json {
@@ -369,7 +369,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             all,
             json,
         } => {
-            let key = dead_letter_key(event_type);
+            let key = admin.dead_letter_key(event_type);
             let deleted = if *all {
                 let count = admin.len(&key).await?;
                 admin.delete_key(&key).await?;

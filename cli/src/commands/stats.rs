@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use event_runtime::transport::dead_letter_key;
 use serde::Serialize;
 
 use crate::Outcome;
@@ -50,7 +49,7 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
         progress.update(&format!("stats: {}/{} streams", index + 1, keys.len()));
         let event_type = key.trim_start_matches("events:").to_owned();
         let length = admin.len(key).await?;
-        let dead_letters = admin.len(&dead_letter_key(&event_type)).await?;
+        let dead_letters = admin.len(&admin.dead_letter_key(&event_type)).await?;
         let mut groups = Vec::new();
         for group in admin.groups(key).await? {
             let oldest = if group.pending > 0 {
