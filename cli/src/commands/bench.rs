@@ -677,6 +677,11 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         config.subscriber.redis_url = None;
         (config, Some(server))
     };
+    if event_runtime::config::cluster_nodes(&config.redis_url).is_some() {
+        anyhow::bail!(
+            "events bench measures one Redis server next to raw redis-rs; REDIS_URL lists several nodes (a Redis Cluster): point it at one server"
+        );
+    }
     config.service_name = "events-bench".to_owned();
     config.publisher.pubsub = PubSubPolicy::None;
     config.publisher.retention = Retention::Unbounded;
