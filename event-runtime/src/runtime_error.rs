@@ -173,10 +173,9 @@ impl From<redis::RedisError> for Error {
             // LOADING after a restart, TRYAGAIN, MASTERDOWN, CLUSTERDOWN: nothing was done,
             // and the same command succeeds a moment later.
             || matches!(error.retry_method(), redis::RetryMethod::WaitAndRetry)
-            // MOVED or ASK that reached us (inside a pipeline or transaction: redis-rs
-            // follows them for single commands only), a node of the cluster not reachable
-            // (failover in progress): nothing was done, and the cluster client finds the
-            // slot's new node when asked again.
+            // MOVED or ASK that reached us (redis-rs follows them, up to its retries), a node
+            // of the cluster not reachable (failover in progress): nothing was done, and the
+            // cluster client finds the slot's node when asked again.
             || is_cluster_redirect(&error)
             || error.kind() == redis::ErrorKind::ClusterConnectionNotFound
         {

@@ -37,6 +37,9 @@ pub struct RedisCluster {
 /// One line of `CLUSTER NODES`.
 #[derive(Debug, Clone)]
 struct NodeLine {
+    id: String,
+    /// The master's id, for a replica.
+    master_id: Option<String>,
     port: u16,
     master: bool,
     failed: bool,
@@ -210,6 +213,47 @@ impl RedisCluster {
         }
     }
 
+    /// A planned failover: the replica of the master on `master_port` takes over
+    /// (`CLUSTER FAILOVER` on the replica) and the old master becomes its replica, both
+    /// running. Clients that still send the slots' commands to the old master get `MOVED`.
+    /// Returns the new master's port.
+    pub fn fail_over(&self, master_port: u16) -> Result<u16, ServerError> {
+        let topology = self.topology()?;
+        let master = topology
+            .iter()
+            .find(|node| node.port == master_port && node.master)
+            .ok_or_else(|| cluster_error(&format!("{master_port} is not a master")))?;
+        let replica = topology
+            .iter()
+            .find(|node| node.master_id.as_deref() == Some(master.id.as_str()) && !node.failed)
+            .ok_or_else(|| cluster_error(&format!("master {master_port} has no replica")))?
+            .port;
+        let mut conn = connect(replica)?;
+        redis::cmd("CLUSTER")
+            .arg("FAILOVER")
+            .query::<String>(&mut conn)
+            .map_err(redis_error)?;
+        let started = Instant::now();
+        loop {
+            let promoted = self
+                .topology()?
+                .iter()
+                .any(|node| node.port == replica && node.master && !node.slots.is_empty());
+            if promoted {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                return Err(cluster_error(&format!(
+                    "replica {replica} did not take over from {master_port} within 30 s"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let live = self.nodes.iter().filter(|node| node.is_running()).count();
+        self.wait_until_ready(Duration::from_secs(60), live)?;
+        Ok(replica)
+    }
+
     /// Kills every master at once and starts them again from their AOF files. With all
     /// masters down no replica can win an election, so the masters come back as masters with
     /// what they had written: the cluster's equivalent of restarting a server.
@@ -373,6 +417,11 @@ fn parse_nodes(text: &str) -> Vec<NodeLine> {
                 })
                 .collect();
             Some(NodeLine {
+                id: (*parts.first()?).to_owned(),
+                master_id: parts
+                    .get(3)
+                    .filter(|id| **id != "-")
+                    .map(|id| (*id).to_owned()),
                 port,
                 master: flags.contains(&"master"),
                 failed: flags.contains(&"fail")
@@ -410,6 +459,8 @@ c3 127.0.0.1:30003@40003,host slave a1 0 0 1 connected
         assert!(nodes[0].master && !nodes[0].failed);
         assert_eq!(nodes[0].slots, [(0, 5460)]);
         assert!(nodes[1].failed);
+        assert_eq!(nodes[2].master_id.as_deref(), Some("a1"));
+        assert_eq!(nodes[0].master_id, None);
         assert_eq!(nodes[1].slots, [(5461, 10922)]);
         assert!(!nodes[2].master);
         assert!(nodes[2].slots.is_empty());

@@ -197,10 +197,11 @@ impl RedisTransport {
     ///
     /// On a cluster it is routed to the master of that slot explicitly: redis-rs would take
     /// the channel of a `PUBLISH` for a key and refuse the pipeline as crossing slots. A
-    /// `MOVED` or `ASK` inside a pipeline is not followed by redis-rs (it follows them for
-    /// single commands): a single command on `key` then makes it learn the slot's new node,
-    /// and the error is returned as retryable (nothing of the pipeline was done on the wrong
-    /// node).
+    /// `MOVED` or `ASK` in a pipeline's replies makes redis-rs send the whole pipeline again
+    /// to the node named, which is right because the pipeline is single-slot: every command
+    /// got the redirection, none ran. When its retries run out (a slot moving for long), the
+    /// error reaches us: a single command on `key` then makes the client learn the slot's
+    /// node, and the error is returned as retryable.
     async fn query_pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline, key: &str) -> Result<T> {
         match &self.conn {
             Connection::Single(conn) => Ok(pipe.query_async(&mut conn.clone()).await?),
