@@ -209,7 +209,8 @@ impl Bench {
         }
         let runtime = per_second(count, started.elapsed());
         self.reset().await?;
-        let mut conn = self.conn.clone();
+        // A connection of its own, as the publisher has.
+        let mut conn = self.connection().await?;
         let started = Instant::now();
         for _ in 0..count {
             xadd(&self.template)
@@ -249,10 +250,11 @@ impl Bench {
         }
         let runtime = per_second(total, started.elapsed());
         self.reset().await?;
+        let shared = self.connection().await?;
         let started = Instant::now();
         let mut tasks = tokio::task::JoinSet::new();
         for _ in 0..CALLERS {
-            let mut conn = self.conn.clone();
+            let mut conn = shared.clone();
             let fields = self.template.clone();
             tasks.spawn(async move {
                 for _ in 0..per_caller {
@@ -290,7 +292,7 @@ impl Bench {
         }
         let runtime = per_second(count, started.elapsed());
         self.reset().await?;
-        let raw = fill(&mut self.conn.clone(), &self.template, count, size).await?;
+        let raw = fill(&mut self.connection().await?, &self.template, count, size).await?;
         Ok(row(
             format!("batch publish ({size} per round trip; raw: pipelined XADD)"),
             "events/s",
