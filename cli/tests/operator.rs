@@ -362,3 +362,79 @@ fn tail_prints_recent_and_new_events() {
         .collect();
     assert_eq!(seen, [ids[4].clone(), new], "{stdout}");
 }
+
+#[test]
+fn a_redelivered_window_reaches_the_group_s_running_consumer_again() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let mut conn = connection(&url);
+    let ids: Vec<String> = (1..=2).map(|n| add(&mut conn, n)).collect();
+    let _: () = redis::cmd("XGROUP")
+        .arg(&["CREATE", STREAM, "audit", "0"])
+        .query(&mut conn)
+        .expect("XGROUP CREATE");
+
+    let first = ok(
+        &url,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "mailer",
+            "--count",
+            "2",
+        ],
+    );
+    assert_eq!(first.lines().count(), 2, "{first}");
+    assert!(
+        pending_of(&mut conn, "mailer").is_empty(),
+        "both acknowledged"
+    );
+
+    let report = json(
+        &url,
+        &[
+            "replay",
+            "user.created",
+            "--from",
+            "0",
+            "--group",
+            "mailer",
+            "--json",
+        ],
+    );
+    assert_eq!(report["queued"], 2, "{report}");
+
+    // The group's consumer claims the re-delivered entries and handles them once more.
+    let again = ok(
+        &url,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "mailer",
+            "--count",
+            "2",
+        ],
+    );
+    let seen: Vec<i64> = again
+        .lines()
+        .map(|line| {
+            let event: Value = serde_json::from_str(line).expect("json line");
+            event["user_id"].as_i64().expect("user_id")
+        })
+        .collect();
+    assert_eq!(seen, [1, 2], "{again}");
+    assert!(
+        pending_of(&mut conn, "mailer").is_empty(),
+        "handled again and acknowledged"
+    );
+    let audit = json(
+        &url,
+        &["pending", "user.created", "--group", "audit", "--json"],
+    );
+    assert_eq!(audit["pending"], 0, "the other group saw nothing: {audit}");
+    assert_eq!(audit["lag"], 2, "and still has both to read: {audit}");
+    let length: u64 = conn.xlen(STREAM).expect("XLEN");
+    assert_eq!(length, ids.len() as u64);
+}
