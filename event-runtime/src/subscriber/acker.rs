@@ -7,12 +7,17 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Shared;
+use super::dispatch::InFlight;
 
 /// A request to the acker.
 #[derive(Debug)]
 pub(crate) enum AckMessage {
-    /// Acknowledge this entry.
-    Ack { stream: usize, id: String },
+    /// Acknowledge this entry; `in_flight` is dropped once the `XACK` was sent.
+    Ack {
+        stream: usize,
+        id: String,
+        in_flight: InFlight,
+    },
     /// Answer once every earlier acknowledgement was sent.
     Flush(oneshot::Sender<()>),
 }
@@ -24,12 +29,18 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
     while let Some(first) = messages.recv().await {
         let mut batch: BTreeMap<usize, Vec<String>> = BTreeMap::new();
         let mut flushes = Vec::new();
+        let mut guards = Vec::new();
         let mut count = 0;
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
-                AckMessage::Ack { stream, id } => {
+                AckMessage::Ack {
+                    stream,
+                    id,
+                    in_flight,
+                } => {
                     batch.entry(stream).or_default().push(id);
+                    guards.push(in_flight);
                     count += 1;
                 }
                 AckMessage::Flush(done) => flushes.push(done),
@@ -43,6 +54,8 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
         if count > 0 {
             acknowledge(&shared, batch).await;
         }
+        // Only now may the claimer stop keeping these entries ours.
+        drop(guards);
         for done in flushes {
             let _ = done.send(());
         }

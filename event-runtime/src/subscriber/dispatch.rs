@@ -26,14 +26,15 @@ pub(super) fn spawn(
     let guard = InFlight::enter(shared, stream, &entry.id);
     let task_shared = shared.clone();
     lock(&shared.tasks).spawn(async move {
-        process(&task_shared, stream, entry, deliveries).await;
-        drop(guard);
+        process(&task_shared, stream, entry, deliveries, guard).await;
         drop(permit);
     });
 }
 
-/// Marks an entry as being handled here until dropped (also on panic or cancellation).
-struct InFlight {
+/// Marks an entry as being handled here until dropped (also on panic or cancellation). After a
+/// success it travels with the acknowledgement and is dropped only once the `XACK` was sent,
+/// so the claimer keeps the entry ours (not idle, not claimable) until then.
+pub(super) struct InFlight {
     shared: Arc<Shared>,
     key: (usize, String),
 }
@@ -55,7 +56,19 @@ impl Drop for InFlight {
     }
 }
 
-async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, deliveries: u32) {
+impl std::fmt::Debug for InFlight {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("InFlight").field(&self.key).finish()
+    }
+}
+
+async fn process(
+    shared: &Arc<Shared>,
+    stream: usize,
+    entry: StreamEntry,
+    deliveries: u32,
+    in_flight: InFlight,
+) {
     let subscription = &shared.subscriptions[stream];
     let settings = &shared.settings;
     let event_type = subscription.event_type.as_str();
@@ -131,7 +144,7 @@ async fn process(shared: &Arc<Shared>, stream: usize, entry: StreamEntry, delive
             )))
         });
     labels.handler_duration(started.elapsed().as_secs_f64());
-    settle(shared, stream, entry, deliveries, outcome)
+    settle(shared, stream, entry, deliveries, outcome, in_flight)
         .instrument(span)
         .await;
 }
@@ -143,6 +156,7 @@ async fn settle(
     entry: StreamEntry,
     deliveries: u32,
     outcome: Outcome,
+    in_flight: InFlight,
 ) {
     let settings = &shared.settings;
     let labels = &shared.subscriptions[stream].labels;
@@ -152,7 +166,9 @@ async fn settle(
             let _ = shared.acks.send(AckMessage::Ack {
                 stream,
                 id: entry.id,
+                in_flight,
             });
+            return;
         }
         Outcome::Undecodable(reason) => {
             dead_letter::send(
