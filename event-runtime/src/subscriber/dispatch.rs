@@ -168,7 +168,6 @@ async fn settle(
                 id: entry.id,
                 in_flight,
             });
-            return;
         }
         Outcome::Undecodable(reason) => {
             dead_letter::send(
