@@ -72,3 +72,50 @@ fn exports_of_the_whole_catalogue_are_deterministic() {
     assert_eq!(asyncapi::document(&first), asyncapi::document(&second));
     assert_eq!(markdown::document(&first), markdown::document(&second));
 }
+
+/// A YAML document read back as JSON, with YAML's own parser.
+fn yaml_to_json(yaml: &yaml_rust2::Yaml) -> serde_json::Value {
+    use serde_json::Value;
+    use yaml_rust2::Yaml;
+    match yaml {
+        Yaml::Null => Value::Null,
+        Yaml::Boolean(flag) => Value::Bool(*flag),
+        Yaml::Integer(integer) => Value::from(*integer),
+        Yaml::Real(text) => serde_json::from_str(text).expect("a JSON number"),
+        Yaml::String(text) => Value::String(text.clone()),
+        Yaml::Array(items) => Value::Array(items.iter().map(yaml_to_json).collect()),
+        Yaml::Hash(hash) => Value::Object(
+            hash.iter()
+                .map(|(key, item)| {
+                    (
+                        key.as_str().expect("string keys").to_owned(),
+                        yaml_to_json(item),
+                    )
+                })
+                .collect(),
+        ),
+        other => panic!("unexpected YAML node {other:?}"),
+    }
+}
+
+#[test]
+fn asyncapi_as_yaml_holds_the_same_document() {
+    for catalogue in [catalogue(), whole_catalogue()] {
+        let yaml = asyncapi::document_yaml(&catalogue);
+        let docs = yaml_rust2::YamlLoader::load_from_str(&yaml).expect("the YAML parses");
+        assert_eq!(docs.len(), 1);
+        let json: serde_json::Value =
+            serde_json::from_str(&asyncapi::document(&catalogue)).expect("JSON");
+        assert_eq!(yaml_to_json(&docs[0]), json);
+        assert_eq!(yaml_to_json(&docs[0]), asyncapi::value(&catalogue));
+    }
+    insta::assert_snapshot!("asyncapi_yaml", asyncapi::document_yaml(&catalogue()));
+}
+
+fn whole_catalogue() -> Catalogue {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
+    event_codegen::load_dir(&dir)
+        .expect("readable")
+        .into_result()
+        .expect("valid")
+}

@@ -19,6 +19,18 @@ fn id(event: &EventDef) -> String {
 
 /// The AsyncAPI document as pretty JSON.
 pub fn document(catalogue: &Catalogue) -> String {
+    let mut text = serde_json::to_string_pretty(&value(catalogue)).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The same AsyncAPI document as YAML (the form most AsyncAPI tools show in their examples).
+pub fn document_yaml(catalogue: &Catalogue) -> String {
+    crate::export::yaml::to_yaml(&value(catalogue))
+}
+
+/// The AsyncAPI document.
+pub fn value(catalogue: &Catalogue) -> Value {
     let builder = Builder {
         catalogue,
         ref_prefix: "#/components/schemas/",
@@ -110,7 +122,7 @@ pub fn document(catalogue: &Catalogue) -> String {
         .iter()
         .map(|(name, def)| (name.clone(), builder.named(def)))
         .collect();
-    let document = json!({
+    json!({
         "asyncapi": "3.0.0",
         "info": {
             "title": catalogue.name,
@@ -128,8 +140,5 @@ pub fn document(catalogue: &Catalogue) -> String {
             "messages": messages,
             "schemas": schemas,
         },
-    });
-    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
-    text.push('\n');
-    text
+    })
 }

@@ -5,6 +5,7 @@
 //! - [`asyncapi`]: an AsyncAPI 3.0 document: a channel per Redis stream (`events:<type>`) and
 //!   per Pub/Sub channel (`events.<type>`), one message per event version.
 //! - [`markdown`]: a human catalogue: events, versions, fields, migrations, types.
+//! - [`yaml`]: any of the JSON documents as YAML (`events export asyncapi --out x.yaml`).
 //!
 //! The schemas of fields are built once, in [`schema`], and shared by the first two.
 
@@ -12,3 +13,4 @@ pub mod asyncapi;
 pub mod jsonschema;
 pub mod markdown;
 pub mod schema;
+pub mod yaml;
