@@ -94,6 +94,64 @@ fn every_rule_has_positive_and_negative_cases_that_hold() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// The release each change needs, whatever the version in the fixture says: edits with no
+/// effect on the wire are a patch, changes compatible both ways a minor release, and a change
+/// that breaks a released version a major one, even at level `NONE` where it is not reported.
+#[test]
+fn the_required_bump_follows_the_wire() {
+    use event_codegen::compat::bump::Bump;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat");
+    let cases = [
+        (
+            "CATALOGUE_VERSION_BUMP/neg-descriptions-only-patch",
+            Bump::Patch,
+        ),
+        (
+            "CATALOGUE_VERSION_BUMP/neg-field-reorder-patch",
+            Bump::Patch,
+        ),
+        ("ENVELOPE_USER_ID_OPTIONAL/neg-still-required", Bump::Patch),
+        ("SENSITIVE_NOT_MARKED/neg-marked-in-place", Bump::Patch),
+        ("FIELD_ADDED_REQUIRED/neg-optional-field-added", Bump::Minor),
+        ("FIELD_ADDED_REQUIRED/neg-added-with-default", Bump::Minor),
+        ("FIELD_REMOVED/neg-optional-field-removed", Bump::Minor),
+        ("FIELD_MADE_REQUIRED/neg-default-given", Bump::Minor),
+        ("ENUM_VALUE_ADDED/neg-open-enum-value-added", Bump::Minor),
+        ("FIELD_TYPE_WIDENED/neg-open-enum-to-string", Bump::Minor),
+        ("FIELD_TYPE_CHANGED/neg-string-to-open-enum", Bump::Minor),
+        (
+            "CATALOGUE_VERSION_BUMP/pos-new-version-without-minor",
+            Bump::Minor,
+        ),
+        (
+            "CONSTRAINT_LOOSENED/pos-loosened-under-backward",
+            Bump::Major,
+        ),
+        ("FIELD_TYPE_WIDENED/pos-widened-under-backward", Bump::Major),
+        (
+            "CATALOGUE_VERSION_BUMP/pos-breaking-under-none-without-major",
+            Bump::Major,
+        ),
+        (
+            "CATALOGUE_VERSION_BUMP/neg-breaking-under-none-with-major",
+            Bump::Major,
+        ),
+    ];
+    let mut failures = Vec::new();
+    for (case, expected) in cases {
+        let text = std::fs::read_to_string(root.join(format!("{case}.yaml")))
+            .unwrap_or_else(|_| panic!("no fixture {case}"));
+        let report = check(&text);
+        if report.required_bump != Some(expected) {
+            failures.push(format!(
+                "{case}: needs {:?}, expected {expected:?}",
+                report.required_bump
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
 #[test]
 fn the_catalogue_is_clean_against_its_own_lockfile() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");

@@ -1,9 +1,11 @@
-//! The catalogue's semver bump, checked like cargo-semver-checks does for crates: a
-//! description-only change is a patch, a new event, version or type (or another compatible
-//! change) a minor release, and a waived breaking change a major release.
+//! The catalogue's semver bump, checked like cargo-semver-checks does for crates: a change
+//! with no effect on the wire (descriptions, `sensitive` marks, the order of fields) is a
+//! patch, a new event, version or type (or another compatible change) a minor release, and a
+//! breaking change a major release: a waived one, or one the lint does not report because the
+//! event's level is `NONE`.
 
 use crate::compat::finding::{Finding, Location};
-use crate::compat::lockfile::{LockedEvent, LockedField, LockedType, Lockfile};
+use crate::compat::lockfile::{LockedEvent, LockedField, LockedType, LockedVersion, Lockfile};
 use crate::compat::rules::{self, Category};
 use crate::ir::Catalogue;
 
@@ -33,23 +35,22 @@ impl Bump {
 }
 
 /// The smallest bump the changes need, and why. Breaking findings (waived or not) need a
-/// major release.
+/// major release, and so do the breaking changes not reported at level `NONE` (`unreported`).
 pub fn required(
     baseline: &Lockfile,
     current: &Lockfile,
     findings: &[Finding],
+    unreported: &[Finding],
 ) -> (Bump, Vec<String>) {
+    let breaks = |finding: &&Finding| {
+        rules::find(finding.rule).is_some_and(|rule| {
+            rule.severity == crate::Severity::Error
+                && matches!(rule.category, Category::Released | Category::Versions)
+        })
+    };
     let breaking: Vec<String> = findings
         .iter()
-        .filter(|finding| {
-            rules::find(finding.rule).is_some_and(|rule| {
-                rule.severity == crate::Severity::Error
-                    && matches!(
-                        rule.category,
-                        Category::Released | Category::ReleasedForward | Category::Versions
-                    )
-            })
-        })
+        .filter(breaks)
         .map(|finding| {
             let waived = if finding.waiver.is_some() {
                 "waived "
@@ -58,6 +59,12 @@ pub fn required(
             };
             format!("{waived}{} at {}", finding.rule, finding.location)
         })
+        .chain(unreported.iter().filter(breaks).map(|finding| {
+            format!(
+                "{} at {} (level NONE: not reported, still breaking)",
+                finding.rule, finding.location
+            )
+        }))
         .collect();
     if !breaking.is_empty() {
         return (Bump::Major, breaking);
@@ -71,12 +78,16 @@ pub fn required(
         match baseline.events.get(name) {
             None => minor.push(format!("new event {name}")),
             Some(old) => {
-                let before = minor.len();
+                // Patch reasons count only when nothing anywhere needs a minor release.
                 for version in &event.versions {
-                    match old.version(version.version) {
-                        None => minor.push(format!("new version {name} v{}", version.version)),
+                    let number = version.version;
+                    match old.version(number) {
+                        None => minor.push(format!("new version {name} v{number}")),
                         Some(released) if strip_version(released) != strip_version(version) => {
-                            minor.push(format!("changes to {name} v{}", version.version));
+                            minor.push(format!("changes to {name} v{number}"));
+                        }
+                        Some(released) if !same_order(&released.fields, &version.fields) => {
+                            patch.push(format!("field order of {name} v{number}"));
                         }
                         Some(_) => {}
                     }
@@ -84,7 +95,7 @@ pub fn required(
                 if old.compatibility != event.compatibility {
                     minor.push(format!("the compatibility level of {name}"));
                 }
-                if minor.len() == before && strip_file(old) != strip_file(event) {
+                if strip_order(&strip_file(old)) != strip_order(&strip_file(event)) {
                     patch.push(format!("descriptions of {name}"));
                 }
             }
@@ -95,6 +106,10 @@ pub fn required(
             None => minor.push(format!("new type {name}")),
             Some(old) if strip_type(old) != strip_type(def) => {
                 minor.push(format!("compatible changes to type {name}"));
+            }
+            Some(LockedType::Record { fields: before, .. }) if matches!(def, LockedType::Record { fields, .. } if !same_order(before, fields)) =>
+            {
+                patch.push(format!("field order of type {name}"));
             }
             Some(old) if old != def => patch.push(format!("descriptions of type {name}")),
             Some(_) => {}
@@ -181,6 +196,7 @@ fn next_version(old: &semver::Version, required: Bump) -> semver::Version {
     }
 }
 
+/// A field without what has no effect on the wire: its description and `sensitive` mark.
 fn strip_field(field: &LockedField) -> LockedField {
     LockedField {
         docs: String::new(),
@@ -189,14 +205,36 @@ fn strip_field(field: &LockedField) -> LockedField {
     }
 }
 
-fn strip_version(
-    version: &crate::compat::lockfile::LockedVersion,
-) -> crate::compat::lockfile::LockedVersion {
-    crate::compat::lockfile::LockedVersion {
+/// Fields without what has no effect on the wire, in name order: JSON objects are unordered
+/// and readers match fields by name.
+fn strip_fields(fields: &[LockedField]) -> Vec<LockedField> {
+    let mut fields: Vec<LockedField> = fields.iter().map(strip_field).collect();
+    fields.sort_by(|a, b| a.name.cmp(&b.name));
+    fields
+}
+
+fn same_order(before: &[LockedField], now: &[LockedField]) -> bool {
+    before
+        .iter()
+        .map(|f| &f.name)
+        .eq(now.iter().map(|f| &f.name))
+}
+
+fn strip_version(version: &LockedVersion) -> LockedVersion {
+    LockedVersion {
         docs: String::new(),
-        fields: version.fields.iter().map(strip_field).collect(),
+        fields: strip_fields(&version.fields),
         ..version.clone()
     }
+}
+
+/// An event with every version's fields in name order (descriptions kept).
+fn strip_order(event: &LockedEvent) -> LockedEvent {
+    let mut event = event.clone();
+    for version in &mut event.versions {
+        version.fields.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+    event
 }
 
 fn strip_file(event: &LockedEvent) -> LockedEvent {
@@ -214,7 +252,7 @@ fn strip_type(def: &LockedType) -> LockedType {
             docs: String::new(),
         },
         LockedType::Record { fields, .. } => LockedType::Record {
-            fields: fields.iter().map(strip_field).collect(),
+            fields: strip_fields(fields),
             docs: String::new(),
         },
     }

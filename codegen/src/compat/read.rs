@@ -3,8 +3,13 @@
 //!
 //! Fields are matched by wire name. Fields only the writer has are ignored by readers (the
 //! decoders accept unknown keys); fields only the reader has need `optional` or a default.
-//! A type is readable when it is the same or widens per [`widens`]. Constraints of the reader
+//! A type is readable when it is the same or widens per [`widens`], or when an open enum
+//! reads a `string` (values it does not list become `Unknown`). Constraints of the reader
 //! must accept every value the writer's constraints accept.
+//!
+//! Every difference is reported with its [`Cause`], also those a reader survives (an added
+//! optional field, a value an open enum keeps as `Unknown`, another default): each caller
+//! decides which of them break what it protects.
 
 use std::collections::BTreeMap;
 
@@ -70,7 +75,23 @@ pub enum Cause {
         values: Vec<String>,
     },
     /// The writer's enum is open (any value), the reader's is closed.
-    EnumOpen,
+    EnumOpen {
+        /// The writer's enum.
+        writer: String,
+    },
+    /// Writer enum values the (open) reader enum does not list: it reads them as `Unknown`.
+    EnumValuesUnlisted {
+        /// The values.
+        values: Vec<String>,
+    },
+    /// Both sides require the field and their defaults differ: an event without the field
+    /// reads as another value, or (no default on the reader's side) not at all.
+    DefaultChanged {
+        /// Writer's default, as JSON text.
+        writer: Option<String>,
+        /// Reader's default, as JSON text.
+        reader: Option<String>,
+    },
     /// A reader constraint rejects values the writer's constraints allow.
     Constraint {
         /// What the reader requires, e.g. "at most 50 characters (was at most 64)".
@@ -180,7 +201,7 @@ impl Cx<'_, '_> {
                 self.reader_types.parse(&r.ty),
                 self.writer_types.parse(&w.ty),
             );
-            if rt == wt || widens(&wt, &rt) || self.same_shape(&wt, &rt) {
+            if self.readable(&wt, &rt) {
                 self.types(&rt, &wt, &path, top, in_type);
             } else {
                 let cause = Cause::Type {
@@ -192,6 +213,15 @@ impl Cx<'_, '_> {
             }
             for what in stricter(&r.constraints, &w.constraints) {
                 self.push(top, &path, in_type, &r.ty, Cause::Constraint { what });
+            }
+            if !r.optional && !w.optional && r.default != w.default {
+                let text =
+                    |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
+                let cause = Cause::DefaultChanged {
+                    writer: text(&w.default),
+                    reader: text(&r.default),
+                };
+                self.push(top, &path, in_type, &r.ty, cause);
             }
         }
         for w in writer {
@@ -205,6 +235,26 @@ impl Cx<'_, '_> {
                     Cause::Extra,
                 );
             }
+        }
+    }
+
+    /// Whether values of the writer's type decode as the reader's (the inside of containers
+    /// and named types is compared after).
+    fn readable(&self, writer: &FieldType, reader: &FieldType) -> bool {
+        writer == reader
+            || widens(writer, reader)
+            || self.same_shape(writer, reader)
+            || self.open_enum_reads_string(writer, reader)
+    }
+
+    /// An open enum reads any string: a value it lists, or `Unknown(value)`.
+    fn open_enum_reads_string(&self, writer: &FieldType, reader: &FieldType) -> bool {
+        match (writer, reader) {
+            (FieldType::String, FieldType::Enum(name)) => matches!(
+                self.reader_types.get(name),
+                Some(LockedType::Enum { open: true, .. })
+            ),
+            _ => false,
         }
     }
 
@@ -235,7 +285,7 @@ impl Cx<'_, '_> {
         match (writer, reader) {
             (List(w), List(r)) | (Map(w), Map(r)) => {
                 let inner = format!("{path}[]");
-                if r == w || widens(w, r) || self.same_shape(w, r) {
+                if self.readable(w, r) {
                     self.types(r, w, &inner, top, in_type);
                 } else {
                     let cause = Cause::Type {
@@ -259,18 +309,26 @@ impl Cx<'_, '_> {
                     }),
                 ) = (self.writer_types.get(w), self.reader_types.get(r))
                 {
-                    let name = Some(r.as_str());
-                    if !r_open {
-                        let unknown: Vec<std::string::String> = w_values
-                            .iter()
-                            .filter(|value| !r_values.contains(value))
-                            .cloned()
-                            .collect();
+                    // A difference inside one enum lies in it; a switch to another enum lies
+                    // in the field.
+                    let name = if w == r { Some(r.as_str()) } else { in_type };
+                    let unknown: Vec<std::string::String> = w_values
+                        .iter()
+                        .filter(|value| !r_values.contains(value))
+                        .cloned()
+                        .collect();
+                    if *r_open {
+                        if !unknown.is_empty() {
+                            let cause = Cause::EnumValuesUnlisted { values: unknown };
+                            self.push(top, path, name, r, cause);
+                        }
+                    } else {
                         if !unknown.is_empty() {
                             self.push(top, path, name, r, Cause::EnumValues { values: unknown });
                         }
                         if *w_open {
-                            self.push(top, path, name, r, Cause::EnumOpen);
+                            let cause = Cause::EnumOpen { writer: w.clone() };
+                            self.push(top, path, name, r, cause);
                         }
                     }
                 }
@@ -404,6 +462,81 @@ mod tests {
             causes(&[field("b", "string")], &[optional]),
             vec![Cause::MaybeAbsent]
         );
+    }
+
+    #[test]
+    fn open_enums_read_strings_and_keep_unlisted_values() {
+        let enumeration = |open: bool, values: &[&str]| LockedType::Enum {
+            open,
+            values: values.iter().map(|value| (*value).to_owned()).collect(),
+            docs: String::new(),
+        };
+        let types = BTreeMap::from([
+            ("Open".to_owned(), enumeration(true, &["a"])),
+            ("Closed".to_owned(), enumeration(false, &["a"])),
+            ("Wide".to_owned(), enumeration(true, &["a", "b"])),
+        ]);
+        let types = Types::new(&types);
+        let causes = |reader: &str, writer: &str| -> Vec<Cause> {
+            read(&[field("x", reader)], &types, &[field("x", writer)], &types)
+                .into_iter()
+                .map(|found| found.cause)
+                .collect()
+        };
+        assert!(causes("Open", "string").is_empty());
+        assert!(causes("string", "Open").is_empty());
+        assert_eq!(
+            causes("Closed", "string"),
+            vec![Cause::Type {
+                writer: "string".into(),
+                reader: "Closed".into()
+            }]
+        );
+        assert_eq!(
+            causes("Open", "Wide"),
+            vec![Cause::EnumValuesUnlisted {
+                values: vec!["b".into()]
+            }]
+        );
+        assert_eq!(
+            causes("Closed", "Wide"),
+            vec![
+                Cause::EnumValues {
+                    values: vec!["b".into()]
+                },
+                Cause::EnumOpen {
+                    writer: "Wide".into()
+                }
+            ]
+        );
+    }
+
+    #[test]
+    fn defaults_are_compared_between_required_fields() {
+        let with_default = |value: i64| {
+            let mut field = field("a", "int64");
+            field.default = Some(value.into());
+            field
+        };
+        assert_eq!(
+            causes(&[with_default(5)], &[with_default(3)]),
+            vec![Cause::DefaultChanged {
+                writer: Some("3".into()),
+                reader: Some("5".into())
+            }]
+        );
+        assert_eq!(
+            causes(&[field("a", "int64")], &[with_default(3)]),
+            vec![Cause::DefaultChanged {
+                writer: Some("3".into()),
+                reader: None
+            }]
+        );
+        let mut optional = with_default(3);
+        optional.optional = true;
+        let mut other = with_default(5);
+        other.optional = true;
+        assert!(causes(&[other], &[optional]).is_empty());
     }
 
     #[test]

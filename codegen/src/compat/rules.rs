@@ -8,10 +8,9 @@ use crate::diagnostic::Severity;
 /// What a rule looks at.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Category {
-    /// A released event, version or type was edited or deleted (every level except `NONE`).
+    /// A released event, version or type was deleted, or edited in a way that is not
+    /// compatible in both directions (every level except `NONE`).
     Released,
-    /// A released version was edited in a way only old readers mind (`FORWARD*`, `FULL*`).
-    ReleasedForward,
     /// A new version against the versions before it, at the event's compatibility level.
     Versions,
     /// Reported when the schemas are compiled (`events check`, `cargo build`) as well.
@@ -77,7 +76,7 @@ pub const RULES: &[Rule] = &[
         Error,
         Released,
         true,
-        "A field was removed from a released version: readers of that version still expect it.",
+        "A field that readers require was removed from a released version: consumers not yet upgraded reject events without it.",
     ),
     rule(
         FIELD_RENAMED,
@@ -94,11 +93,25 @@ pub const RULES: &[Rule] = &[
         "A field of a released version changed type in a way the widening table does not allow.",
     ),
     rule(
+        FIELD_TYPE_WIDENED,
+        Error,
+        Released,
+        true,
+        "A field of a released version was widened: consumers not yet upgraded cannot read the wider values.",
+    ),
+    rule(
         FIELD_MADE_REQUIRED,
         Error,
         Released,
         true,
-        "An optional field of a released version became required: stored events without it no longer decode.",
+        "A field of a released version that events could leave out (optional, or with a default) is now required: events without it no longer decode.",
+    ),
+    rule(
+        FIELD_MADE_OPTIONAL,
+        Error,
+        Released,
+        true,
+        "A required field of a released version became optional: consumers not yet upgraded reject events without it.",
     ),
     rule(
         FIELD_ADDED_REQUIRED,
@@ -108,6 +121,13 @@ pub const RULES: &[Rule] = &[
         "A required field without a default was added to a released version: stored events lack it.",
     ),
     rule(
+        FIELD_DEFAULT_CHANGED,
+        Error,
+        Released,
+        true,
+        "The default of a field of a released version changed: events without the field now read as another value.",
+    ),
+    rule(
         ENVELOPE_USER_ID_REQUIRED,
         Error,
         Released,
@@ -115,11 +135,25 @@ pub const RULES: &[Rule] = &[
         "A released version started to require the envelope's `user_id`: stored events without one fail validation.",
     ),
     rule(
+        ENVELOPE_USER_ID_OPTIONAL,
+        Error,
+        Released,
+        true,
+        "A released version stopped requiring the envelope's `user_id`: consumers not yet upgraded reject events without one.",
+    ),
+    rule(
+        ENUM_VALUE_ADDED,
+        Error,
+        Released,
+        true,
+        "A closed enum that a released version uses gained a value (or opened): consumers not yet upgraded reject it.",
+    ),
+    rule(
         ENUM_VALUE_REMOVED,
         Error,
         Released,
         true,
-        "A value was removed from a closed enum that a released version uses: stored events with it no longer decode.",
+        "A value was removed from an enum that a released version uses: events with it no longer decode (closed) or lose their meaning (open).",
     ),
     rule(
         ENUM_CLOSED,
@@ -136,32 +170,11 @@ pub const RULES: &[Rule] = &[
         "A constraint of a released version became stricter: stored events may fail validation.",
     ),
     rule(
-        FIELD_TYPE_WIDENED,
-        Error,
-        ReleasedForward,
-        true,
-        "A field of a released version was widened: readers not yet upgraded cannot read the wider values.",
-    ),
-    rule(
-        FIELD_MADE_OPTIONAL,
-        Error,
-        ReleasedForward,
-        true,
-        "A required field of a released version became optional: readers not yet upgraded reject events without it.",
-    ),
-    rule(
-        ENUM_VALUE_ADDED,
-        Error,
-        ReleasedForward,
-        true,
-        "A closed enum that a released version uses gained a value (or opened): readers not yet upgraded reject it.",
-    ),
-    rule(
         CONSTRAINT_LOOSENED,
         Error,
-        ReleasedForward,
+        Released,
         true,
-        "A constraint of a released version became looser: readers not yet upgraded reject the new values.",
+        "A constraint of a released version became looser: consumers not yet upgraded reject the new values.",
     ),
     rule(
         BACKWARD_INCOMPATIBLE,
@@ -276,15 +289,17 @@ ids!(
     FIELD_REMOVED,
     FIELD_RENAMED,
     FIELD_TYPE_CHANGED,
+    FIELD_TYPE_WIDENED,
     FIELD_MADE_REQUIRED,
+    FIELD_MADE_OPTIONAL,
     FIELD_ADDED_REQUIRED,
+    FIELD_DEFAULT_CHANGED,
     ENVELOPE_USER_ID_REQUIRED,
+    ENVELOPE_USER_ID_OPTIONAL,
+    ENUM_VALUE_ADDED,
     ENUM_VALUE_REMOVED,
     ENUM_CLOSED,
     CONSTRAINT_TIGHTENED,
-    FIELD_TYPE_WIDENED,
-    FIELD_MADE_OPTIONAL,
-    ENUM_VALUE_ADDED,
     CONSTRAINT_LOOSENED,
     BACKWARD_INCOMPATIBLE,
     BACKWARD_TRANSITIVE_INCOMPATIBLE,
