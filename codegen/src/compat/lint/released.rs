@@ -106,163 +106,19 @@ impl Lint<'_> {
         let renamed = self.renames(event, number, &what, &hint, level, &mut new_reads_old);
 
         for found in new_reads_old {
-            let location = self.incompatibility_location(event, number, &found);
-            let path = &found.path;
-            let place = in_type(&found);
-            let (rule, message) = match &found.cause {
-                // Readers ignore fields they do not know; the other direction decides.
-                Cause::Added | Cause::Extra | Cause::UserId => continue,
-                Cause::Missing => (
-                    rules::FIELD_ADDED_REQUIRED,
-                    format!(
-                        "required field `{path}` without a default was added to released {what}{place}: stored events do not have it"
-                    ),
-                ),
-                Cause::MaybeAbsent => (
-                    rules::FIELD_MADE_REQUIRED,
-                    format!(
-                        "`{path}` of released {what} was optional and is now required{place}: stored events may lack it or hold null"
-                    ),
-                ),
-                Cause::DefaultChanged {
-                    writer: Some(before),
-                    reader: None,
-                } => (
-                    rules::FIELD_MADE_REQUIRED,
-                    format!(
-                        "`{path}` of released {what} lost its default `{before}`{place}: events without it (stored before it was added, or from producers that leave it out) no longer decode"
-                    ),
-                ),
-                Cause::DefaultChanged {
-                    writer: Some(before),
-                    reader: Some(now),
-                } => (
-                    rules::FIELD_DEFAULT_CHANGED,
-                    format!(
-                        "the default of `{path}` of released {what} changed from `{before}` to `{now}`{place}: events without it now read as another value"
-                    ),
-                ),
-                // A default given to a field every event has: nobody reads it.
-                Cause::DefaultChanged { writer: None, .. } => continue,
-                Cause::Type { writer, reader } => (
-                    rules::FIELD_TYPE_CHANGED,
-                    format!(
-                        "`{path}` of released {what} changed type from `{writer}` to `{reader}`{place}, which is not a widening"
-                    ),
-                ),
-                Cause::EnumValues { values } => (
-                    rules::ENUM_VALUE_REMOVED,
-                    format!(
-                        "closed enum `{}` used by released {what} (`{path}`) lost {}: stored events with it no longer decode",
-                        found.ty,
-                        quoted(values)
-                    ),
-                ),
-                Cause::EnumValuesUnlisted { values } => (
-                    rules::ENUM_VALUE_REMOVED,
-                    format!(
-                        "open enum `{}` used by released {what} (`{path}`) lost {}: events with it now read as `Unknown`",
-                        found.ty,
-                        quoted(values)
-                    ),
-                ),
-                Cause::EnumOpen { writer } if *writer != found.ty => (
-                    rules::ENUM_CLOSED,
-                    format!(
-                        "`{path}` of released {what} was open enum `{writer}` and is now closed enum `{}`: stored unknown values no longer decode",
-                        found.ty
-                    ),
-                ),
-                Cause::EnumOpen { .. } => (
-                    rules::ENUM_CLOSED,
-                    format!(
-                        "enum `{}` used by released {what} (`{path}`) was open and is now closed: stored unknown values no longer decode",
-                        found.ty
-                    ),
-                ),
-                Cause::Constraint { what: requirement } => (
-                    rules::CONSTRAINT_TIGHTENED,
-                    format!(
-                        "`{path}` of released {what} must now be {requirement}{place}: stored events may fail validation"
-                    ),
-                ),
-            };
-            self.released(level, finding(rule, location, message, &found.field));
+            if let Some((rule, message)) = new_shape_rejects(&found, &what) {
+                let location = self.incompatibility_location(event, number, &found);
+                self.released(level, finding(rule, location, message, &found.field));
+            }
         }
-
         for found in old_reads_new {
             if renamed.contains(&found.path) {
                 continue;
             }
-            let location = self.incompatibility_location(event, number, &found);
-            let path = &found.path;
-            let place = in_type(&found);
-            let (rule, message) = match &found.cause {
-                // Old readers ignore new fields, keep unlisted values of open enums as
-                // `Unknown`, and need no default for a field every event has. A removed
-                // field they do not require (`Added` seen from them) is not missed.
-                Cause::Added
-                | Cause::Extra
-                | Cause::UserId
-                | Cause::EnumValuesUnlisted { .. }
-                | Cause::DefaultChanged { .. } => continue,
-                Cause::Missing => (
-                    rules::FIELD_REMOVED,
-                    format!(
-                        "`{path}` was removed from released {what}{place}: consumers not yet upgraded require it"
-                    ),
-                ),
-                Cause::MaybeAbsent => (
-                    rules::FIELD_MADE_OPTIONAL,
-                    format!(
-                        "`{path}` of released {what} was required and is now optional{place}: consumers not yet upgraded reject events without it"
-                    ),
-                ),
-                Cause::Type { writer, reader } => {
-                    // A change that is no widening was reported from the other side.
-                    if !widens(&self.old_types.parse(reader), &self.new_types.parse(writer)) {
-                        continue;
-                    }
-                    (
-                        rules::FIELD_TYPE_WIDENED,
-                        format!(
-                            "`{path}` of released {what} was widened from `{reader}` to `{writer}`{place}: consumers not yet upgraded cannot read the wider values"
-                        ),
-                    )
-                }
-                Cause::EnumValues { values } => (
-                    rules::ENUM_VALUE_ADDED,
-                    format!(
-                        "closed enum `{}` used by released {what} (`{path}`) gained {}: consumers not yet upgraded reject it",
-                        found.ty,
-                        quoted(values)
-                    ),
-                ),
-                Cause::EnumOpen { writer } if *writer != found.ty => (
-                    rules::ENUM_VALUE_ADDED,
-                    format!(
-                        "`{path}` of released {what} was closed enum `{}` and is now open enum `{writer}`: consumers not yet upgraded reject the values `{}` does not list",
-                        found.ty, found.ty
-                    ),
-                ),
-                Cause::EnumOpen { .. } => (
-                    rules::ENUM_VALUE_ADDED,
-                    format!(
-                        "closed enum `{}` used by released {what} (`{path}`) became open: consumers not yet upgraded reject the values it does not list",
-                        found.ty
-                    ),
-                ),
-                Cause::Constraint { what: requirement } => (rules::CONSTRAINT_LOOSENED, {
-                    let (before, now) = requirement
-                        .split_once(" (was ")
-                        .unwrap_or((requirement, "no limit)"));
-                    format!(
-                        "`{path}` of released {what} had to be {before} and now {}{place}: consumers not yet upgraded reject the new values",
-                        now.trim_end_matches(')')
-                    )
-                }),
-            };
-            self.released(level, finding(rule, location, message, &found.field));
+            if let Some((rule, message)) = self.old_shape_rejects(&found, &what) {
+                let location = self.incompatibility_location(event, number, &found);
+                self.released(level, finding(rule, location, message, &found.field));
+            }
         }
 
         let location = self.version_location(event, number);
@@ -289,6 +145,83 @@ impl Lint<'_> {
                 .about(event, Some(number)),
             );
         }
+    }
+
+    /// What consumers not yet upgraded (the old shape) reject of what the new shape produces:
+    /// the rule and the message, or `None` when they read it.
+    fn old_shape_rejects(
+        &self,
+        found: &Incompatibility,
+        what: &str,
+    ) -> Option<(&'static str, String)> {
+        let path = &found.path;
+        let place = in_type(found);
+        let (rule, message) = match &found.cause {
+            // Old readers ignore new fields, keep unlisted values of open enums as
+            // `Unknown`, and need no default for a field every event has. A removed
+            // field they do not require (`Added` seen from them) is not missed.
+            Cause::Added
+            | Cause::Extra
+            | Cause::UserId
+            | Cause::EnumValuesUnlisted { .. }
+            | Cause::DefaultChanged { .. } => return None,
+            Cause::Missing => (
+                rules::FIELD_REMOVED,
+                format!(
+                    "`{path}` was removed from released {what}{place}: consumers not yet upgraded require it"
+                ),
+            ),
+            Cause::MaybeAbsent => (
+                rules::FIELD_MADE_OPTIONAL,
+                format!(
+                    "`{path}` of released {what} was required and is now optional{place}: consumers not yet upgraded reject events without it"
+                ),
+            ),
+            Cause::Type { writer, reader } => {
+                // A change that is no widening was reported from the other side.
+                if !widens(&self.old_types.parse(reader), &self.new_types.parse(writer)) {
+                    return None;
+                }
+                (
+                    rules::FIELD_TYPE_WIDENED,
+                    format!(
+                        "`{path}` of released {what} was widened from `{reader}` to `{writer}`{place}: consumers not yet upgraded cannot read the wider values"
+                    ),
+                )
+            }
+            Cause::EnumValues { values } => (
+                rules::ENUM_VALUE_ADDED,
+                format!(
+                    "closed enum `{}` used by released {what} (`{path}`) gained {}: consumers not yet upgraded reject it",
+                    found.ty,
+                    quoted(values)
+                ),
+            ),
+            Cause::EnumOpen { writer } if *writer != found.ty => (
+                rules::ENUM_VALUE_ADDED,
+                format!(
+                    "`{path}` of released {what} was closed enum `{}` and is now open enum `{writer}`: consumers not yet upgraded reject the values `{}` does not list",
+                    found.ty, found.ty
+                ),
+            ),
+            Cause::EnumOpen { .. } => (
+                rules::ENUM_VALUE_ADDED,
+                format!(
+                    "closed enum `{}` used by released {what} (`{path}`) became open: consumers not yet upgraded reject the values it does not list",
+                    found.ty
+                ),
+            ),
+            Cause::Constraint { what: requirement } => (rules::CONSTRAINT_LOOSENED, {
+                let (before, now) = requirement
+                    .split_once(" (was ")
+                    .unwrap_or((requirement, "no limit)"));
+                format!(
+                    "`{path}` of released {what} had to be {before} and now {}{place}: consumers not yet upgraded reject the new values",
+                    now.trim_end_matches(')')
+                )
+            }),
+        };
+        Some((rule, message))
     }
 
     /// A removed field and an added field of the same type at the same place: a rename,
@@ -339,6 +272,92 @@ impl Lint<'_> {
         }
         renamed
     }
+}
+
+/// What the new shape rejects of what the old one produces (stored events, producers not yet
+/// upgraded): the rule and the message, or `None` when it reads it.
+fn new_shape_rejects(found: &Incompatibility, what: &str) -> Option<(&'static str, String)> {
+    let path = &found.path;
+    let place = in_type(found);
+    let (rule, message) = match &found.cause {
+        // Readers ignore fields they do not know; the other direction decides.
+        Cause::Added | Cause::Extra | Cause::UserId => return None,
+        Cause::Missing => (
+            rules::FIELD_ADDED_REQUIRED,
+            format!(
+                "required field `{path}` without a default was added to released {what}{place}: stored events do not have it"
+            ),
+        ),
+        Cause::MaybeAbsent => (
+            rules::FIELD_MADE_REQUIRED,
+            format!(
+                "`{path}` of released {what} was optional and is now required{place}: stored events may lack it or hold null"
+            ),
+        ),
+        Cause::DefaultChanged {
+            writer: Some(before),
+            reader: None,
+        } => (
+            rules::FIELD_MADE_REQUIRED,
+            format!(
+                "`{path}` of released {what} lost its default `{before}`{place}: events without it (stored before it was added, or from producers that leave it out) no longer decode"
+            ),
+        ),
+        Cause::DefaultChanged {
+            writer: Some(before),
+            reader: Some(now),
+        } => (
+            rules::FIELD_DEFAULT_CHANGED,
+            format!(
+                "the default of `{path}` of released {what} changed from `{before}` to `{now}`{place}: events without it now read as another value"
+            ),
+        ),
+        // A default given to a field every event has: nobody reads it.
+        Cause::DefaultChanged { writer: None, .. } => return None,
+        Cause::Type { writer, reader } => (
+            rules::FIELD_TYPE_CHANGED,
+            format!(
+                "`{path}` of released {what} changed type from `{writer}` to `{reader}`{place}, which is not a widening"
+            ),
+        ),
+        Cause::EnumValues { values } => (
+            rules::ENUM_VALUE_REMOVED,
+            format!(
+                "closed enum `{}` used by released {what} (`{path}`) lost {}: stored events with it no longer decode",
+                found.ty,
+                quoted(values)
+            ),
+        ),
+        Cause::EnumValuesUnlisted { values } => (
+            rules::ENUM_VALUE_REMOVED,
+            format!(
+                "open enum `{}` used by released {what} (`{path}`) lost {}: events with it now read as `Unknown`",
+                found.ty,
+                quoted(values)
+            ),
+        ),
+        Cause::EnumOpen { writer } if *writer != found.ty => (
+            rules::ENUM_CLOSED,
+            format!(
+                "`{path}` of released {what} was open enum `{writer}` and is now closed enum `{}`: stored unknown values no longer decode",
+                found.ty
+            ),
+        ),
+        Cause::EnumOpen { .. } => (
+            rules::ENUM_CLOSED,
+            format!(
+                "enum `{}` used by released {what} (`{path}`) was open and is now closed: stored unknown values no longer decode",
+                found.ty
+            ),
+        ),
+        Cause::Constraint { what: requirement } => (
+            rules::CONSTRAINT_TIGHTENED,
+            format!(
+                "`{path}` of released {what} must now be {requirement}{place}: stored events may fail validation"
+            ),
+        ),
+    };
+    Some((rule, message))
 }
 
 fn parent(path: &str) -> &str {
