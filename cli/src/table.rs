@@ -1,9 +1,11 @@
 //! Output helpers of the operator commands: aligned tables for people, progress on stderr,
 //! times given on the command line.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A table printed with aligned columns; numbers are right-aligned.
 #[derive(Debug, Default)]
@@ -90,34 +92,65 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Progress of a long operation on stderr: rewritten in place on a terminal, silent
-/// otherwise; [`Progress::done`] always prints the final line.
+/// Progress of a long operation on stderr (indicatif): a bar with a count, rate and time left
+/// when the total is known ([`Progress::counting`]), a spinner with a message otherwise
+/// ([`Progress::new`]). Drawn only when stderr is a terminal, so piped or logged output stays
+/// clean; [`Progress::done`] clears it and always prints the final line.
 #[derive(Debug)]
 pub struct Progress {
-    terminal: bool,
+    bar: ProgressBar,
 }
 
 impl Progress {
+    /// A spinner whose text is set with [`Progress::update`].
     pub fn new() -> Self {
-        Self {
-            terminal: std::io::stderr().is_terminal(),
-        }
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Self { bar }
     }
 
+    /// A bar over `total` items of `what` (`"events"`, `"dead letters"`), advanced with
+    /// [`Progress::advance`].
+    pub fn counting(total: u64, what: &str) -> Self {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let template = format!(
+            "{{msg}} [{{bar:30}}] {{human_pos}}/{{human_len}} {what} ({{per_sec}}, {{eta}} left)"
+        );
+        bar.set_style(
+            ProgressStyle::with_template(&template)
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        Self { bar }
+    }
+
+    /// Sets the text shown next to the spinner or bar.
     pub fn update(&self, message: &str) {
-        if self.terminal {
-            let mut stderr = std::io::stderr().lock();
-            let _ = write!(stderr, "\r\x1b[2K{message}");
-            let _ = stderr.flush();
-        }
+        self.bar.set_message(message.to_owned());
     }
 
+    /// Advances the bar by `count` items.
+    pub fn advance(&self, count: u64) {
+        self.bar.inc(count);
+    }
+
+    /// Clears the progress and prints `message` on stderr (on a terminal or not).
     pub fn done(&self, message: &str) {
-        let mut stderr = std::io::stderr().lock();
-        if self.terminal {
-            let _ = write!(stderr, "\r\x1b[2K");
+        self.bar.finish_and_clear();
+        let _ = writeln!(std::io::stderr().lock(), "{message}");
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        // An operation that ends in an error leaves no half-drawn line behind.
+        if !self.bar.is_finished() {
+            self.bar.finish_and_clear();
         }
-        let _ = writeln!(stderr, "{message}");
     }
 }
 
@@ -193,6 +226,18 @@ mod tests {
             table.render(),
             "stream               length\nevents:user.created       7\nevents:a               1200\n"
         );
+    }
+
+    #[test]
+    fn progress_is_drawn_only_on_a_terminal() {
+        use std::io::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
+        for progress in [Progress::new(), Progress::counting(10, "events")] {
+            assert_eq!(progress.bar.is_hidden(), !terminal);
+            progress.advance(3);
+            progress.done("finished");
+            assert!(progress.bar.is_finished());
+        }
     }
 
     #[test]

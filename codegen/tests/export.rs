@@ -4,7 +4,8 @@
 use std::path::Path;
 
 use event_codegen::Catalogue;
-use event_codegen::export::{asyncapi, jsonschema, markdown};
+use event_codegen::export::{asyncapi, jsonschema, markdown, yaml};
+use proptest::prelude::*;
 
 fn catalogue() -> Catalogue {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/export");
@@ -102,12 +103,10 @@ fn yaml_to_json(yaml: &yaml_rust2::Yaml) -> serde_json::Value {
 fn asyncapi_as_yaml_holds_the_same_document() {
     for catalogue in [catalogue(), whole_catalogue()] {
         let yaml = asyncapi::document_yaml(&catalogue);
-        let docs = yaml_rust2::YamlLoader::load_from_str(&yaml).expect("the YAML parses");
-        assert_eq!(docs.len(), 1);
         let json: serde_json::Value =
             serde_json::from_str(&asyncapi::document(&catalogue)).expect("JSON");
-        assert_eq!(yaml_to_json(&docs[0]), json);
-        assert_eq!(yaml_to_json(&docs[0]), asyncapi::value(&catalogue));
+        assert_eq!(read_yaml(&yaml), json);
+        assert_eq!(read_yaml(&yaml), asyncapi::value(&catalogue));
     }
     insta::assert_snapshot!("asyncapi_yaml", asyncapi::document_yaml(&catalogue()));
 }
@@ -118,4 +117,51 @@ fn whole_catalogue() -> Catalogue {
         .expect("readable")
         .into_result()
         .expect("valid")
+}
+
+#[test]
+fn yaml_strings_that_look_like_other_types_stay_strings() {
+    let value = serde_json::json!({
+        "true": "false", "null": "~", "1": "2.5", "yes": "no", "date": "2025-09-26",
+        "ref": "#/components/schemas/UserCreatedV1", "address": "events:user.created",
+        "multi": "line one\nline two\n", "quote": "it's \"quoted\"", "empty": "",
+        "spaces": " padded ", "list": [], "map": {}, "numbers": [0, -7, 1.5, 1e300],
+        "newline": ["\n", null],
+    });
+    let text = yaml::to_yaml(&value);
+    assert_eq!(read_yaml(&text), value, "{text}");
+    assert!(text.contains("address: \"events:user.created\""), "{text}");
+}
+
+fn read_yaml(text: &str) -> serde_json::Value {
+    let docs = yaml_rust2::YamlLoader::load_from_str(text).expect("the emitted YAML parses");
+    assert_eq!(docs.len(), 1, "one document");
+    yaml_to_json(&docs[0])
+}
+
+fn any_json() -> impl Strategy<Value = serde_json::Value> {
+    use serde_json::Value;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        ".{0,12}".prop_map(Value::String),
+        "[a-z:#\\-\\[\\]{}, '\"\n0-9.]{0,12}".prop_map(Value::String),
+    ];
+    leaf.prop_recursive(4, 32, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::btree_map(".{0,8}", inner, 0..6)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+proptest! {
+    #[test]
+    fn any_json_value_reads_back_unchanged_from_yaml(value in any_json()) {
+        let text = yaml::to_yaml(&value);
+        prop_assert_eq!(read_yaml(&text), value, "{}", text);
+    }
 }

@@ -204,8 +204,9 @@ async fn requeue(
             }
         }
     }
-    let progress = Progress::new();
     let total: usize = by_group.values().map(Vec::len).sum();
+    let progress = Progress::counting(total as u64, "dead letters");
+    progress.update("requeue");
     let mut done = 0;
     for ((stream, group), letters) in by_group {
         for chunk in letters.chunks(500) {
@@ -239,7 +240,7 @@ async fn requeue(
             }
             admin.delete_entries(key, &delete).await?;
             done += chunk.len();
-            progress.update(&format!("requeue: {done}/{total}"));
+            progress.advance(chunk.len() as u64);
         }
     }
     if total > 500 {

@@ -19,7 +19,8 @@ pub struct Args {
     #[arg(default_value = "schemas")]
     pub dir: PathBuf,
     /// Where to write: a directory for `jsonschema` (one file per event version), a file
-    /// for `asyncapi` (JSON) and `markdown`.
+    /// for `asyncapi` (YAML when the name ends in `.yaml` or `.yml`, JSON otherwise) and
+    /// `markdown`.
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -29,7 +30,7 @@ pub struct Args {
 pub enum Kind {
     /// One JSON Schema (2020-12) per event version, envelope included.
     Jsonschema,
-    /// An AsyncAPI 3.0 document (JSON).
+    /// An AsyncAPI 3.0 document (YAML or JSON, by the file name).
     Asyncapi,
     /// A Markdown catalogue.
     Markdown,
@@ -65,8 +66,20 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             )
         }
         Kind::Asyncapi => {
-            event_codegen::write_if_changed(&args.out, &export::asyncapi::document(catalogue))?;
-            format!("AsyncAPI 3.0 document {}", args.out.display())
+            let yaml = args
+                .out
+                .extension()
+                .and_then(|extension| extension.to_str())
+                .is_some_and(|extension| {
+                    extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml")
+                });
+            let (text, format) = if yaml {
+                (export::asyncapi::document_yaml(catalogue), "YAML")
+            } else {
+                (export::asyncapi::document(catalogue), "JSON")
+            };
+            event_codegen::write_if_changed(&args.out, &text)?;
+            format!("AsyncAPI 3.0 document ({format}) {}", args.out.display())
         }
         Kind::Markdown => {
             event_codegen::write_if_changed(&args.out, &export::markdown::document(catalogue))?;

@@ -43,10 +43,11 @@ pub struct GroupStats {
 /// Gathers the figures of every event stream.
 pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
     let keys = admin.event_streams().await?;
-    let progress = Progress::new();
+    let progress = Progress::counting(keys.len() as u64, "streams");
+    progress.update("stats");
     let mut streams = Vec::with_capacity(keys.len());
-    for (index, key) in keys.iter().enumerate() {
-        progress.update(&format!("stats: {}/{} streams", index + 1, keys.len()));
+    for key in &keys {
+        progress.advance(1);
         let event_type = key.trim_start_matches("events:").to_owned();
         let length = admin.len(key).await?;
         let dead_letters = admin.len(&admin.dead_letter_key(&event_type)).await?;
