@@ -170,13 +170,16 @@ fn request_created_v1_urgency_maps_onto_v2_priority() {
         ("medium", RequestPriority::Normal),
         ("high", RequestPriority::High),
         ("critical", RequestPriority::Emergency),
+        // The original never checked `urgency: str`: other values reach v2 unchanged.
+        ("urgent", RequestPriority::Unknown("urgent".to_owned())),
+        ("", RequestPriority::Unknown(String::new())),
     ] {
         let mut sample = support::sample_event(&catalogue, "request.created", &event.versions[0]);
         sample["urgency"] = json!(urgency);
         let v1: RequestCreatedV1 =
             event_runtime::decode_exact(&sample.to_string()).expect("valid v1");
         let v2 = RequestCreatedV2::from(v1.clone());
-        assert_eq!(v2.priority, priority, "{urgency}");
+        assert_eq!(v2.priority, priority.clone(), "{urgency}");
         assert_eq!(v2.coordinates, None);
         assert_eq!(v2.request_number, v1.request_number);
         let via_registry = registry()
@@ -263,20 +266,38 @@ fn decode_errors_name_the_field_and_never_show_sensitive_values() {
 
 #[test]
 fn validation_rejects_broken_constraints_with_every_violation() {
+    // assignment.completed is one of our own types, with checks; the original types' v1 has
+    // none (see `original_v1_accepts_what_our_checks_would_reject`).
+    let catalogue = support::catalogue();
+    let event = &catalogue.events["assignment.completed"];
+    let mut sample = support::sample_event(&catalogue, "assignment.completed", &event.versions[0]);
+    sample["request_number"] = json!("2025-1");
+    sample["actual_duration"] = json!(-5);
+    let error = registry()
+        .decode("assignment.completed", "v1", &sample.to_string())
+        .expect_err("invalid");
+    let text = error.to_string();
+    assert!(text.contains("request_number"), "{text}");
+    assert!(
+        text.contains("actual_duration` must be at least 0, found -5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn original_v1_accepts_what_our_checks_would_reject() {
+    // The original contract (`request_number: str`, `quality_rating: Optional[int]` with a
+    // "1-5" comment) checks neither, so v1 must not either.
     let catalogue = support::catalogue();
     let event = &catalogue.events["request.completed"];
     let mut sample = support::sample_event(&catalogue, "request.completed", &event.versions[0]);
     sample["request_number"] = json!("2025-1");
     sample["quality_rating"] = json!(9);
-    let error = registry()
+    sample["actual_duration"] = json!(-5);
+    let decoded = registry()
         .decode("request.completed", "v1", &sample.to_string())
-        .expect_err("invalid");
-    let text = error.to_string();
-    assert!(text.contains("request_number"), "{text}");
-    assert!(
-        text.contains("quality_rating` must be at most 5, found 9"),
-        "{text}"
-    );
+        .expect("the original contract accepts it");
+    assert_eq!(reencode(decoded.as_ref()), sample);
 }
 
 #[test]

@@ -132,15 +132,22 @@ async fn logs_and_dead_letter_reasons_never_show_sensitive_values() {
     config.subscriber.retry_backoff_max = Duration::from_millis(20);
     config.subscriber.max_retries = 2;
 
-    // Undecodable: a sensitive field breaks its constraint, another has a quoted wrong type.
+    // Undecodable: an event with sensitive values that fails validation (v1 requires the
+    // envelope's user_id), and one whose sensitive field has a wrong type serde would quote.
     let client = redis::Client::open(server.url()).expect("client");
     let mut conn = client
         .get_multiplexed_async_connection()
         .await
         .expect("connection");
-    let too_long = json!(format!("{SECRET}{}", "x".repeat(100)));
+    let mut invalid: Value = serde_json::from_str(&v1_data(
+        1,
+        &json!(format!("{SECRET}-first")),
+        &json!(format!("+1{SECRET_NUMBER}")),
+    ))
+    .expect("JSON");
+    invalid["user_id"] = Value::Null;
     for data in [
-        v1_data(1, &too_long, &Value::Null),
+        invalid.to_string(),
         v1_data(1, &json!("Ada"), &json!(SECRET_NUMBER)),
     ] {
         let _: String = redis::cmd("XADD")
