@@ -1,6 +1,7 @@
 //! The exported JSON Schemas (`events export jsonschema`) agree with the generated code: they
-//! accept every event our encoder writes, and reject what our decoder rejects. Checked with an
-//! independent validator (boon, JSON Schema 2020-12, format assertions on).
+//! accept every event our encoder writes and every event of the original services (naive
+//! timestamps included), and reject what our decoder rejects. Checked with an independent
+//! validator (boon, JSON Schema 2020-12, format assertions on).
 
 mod support;
 
@@ -237,4 +238,120 @@ fn schemas_reject_what_the_decoder_rejects() {
         }
     }
     assert!(checked > 300, "only {checked} invalid events checked");
+}
+
+/// Events as the original Python services wrote them: naive timestamps (`isoformat()` of a
+/// naive datetime, with and without microseconds), explicit nulls, values no comment lists.
+#[test]
+fn original_events_with_naive_timestamps_validate() {
+    let catalogue = support::catalogue();
+    let registry = events::registry();
+    let envelope = |event_type: &str, user_id: Value| {
+        json!({
+            "event_id": "123e4567-e89b-12d3-a456-426614174000",
+            "event_type": event_type,
+            "version": "v1",
+            "timestamp": "2025-09-26T10:30:00.123456",
+            "source_service": "users-service",
+            "correlation_id": null,
+            "user_id": user_id,
+            "metadata": null,
+        })
+    };
+    let with = |mut base: Value, payload: Value| {
+        let object = base.as_object_mut().expect("object");
+        object.extend(payload.as_object().expect("object").clone());
+        base
+    };
+    let cases = [
+        with(
+            envelope("user.created", json!(123)),
+            json!({
+                "telegram_id": 0, "username": null, "first_name": "", "last_name": null,
+                "phone_number": null, "role": "superintendent", "specializations": [],
+                "is_verified": false
+            }),
+        ),
+        with(
+            envelope("shift.created", Value::Null),
+            json!({
+                "shift_id": 1, "executor_id": 2, "date": "2025-09-26T00:00:00",
+                "start_time": "2025-09-26T08:00:00", "end_time": "2025-09-26T20:00:00.5",
+                "specialization": "plumbing", "template_id": null, "created_by": null
+            }),
+        ),
+        with(
+            envelope("request.assigned", json!(7)),
+            json!({
+                "request_number": "R-17", "executor_id": 5, "assigned_by": 1,
+                "assignment_method": "round_robin",
+                "estimated_completion": "2025-09-27T18:00:00", "priority_score": -1.5
+            }),
+        ),
+    ];
+    for event in cases {
+        let name = event["event_type"].as_str().expect("type").to_owned();
+        let definition = &catalogue.events[&name];
+        let validator = Validator::new(&catalogue, definition, &definition.versions[0]);
+        decode(&registry, &name, 1, &event)
+            .unwrap_or_else(|error| panic!("{name}: the decoder rejects it: {error}"));
+        validator
+            .accepts(&event)
+            .unwrap_or_else(|error| panic!("{name}: the schema rejects it: {error}\n{event:#}"));
+    }
+}
+
+/// For timestamps, the schema and the decoder agree, in the envelope and in a payload field.
+#[test]
+fn the_schema_accepts_exactly_the_timestamps_the_decoder_accepts() {
+    let catalogue = support::catalogue();
+    let registry = events::registry();
+    let name = "assignment.accepted";
+    let definition = &catalogue.events[name];
+    let version = &definition.versions[0];
+    let validator = Validator::new(&catalogue, definition, version);
+    let sample = support::sample_event(&catalogue, name, version);
+    let accepted = [
+        "2025-09-26T10:30:00",
+        "2025-09-26T00:00:00",
+        "2025-09-26T10:30:00.123456",
+        "2025-09-26 10:30:00",
+        "2025-09-26 10:30:00.5",
+        "2025-09-26T10:30:00Z",
+        "2025-09-26T10:30:00.123456789Z",
+        "2025-09-26T12:30:00+02:00",
+        "2025-09-26T10:30:00.25-05:30",
+    ];
+    let rejected = [
+        "",
+        "yesterday",
+        "2025-09-26",
+        "2025-09-26T10:30",
+        "2025-13-01T00:00:00",
+        "2025-09-26T24:00:00",
+        "2025-09-26T10:30:00+2",
+        "2025-09-26T10:30:00 UTC",
+    ];
+    for (timestamp, expected) in accepted
+        .iter()
+        .map(|t| (t, true))
+        .chain(rejected.iter().map(|t| (t, false)))
+    {
+        for key in ["timestamp", "accepted_at"] {
+            let mut event = sample.clone();
+            event[key] = json!(timestamp);
+            let decoder = decode(&registry, name, 1, &event);
+            let schema = validator.accepts(&event);
+            assert_eq!(
+                decoder.is_ok(),
+                expected,
+                "decoder, {key} = {timestamp:?}: {decoder:?}"
+            );
+            assert_eq!(
+                schema.is_ok(),
+                expected,
+                "schema, {key} = {timestamp:?}: {schema:?}"
+            );
+        }
+    }
 }

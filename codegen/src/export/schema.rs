@@ -13,6 +13,23 @@ pub const UUID_PATTERN: &str =
 /// An RFC 3339 time; writers use UTC with `Z`, readers accept offsets too.
 pub const DATETIME_PATTERN: &str =
     "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$";
+/// A naive time, without an offset, as the original Python services write them
+/// (`datetime.isoformat()`: `2025-09-26T10:30:00`, `2025-09-26T10:30:00.123456`; also with a
+/// space for the `T`). Readers take it as UTC.
+pub const NAIVE_DATETIME_PATTERN: &str = "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[T ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]+)?$";
+
+/// The schema of a `datetime` value: what the readers accept, an RFC 3339 time (what writers
+/// of this catalogue produce, UTC with `Z`) or a naive time read as UTC (what the original
+/// services produce). `format: date-time` alone would reject the naive ones.
+pub fn datetime_schema() -> Value {
+    json!({
+        "type": "string",
+        "anyOf": [
+            { "format": "date-time", "pattern": DATETIME_PATTERN },
+            { "pattern": NAIVE_DATETIME_PATTERN },
+        ],
+    })
+}
 /// `YYYY-MM-DD`.
 pub const DATE_PATTERN: &str = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
 /// An exact decimal as text: optional `-`, digits, optional fraction.
@@ -50,10 +67,11 @@ impl Builder<'_> {
             "event_id".into(),
             json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN, "description": "Unique id of the event, a UUID (v7 when written by the Rust runtime) (envelope)." }),
         );
-        properties.insert(
-            "timestamp".into(),
-            json!({ "type": "string", "format": "date-time", "pattern": DATETIME_PATTERN, "description": "When the event happened, RFC 3339, written in UTC with `Z` (envelope)." }),
+        let mut timestamp = datetime_schema();
+        timestamp["description"] = json!(
+            "When the event happened (envelope): RFC 3339, written in UTC with `Z`; a naive time without offset, as the original services wrote it, is read as UTC."
         );
+        properties.insert("timestamp".into(), timestamp);
         properties.insert(
             "source_service".into(),
             json!({ "type": ["string", "null"], "description": "Name of the service that published the event (envelope)." }),
@@ -178,9 +196,7 @@ impl Builder<'_> {
             FieldType::Uuid => {
                 json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN })
             }
-            FieldType::DateTime => {
-                json!({ "type": "string", "format": "date-time", "pattern": DATETIME_PATTERN })
-            }
+            FieldType::DateTime => datetime_schema(),
             FieldType::Date => {
                 json!({ "type": "string", "format": "date", "pattern": DATE_PATTERN })
             }

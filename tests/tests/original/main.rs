@@ -8,6 +8,7 @@
 //!   `event_id`, `event_data`, `timestamp`; `event_data` as pydantic's `.json()`) with any
 //!   value the Python types allow decode through the subscriber's entry parsing and the
 //!   generated registry, validate, keep their values, and upgrade to the latest version;
+//!   the exported JSON Schema of their v1 accepts them too;
 //! - us -> original: every v1 event our encoder and publisher write is read by the original
 //!   model (names, JSON types, required fields present and non-null, timestamps that Python
 //!   3.11's `datetime.fromisoformat` reads).
@@ -43,6 +44,29 @@ const MAX_EVENT_SIZE: usize = 1 << 20;
 static TABLE: LazyLock<Table> = LazyLock::new(Table::load);
 static CATALOGUE: LazyLock<Catalogue> = LazyLock::new(support::catalogue);
 static REGISTRY: LazyLock<event_runtime::Registry> = LazyLock::new(events::registry);
+/// The exported JSON Schema of each original type's v1, compiled (boon, formats asserted).
+static JSON_SCHEMAS: LazyLock<BTreeMap<String, (boon::Schemas, boon::SchemaIndex)>> =
+    LazyLock::new(|| {
+        TABLE
+            .events
+            .iter()
+            .map(|contract| {
+                let event = &CATALOGUE.events[&contract.event_type];
+                let schema = event_codegen::export::jsonschema::event_version(
+                    &CATALOGUE,
+                    event,
+                    &event.versions[0],
+                );
+                let id = schema["$id"].as_str().expect("an $id").to_owned();
+                let mut compiler = boon::Compiler::new();
+                compiler.enable_format_assertions();
+                compiler.add_resource(&id, schema).expect("a resource");
+                let mut schemas = boon::Schemas::new();
+                let index = compiler.compile(&id, &mut schemas).expect("a valid schema");
+                (contract.event_type.clone(), (schemas, index))
+            })
+            .collect()
+    });
 
 /// The event types with more than one version, whose upgrade the forward test checks field by
 /// field (`upgraded_values`). A new version of an original type must be added there.
@@ -309,6 +333,12 @@ fn check_original_event(
 ) -> Result<(), String> {
     let contract = table.contract(&event.event_type).expect("a contract");
     let fields = table.all_fields(contract);
+    // The exported JSON Schema accepts it, as the decoder does.
+    let (schemas, index) = &JSON_SCHEMAS[&event.event_type];
+    let data: Value = serde_json::from_str(&event.event_data).expect("Python's JSON parses");
+    schemas
+        .validate(&data, *index)
+        .map_err(|error| format!("the exported JSON Schema rejects it: {error}"))?;
     // As v1: decodes, validates, and keeps every value.
     let v1 = decode_entry(event, registry, 1)?;
     for field in &fields {
