@@ -364,10 +364,14 @@ fn check_original_event(
     }
     let latest = decode_entry(event, registry, latest_version.number)?;
     for field in &fields {
-        let kept = field.name == "user_id"
-            || fields_named(latest_version.fields.iter(), &field.name)
-            || event_runtime::ENVELOPE_FIELDS.contains(&field.name.as_str())
-                && !["event_type", "version"].contains(&field.name.as_str());
+        // Envelope fields and payload fields of the same name are carried over as they were.
+        let name = field.name.as_str();
+        let kept = (event_runtime::ENVELOPE_FIELDS.contains(&name)
+            && !["event_type", "version"].contains(&name))
+            || latest_version
+                .fields
+                .iter()
+                .any(|latest| latest.name == name);
         if kept
             && !same_value(
                 &field.name,
@@ -385,10 +389,6 @@ fn check_original_event(
         }
     }
     upgraded_values(event, &latest)
-}
-
-fn fields_named<'a>(mut fields: impl Iterator<Item = &'a Field>, name: &str) -> bool {
-    fields.any(|field| field.name == name)
 }
 
 proptest! {
@@ -557,7 +557,10 @@ async fn the_publisher_writes_entries_the_original_consumers_read() {
                 .check(name, &event_data)
                 .unwrap_or_else(|error| panic!("{name}: {error}\n{event_data}"));
             assert_eq!(event_data["source_service"], "rust-service");
-            assert_eq!(field("event_id"), event_data["event_id"].as_str().unwrap());
+            assert_eq!(
+                field("event_id"),
+                event_data["event_id"].as_str().expect("a string event_id")
+            );
             // The entry's `timestamp`, which the original consumers may read too.
             let timestamp = field("timestamp");
             assert!(
@@ -566,7 +569,11 @@ async fn the_publisher_writes_entries_the_original_consumers_read() {
             );
             assert_eq!(
                 python::instant_micros(&timestamp),
-                python::instant_micros(event_data["timestamp"].as_str().unwrap()),
+                python::instant_micros(
+                    event_data["timestamp"]
+                        .as_str()
+                        .expect("a string timestamp")
+                ),
                 "{name}"
             );
         }
