@@ -101,9 +101,9 @@ pub use runtime_error::{Error, ErrorKind, Result};
 #[cfg(feature = "redis")]
 pub use health::{HealthStatus, PublisherHealth, SubscriberHealth};
 #[cfg(feature = "redis")]
-pub use publisher::{PublishOptions, PublishReceipt, Publisher};
+pub use publisher::{EncodedEvent, PublishOptions, PublishReceipt, Publisher};
 #[cfg(feature = "redis")]
-pub use pubsub::LiveSubscription;
+pub use pubsub::{LiveSubscription, RawLiveSubscription};
 #[cfg(feature = "redis")]
 pub use replay::{ReplayReport, Replayer};
 #[cfg(feature = "redis")]

@@ -149,7 +149,7 @@ impl GroupLabels {
 }
 
 /// `events_published_total` / `events_publish_failures_total`.
-pub(crate) fn published(event_type: &'static str, service: &SharedString, count: u64, ok: bool) {
+pub(crate) fn published(event_type: SharedString, service: &SharedString, count: u64, ok: bool) {
     let name = if ok {
         "events_published_total"
     } else {

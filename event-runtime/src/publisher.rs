@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use chrono::SecondsFormat;
+use chrono::{DateTime, SecondsFormat, Utc};
 use tracing::Instrument;
 use uuid::Uuid;
 
@@ -60,6 +60,27 @@ pub struct PublishReceipt {
     pub stream_id: String,
     /// The event's id (from its envelope).
     pub event_id: Uuid,
+}
+
+/// An event already encoded to its wire JSON, for publishers that have no Rust type for it:
+/// tools that read a catalogue at run time, such as `events publish`.
+///
+/// [`Publisher::publish_encoded`] writes it exactly as [`Publisher::publish`] writes a typed
+/// event (the same stream entry fields, pub/sub message, partition and size limit), but
+/// checks nothing else: filling the envelope, validating and encoding `event_data` in the
+/// wire layout (`docs/wire-format.md`) are the caller's job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodedEvent {
+    /// The event type, `domain.action`.
+    pub event_type: String,
+    /// The version `event_data` is written at.
+    pub version: u32,
+    /// The `event_id` inside `event_data`, repeated as the entry's field.
+    pub event_id: Uuid,
+    /// The `timestamp` inside `event_data`, repeated as the entry's field.
+    pub timestamp: DateTime<Utc>,
+    /// The wire JSON: one flat object, envelope then payload.
+    pub event_data: String,
 }
 
 /// Publishes events to Redis Streams (and pub/sub where enabled).
@@ -159,7 +180,46 @@ impl Publisher {
             event_id = %prepared.event_id,
             correlation_id = prepared.correlation_id.as_deref().unwrap_or_default(),
         );
-        let receipts = self.send::<E>(vec![prepared]).instrument(span).await?;
+        let receipts = self
+            .send(
+                metrics::SharedString::const_str(E::EVENT_TYPE),
+                vec![prepared],
+            )
+            .instrument(span)
+            .await?;
+        receipts
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::Redis, "Redis returned no entry id"))
+    }
+
+    /// Publishes an event that is encoded already ([`EncodedEvent`]): one stream entry (and
+    /// pub/sub message) laid out, partitioned, size-checked and retried as [`publish`] does
+    /// for typed events. Nothing in `event_data` is checked or filled.
+    ///
+    /// [`publish`]: Publisher::publish
+    pub async fn publish_encoded(&self, event: &EncodedEvent) -> Result<PublishReceipt> {
+        let prepared = self.prepare_encoded(
+            &event.event_type,
+            event.version,
+            event.event_id,
+            event.timestamp,
+            event.event_data.clone(),
+            None,
+        )?;
+        let span = tracing::info_span!(
+            "publish",
+            event_type = %event.event_type,
+            event_id = %event.event_id,
+            correlation_id = "",
+        );
+        let receipts = self
+            .send(
+                metrics::SharedString::from(event.event_type.clone()),
+                vec![prepared],
+            )
+            .instrument(span)
+            .await?;
         receipts
             .into_iter()
             .next()
@@ -187,8 +247,11 @@ impl Publisher {
             while !prepared.is_empty() {
                 let rest = prepared.split_off(chunk_size.min(prepared.len()));
                 receipts.extend(
-                    self.send::<E>(std::mem::replace(&mut prepared, rest))
-                        .await?,
+                    self.send(
+                        metrics::SharedString::const_str(E::EVENT_TYPE),
+                        std::mem::replace(&mut prepared, rest),
+                    )
+                    .await?,
                 );
             }
             Ok(receipts)
@@ -269,13 +332,32 @@ impl Publisher {
                 .map_err(|violations| invalid::<E>(violations))?;
             crate::fill::encode_filled(event, &fill)?
         };
+        self.prepare_encoded(
+            E::EVENT_TYPE,
+            E::VERSION,
+            envelope.event_id,
+            envelope.timestamp,
+            event_data,
+            correlation_id,
+        )
+    }
+
+    /// Checks the size of already encoded `event_data`, picks its stream (partition) and
+    /// pub/sub message, and lays out the stream entry's fields.
+    fn prepare_encoded(
+        &self,
+        event_type: &str,
+        version: u32,
+        event_id: Uuid,
+        timestamp: DateTime<Utc>,
+        event_data: String,
+        correlation_id: Option<String>,
+    ) -> Result<Prepared> {
         if event_data.len() > self.settings.max_event_size {
             return Err(Error::new(
                 ErrorKind::TooLarge,
                 format!(
-                    "{} v{} is {} bytes, over the limit of {} bytes; nothing was written",
-                    E::EVENT_TYPE,
-                    E::VERSION,
+                    "{event_type} v{version} is {} bytes, over the limit of {} bytes; nothing was written",
                     event_data.len(),
                     self.settings.max_event_size
                 ),
@@ -284,9 +366,9 @@ impl Publisher {
         let broadcast = self
             .settings
             .pubsub
-            .enabled_for(E::EVENT_TYPE)
-            .then(|| (channel_name(E::EVENT_TYPE), event_data.clone()));
-        let stream = match self.partitions.get(E::EVENT_TYPE) {
+            .enabled_for(event_type)
+            .then(|| (channel_name(event_type), event_data.clone()));
+        let stream = match self.partitions.get(event_type) {
             Some(partitioning) => {
                 let partition = crate::partition::partition_of(
                     &event_data,
@@ -297,27 +379,23 @@ impl Publisher {
                     Error::new(
                         ErrorKind::Invalid,
                         format!(
-                            "{} v{} cannot be partitioned: {reason}; nothing was written",
-                            E::EVENT_TYPE,
-                            E::VERSION
+                            "{event_type} v{version} cannot be partitioned: {reason}; nothing was written"
                         ),
                     )
                 })?;
-                partition_key(E::EVENT_TYPE, partition)
+                partition_key(event_type, partition)
             }
-            None => stream_key(E::EVENT_TYPE),
+            None => stream_key(event_type),
         };
         let entry = OutgoingEntry {
             stream,
             fields: vec![
-                ("event_id", envelope.event_id.to_string()),
-                ("event_type", E::EVENT_TYPE.to_owned()),
-                ("version", version_tag(E::VERSION)),
+                ("event_id", event_id.to_string()),
+                ("event_type", event_type.to_owned()),
+                ("version", version_tag(version)),
                 (
                     "timestamp",
-                    envelope
-                        .timestamp
-                        .to_rfc3339_opts(SecondsFormat::AutoSi, true),
+                    timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true),
                 ),
                 ("event_data", event_data),
             ],
@@ -325,17 +403,23 @@ impl Publisher {
         };
         Ok(Prepared {
             entry,
-            event_id: envelope.event_id,
+            event_id,
             correlation_id,
         })
     }
 
-    /// Writes prepared entries, retrying connection failures until `publish_timeout`.
-    async fn send<E: Event>(&self, prepared: Vec<Prepared>) -> Result<Vec<PublishReceipt>> {
+    /// Writes prepared entries, retrying connection failures until `publish_timeout`;
+    /// `label` is their event type, as a metrics label.
+    async fn send(
+        &self,
+        label: metrics::SharedString,
+        prepared: Vec<Prepared>,
+    ) -> Result<Vec<PublishReceipt>> {
         let (entries, event_ids): (Vec<OutgoingEntry>, Vec<Uuid>) = prepared
             .into_iter()
             .map(|prepared| (prepared.entry, prepared.event_id))
             .unzip();
+        let event_type: &str = &label;
         let timeout = self.settings.publish_timeout;
         let mut last_error: Option<String> = None;
         let attempts = async {
@@ -361,26 +445,25 @@ impl Publisher {
         let ids = match outcome {
             Ok(Ok(ids)) => ids,
             Ok(Err(error)) => {
-                crate::observe::published(E::EVENT_TYPE, &self.service_label, 1, false);
-                return Err(error.context(format!("publishing {}", E::EVENT_TYPE)));
+                crate::observe::published(label.clone(), &self.service_label, 1, false);
+                return Err(error.context(format!("publishing {event_type}")));
             }
             Err(_) => {
-                crate::observe::published(E::EVENT_TYPE, &self.service_label, 1, false);
+                crate::observe::published(label.clone(), &self.service_label, 1, false);
                 let cause = last_error
                     .map(|error| format!(" (last error: {error})"))
                     .unwrap_or_default();
                 return Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "could not publish {} to {} within {} ms{cause}",
-                        E::EVENT_TYPE,
+                        "could not publish {event_type} to {} within {} ms{cause}",
                         self.transport.describe(),
                         timeout.as_millis()
                     ),
                 ));
             }
         };
-        crate::observe::published(E::EVENT_TYPE, &self.service_label, ids.len() as u64, true);
+        crate::observe::published(label.clone(), &self.service_label, ids.len() as u64, true);
         tracing::debug!(count = ids.len(), "published");
         Ok(entries
             .into_iter()

@@ -40,15 +40,14 @@ use crate::wire::{WireHead, parse_version};
 /// # Ok(()) }
 /// ```
 pub struct LiveSubscription<E> {
-    messages: Messages,
-    channel: String,
+    raw: RawLiveSubscription,
     event: PhantomData<fn() -> E>,
 }
 
 impl<E> std::fmt::Debug for LiveSubscription<E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LiveSubscription")
-            .field("channel", &self.channel)
+            .field("channel", &self.raw.channel)
             .finish_non_exhaustive()
     }
 }
@@ -57,6 +56,55 @@ impl<E: Event> LiveSubscription<E> {
     /// Subscribes to `events.<type>` on a connection of its own (`config.subscriber_url()`).
     /// Messages published from the moment this returns are received.
     pub async fn connect(config: &Config) -> Result<Self> {
+        Ok(Self::of(
+            RawLiveSubscription::connect(config, E::EVENT_TYPE).await?,
+        ))
+    }
+
+    /// Subscribes to `events.<type>` of an in-memory broker. Fails only while the broker is
+    /// [stopped](MemoryBroker::stop); the subscription ends when it stops.
+    pub async fn in_memory(broker: &MemoryBroker) -> Result<Self> {
+        Ok(Self::of(
+            RawLiveSubscription::in_memory(broker, E::EVENT_TYPE).await?,
+        ))
+    }
+
+    fn of(raw: RawLiveSubscription) -> Self {
+        Self {
+            raw,
+            event: PhantomData,
+        }
+    }
+
+    /// The next event; `None` when the connection closed. A message that cannot be decoded
+    /// is returned as an error (kind [`Decode`](ErrorKind::Decode)) and the subscription goes on.
+    pub async fn next(&mut self) -> Option<Result<E>> {
+        let payload = self.raw.messages.next().await?;
+        Some(decode::<E>(&payload))
+    }
+}
+
+/// A live subscription to the pub/sub channel of an event type given by name, handing out
+/// each message undecoded: for tools without the event's Rust type, such as `events listen`.
+/// At most once, like [`LiveSubscription`].
+pub struct RawLiveSubscription {
+    messages: Messages,
+    channel: String,
+}
+
+impl std::fmt::Debug for RawLiveSubscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RawLiveSubscription")
+            .field("channel", &self.channel)
+            .finish_non_exhaustive()
+    }
+}
+
+impl RawLiveSubscription {
+    /// Subscribes to `events.<event_type>` on a connection of its own
+    /// (`config.subscriber_url()`). Messages published from the moment this returns are
+    /// received.
+    pub async fn connect(config: &Config, event_type: &str) -> Result<Self> {
         let transport = RedisTransport::connect(
             config.subscriber_url(),
             &config.tls,
@@ -64,30 +112,36 @@ impl<E: Event> LiveSubscription<E> {
             std::time::Duration::from_secs(5),
         )
         .await?;
-        Self::subscribe(Transport::Redis(transport)).await
+        Self::subscribe(Transport::Redis(transport), event_type).await
     }
 
-    /// Subscribes to `events.<type>` of an in-memory broker. Fails only while the broker is
-    /// [stopped](MemoryBroker::stop); the subscription ends when it stops.
-    pub async fn in_memory(broker: &MemoryBroker) -> Result<Self> {
-        Self::subscribe(Transport::Memory(broker.clone())).await
+    /// Subscribes to `events.<event_type>` of an in-memory broker.
+    pub async fn in_memory(broker: &MemoryBroker, event_type: &str) -> Result<Self> {
+        Self::subscribe(Transport::Memory(broker.clone()), event_type).await
     }
 
-    async fn subscribe(transport: Transport) -> Result<Self> {
-        let channel = channel_name(E::EVENT_TYPE);
+    async fn subscribe(transport: Transport, event_type: &str) -> Result<Self> {
+        let channel = channel_name(event_type);
         let messages = transport.subscribe(&channel).await?;
-        Ok(Self {
-            messages,
-            channel,
-            event: PhantomData,
-        })
+        Ok(Self { messages, channel })
     }
 
-    /// The next event; `None` when the connection closed. A message that cannot be decoded
-    /// is returned as an error (kind [`Decode`](ErrorKind::Decode)) and the subscription goes on.
-    pub async fn next(&mut self) -> Option<Result<E>> {
+    /// The channel, `events.<type>`.
+    pub fn channel(&self) -> &str {
+        &self.channel
+    }
+
+    /// The next message as published (the event's wire JSON); `None` when the connection
+    /// closed. A message that is not UTF-8 is an error (kind [`Decode`](ErrorKind::Decode))
+    /// and the subscription goes on.
+    pub async fn next(&mut self) -> Option<Result<String>> {
         let payload = self.messages.next().await?;
-        Some(decode::<E>(&payload))
+        Some(String::from_utf8(payload).map_err(|_| {
+            Error::new(
+                ErrorKind::Decode,
+                format!("a message on {} is not UTF-8", self.channel),
+            )
+        }))
     }
 }
 

@@ -32,6 +32,8 @@ pub struct SubscriberBuilder {
     /// Set by [`in_memory`](Self::in_memory): no Redis connection.
     broker: Option<MemoryBroker>,
     metrics_interval: Duration,
+    /// Set by [`limit`](Self::limit).
+    limit: Option<usize>,
 }
 
 impl std::fmt::Debug for SubscriberBuilder {
@@ -58,6 +60,7 @@ impl SubscriberBuilder {
             handlers: Vec::new(),
             broker: None,
             metrics_interval: Duration::from_secs(10),
+            limit: None,
         }
     }
 
@@ -157,6 +160,17 @@ impl SubscriberBuilder {
         self
     }
 
+    /// Takes at most `entries` entries from the group in all (reads, and claims of other
+    /// consumers' idle entries; retries of its own do not count again), and shuts down by
+    /// itself once each of them is settled: acknowledged, or dead-lettered, also when it never
+    /// reached a handler. Entries it did not take stay for the group's other consumers. For
+    /// tools that consume a fixed number of entries, as `events consume --count N` does; with
+    /// `batch_size` and `concurrency` of at least `entries`, they arrive in one read.
+    pub fn limit(mut self, entries: usize) -> Self {
+        self.limit = Some(entries);
+        self
+    }
+
     /// Handles events of `E`'s type. Entries of older versions are decoded and upgraded to
     /// `E` through the migration chain; entries that cannot be (newer versions, broken data)
     /// are dead-lettered. The event type is inferred from the closure's argument
@@ -200,8 +214,15 @@ impl SubscriberBuilder {
             handlers,
             broker,
             metrics_interval,
+            limit,
         } = self;
         check(&settings, &handlers)?;
+        if limit == Some(0) {
+            return Err(Error::new(
+                ErrorKind::Usage,
+                "the limit of entries must be at least 1",
+            ));
+        }
         let consumer = settings
             .consumer_name
             .clone()
@@ -258,6 +279,7 @@ impl SubscriberBuilder {
             shutdown: watch::Sender::new(false),
             tasks: Mutex::new(JoinSet::new()),
             metrics_interval,
+            limit: limit.map(|total| Arc::new(super::limit::Limit::new(total))),
             settings,
         });
         shared.ensure_groups(false).await?;

@@ -125,6 +125,14 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
     }
     loop {
         let mut permits = wait_for_permits(shared, shared.settings.batch_size).await;
+        // A limited subscriber claims no more than what is left of its limit.
+        let reservation = shared
+            .limit
+            .as_ref()
+            .map(|limit| limit.reserve(permits.len()));
+        if let Some(reservation) = &reservation {
+            permits.truncate(reservation.count());
+        }
         if permits.is_empty() {
             return Ok(());
         }
@@ -139,6 +147,14 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
                 permits.len(),
             )
             .await?;
+        if let Some(reservation) = reservation {
+            reservation.took(
+                claimed
+                    .entries
+                    .iter()
+                    .map(|entry| (stream, entry.id.as_str())),
+            );
+        }
         if !claimed.deleted.is_empty() {
             // Redis (7.0+) already dropped them from the pending list; the XACK makes sure.
             shared

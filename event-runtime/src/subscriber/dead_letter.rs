@@ -54,7 +54,8 @@ pub(crate) fn fields(
 }
 
 /// Writes the dead letter and acknowledges the entry atomically. On failure the entry stays
-/// pending: it is claimed again later and ends up here once Redis is back.
+/// pending: it is claimed again later and ends up here once Redis is back. A limited
+/// subscriber counts the entry as settled once its dead letter is written.
 pub(super) async fn send(
     shared: &Shared,
     stream: usize,
@@ -88,6 +89,7 @@ pub(super) async fn send(
                     "entry dead-lettered"
                 );
                 subscription.labels.consumed(outcome);
+                super::limit::settled(shared);
                 return;
             }
             Err(error) if error.is_retryable() && attempt < 3 => {

@@ -163,6 +163,7 @@ async fn settle(
     match outcome {
         Outcome::Done => {
             labels.consumed(Consumed::Ok);
+            super::limit::settled(shared);
             let _ = shared.acks.send(AckMessage::Ack {
                 stream,
                 id: entry.id,

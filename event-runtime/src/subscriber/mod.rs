@@ -22,6 +22,7 @@ mod dispatch;
 mod gauges;
 pub(crate) mod handler;
 pub(crate) mod incoming;
+mod limit;
 mod reader;
 
 use std::collections::{BTreeMap, HashMap};
@@ -131,6 +132,8 @@ struct Shared {
     tasks: Mutex<JoinSet<()>>,
     /// How often `gauges.rs` polls lag, pending and dead letters.
     metrics_interval: Duration,
+    /// Set by [`SubscriberBuilder::limit`]: the entries still to take and settle.
+    limit: Option<Arc<limit::Limit>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

@@ -27,6 +27,25 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
         if shared.shutting_down() {
             break;
         }
+        // A limited subscriber reads no more than what is left of its limit.
+        let reservation = shared
+            .limit
+            .as_ref()
+            .map(|limit| limit.reserve(permits.len()));
+        if let Some(reservation) = &reservation {
+            if reservation.count() == 0 {
+                // Everything is taken (or reserved by a claim under way): wait for the last
+                // entries to settle, which shuts the subscriber down, or for a claim to give
+                // its reservation back.
+                drop(permits);
+                tokio::select! {
+                    _ = shutdown.changed() => {}
+                    () = tokio::time::sleep(HELD_BACK_BLOCK * 4) => {}
+                }
+                continue;
+            }
+            permits.truncate(reservation.count());
+        }
         let Some(Plan {
             streams,
             count,
@@ -53,6 +72,14 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
             Ok(GroupRead::Entries(batches)) => {
                 backoff = Duration::from_millis(50);
                 *lock(&shared.last_read_at) = Some(chrono::Utc::now());
+                if let Some(reservation) = reservation {
+                    reservation.took(batches.iter().flat_map(|(key, entries)| {
+                        let stream = shared.stream_index(key);
+                        entries.iter().filter_map(move |entry| {
+                            stream.map(|stream| (stream, entry.id.as_str()))
+                        })
+                    }));
+                }
                 for (key, entries) in batches {
                     let Some(stream) = shared.stream_index(&key) else {
                         continue;

@@ -1,6 +1,7 @@
 //! Tests of the Redis runtime against real `redis-server`s, one per test (see
 //! `event_runtime::testing`). One test binary, so that it is linked once.
 
+mod by_name;
 mod common;
 mod consume;
 mod harness;
