@@ -1,9 +1,10 @@
 //! `events`: check, generate, lint and export event schemas; run and operate event streams.
 
 mod admin;
-mod catalogue;
 mod commands;
 mod table;
+
+use event_cli::catalogue;
 
 use std::process::ExitCode;
 
