@@ -173,6 +173,102 @@ fn a_waiver_with_a_reason_and_a_major_bump_passes_and_is_listed() {
     );
 }
 
+#[test]
+fn lock_keeps_the_waived_breaks_of_a_release_after_the_waivers_are_gone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schemas_dir = dir.path().join("schemas");
+    let lockfile = schemas_dir.join("events.lock.json");
+    schemas(&schemas_dir, CATALOGUE, V1);
+    assert_eq!(events(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
+    let released = std::fs::read_to_string(&lockfile).expect("lockfile");
+
+    // An unwaived break is not recorded: the lockfile stays as it was.
+    schemas(
+        &schemas_dir,
+        "catalogue: { name: parcels, version: 2.0.0 }\n",
+        &broken(),
+    );
+    let output = events(&["lock", arg(&schemas_dir)]);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("FIELD_REMOVED"), "{stderr}");
+    assert!(stderr.contains("not recorded"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&lockfile).expect("lockfile"),
+        released
+    );
+
+    // Waived, it is recorded with its rule, place and reason.
+    let waived = broken().replace(
+        "        fields:\n",
+        "        waivers:\n          - rule: FIELD_REMOVED\n            field: carrier\n            reason: No consumer reads the carrier; agreed with the billing team.\n        fields:\n",
+    );
+    schemas(
+        &schemas_dir,
+        "catalogue: { name: parcels, version: 2.0.0 }\n",
+        &waived,
+    );
+    let output = events(&["lock", arg(&schemas_dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let recorded = || -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(&lockfile).expect("lockfile")).expect("JSON")
+    };
+    let expected = serde_json::json!([{
+        "version": "2.0.0",
+        "previous": "1.0.0",
+        "waived": [{
+            "rule": "FIELD_REMOVED",
+            "event": "parcel.shipped",
+            "version": 1,
+            "field": "carrier",
+            "message": recorded()["releases"][0]["waived"][0]["message"],
+            "reason": "No consumer reads the carrier; agreed with the billing team.",
+        }],
+    }]);
+    assert_eq!(recorded()["releases"], expected);
+    assert!(
+        expected[0]["waived"][0]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("carrier")),
+        "{expected}"
+    );
+
+    // The waiver leaves the schemas once released; the record stays, through later releases.
+    schemas(
+        &schemas_dir,
+        "catalogue: { name: parcels, version: 2.0.0 }\n",
+        &broken(),
+    );
+    let output = events(&["lint", arg(&schemas_dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
+    assert_eq!(events(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
+    assert_eq!(
+        events(&["lock", "--check", arg(&schemas_dir)])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(recorded()["releases"], expected);
+    let later = minor().replace(
+        "          carrier: { type: string, description: Name of the carrier. }\n          tracking_code",
+        "          tracking_code",
+    );
+    let later = later.replacen(
+        "          carrier: { type: string, description: Name of the carrier. }\n",
+        "",
+        1,
+    );
+    schemas(
+        &schemas_dir,
+        "catalogue: { name: parcels, version: 2.1.0 }\n",
+        &later,
+    );
+    let output = events(&["lock", arg(&schemas_dir)]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(recorded()["version"], "2.1.0");
+    assert_eq!(recorded()["releases"], expected);
+}
+
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
         .args([

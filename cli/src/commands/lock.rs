@@ -1,10 +1,14 @@
 //! `events lock [DIR]`: record the released state of the schemas in `DIR/events.lock.json`.
+//!
+//! Locking over an existing lockfile lints the schemas against it first: a release that breaks
+//! it is not recorded, and the breaks its waivers accept are kept in the lockfile's `releases`,
+//! so the record outlives the waivers.
 
 use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Context;
-use event_codegen::compat::{LOCKFILE_NAME, Lockfile};
+use event_codegen::compat::{LOCKFILE_NAME, Lockfile, report};
 
 use crate::Outcome;
 
@@ -34,8 +38,42 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
             .context("cannot write to stderr")?;
         return Ok(Outcome::Findings);
     };
-    let text = Lockfile::from_catalogue(catalogue).to_text();
     let path = args.dir.join(LOCKFILE_NAME);
+    let previous = match std::fs::read_to_string(&path) {
+        Ok(text) => Some(
+            Lockfile::from_text(&text)
+                .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?,
+        ),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
+        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let lock = match &previous {
+        None => Lockfile::from_catalogue(catalogue),
+        Some(previous) => {
+            // A release is recorded only when it passes the lint against the one before it;
+            // its waived breaks are kept in the lockfile, so the record outlives the waivers.
+            let report = event_codegen::compat::lint(previous, catalogue);
+            if report.failed() {
+                std::io::stderr()
+                    .lock()
+                    .write_all(
+                        report::render(&report, report::Format::Text, &path.display().to_string())
+                            .as_bytes(),
+                    )
+                    .context("cannot write to stderr")?;
+                writeln!(
+                    std::io::stderr().lock(),
+                    "not recorded: the schemas break the release in {} (fix or waive the findings above; `events lint {}` shows them)",
+                    path.display(),
+                    args.dir.display()
+                )
+                .context("cannot write to stderr")?;
+                return Ok(Outcome::Findings);
+            }
+            Lockfile::release(catalogue, previous, &report)
+        }
+    };
+    let text = lock.to_text();
     let mut stdout = std::io::stdout().lock();
     if args.check {
         let current = std::fs::read_to_string(&path).unwrap_or_default();

@@ -20,8 +20,9 @@ use crate::ir::{
 /// The lockfile's name inside the schema directory.
 pub const LOCKFILE_NAME: &str = "events.lock.json";
 
-/// The version of the lockfile format this crate reads and writes.
-pub const FORMAT: u32 = 1;
+/// The version of the lockfile format this crate writes. Format 1 (without `releases`) is
+/// read as well.
+pub const FORMAT: u32 = 2;
 
 /// The released state of a whole catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,6 +42,43 @@ pub struct Lockfile {
     pub types: BTreeMap<String, LockedType>,
     /// Events by event type.
     pub events: BTreeMap<String, LockedEvent>,
+    /// The releases that shipped waived breaking changes, oldest first: what was broken on
+    /// purpose, and why, stays on record after the waivers leave the schemas.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub releases: Vec<Release>,
+}
+
+/// A release of the catalogue that shipped breaking changes under waivers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// The catalogue version released (`2.0.0`).
+    pub version: String,
+    /// The version it was linted against.
+    pub previous: String,
+    /// Every waived finding of the release, in file order.
+    pub waived: Vec<WaivedBreak>,
+}
+
+/// One breaking change accepted by a waiver.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaivedBreak {
+    /// The rule id.
+    pub rule: String,
+    /// The event, when the finding is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The version, when the finding is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<u32>,
+    /// The field, when the finding is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// What the lint reported.
+    pub message: String,
+    /// The waiver's reason.
+    pub reason: String,
 }
 
 /// A named type.
@@ -267,7 +305,45 @@ impl Lockfile {
             compatibility: catalogue.compatibility.as_str().to_owned(),
             types,
             events,
+            releases: Vec::new(),
         }
+    }
+
+    /// Records the release of `catalogue` on top of `previous` (the lockfile it replaces),
+    /// given the lint `report` of the catalogue against `previous`: the released state, the
+    /// earlier releases, and this one when it shipped waived breaking changes.
+    pub fn release(
+        catalogue: &Catalogue,
+        previous: &Lockfile,
+        report: &crate::compat::Report,
+    ) -> Self {
+        let mut lock = Self::from_catalogue(catalogue);
+        lock.releases = previous.releases.clone();
+        let waived: Vec<WaivedBreak> = report
+            .waived()
+            .filter(|finding| finding.severity == crate::Severity::Error)
+            .filter_map(|finding| {
+                Some(WaivedBreak {
+                    rule: finding.rule.to_owned(),
+                    event: finding.event.clone(),
+                    version: finding.version,
+                    field: finding.field.clone(),
+                    message: finding.message.clone(),
+                    reason: finding.waiver.as_ref()?.reason.clone(),
+                })
+            })
+            .collect();
+        // Locking the same version again keeps its record, unless it waives something now.
+        if !waived.is_empty() {
+            lock.releases
+                .retain(|release| release.version != lock.version);
+            lock.releases.push(Release {
+                version: lock.version.clone(),
+                previous: previous.version.clone(),
+                waived,
+            });
+        }
+        lock
     }
 
     /// The file's text: pretty JSON with a final newline; the same catalogue always gives the
@@ -281,9 +357,9 @@ impl Lockfile {
     /// Reads a lockfile's text.
     pub fn from_text(text: &str) -> Result<Self, String> {
         let lock: Self = serde_json::from_str(text).map_err(|error| error.to_string())?;
-        if lock.format != FORMAT {
+        if !(1..=FORMAT).contains(&lock.format) {
             return Err(format!(
-                "lockfile format {} is not supported (this version reads format {FORMAT})",
+                "lockfile format {} is not supported (this version reads formats 1 to {FORMAT})",
                 lock.format
             ));
         }
