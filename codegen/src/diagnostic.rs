@@ -268,33 +268,6 @@ impl fmt::Display for Diagnostics {
     }
 }
 
-/// The known word nearest to `word`, if close enough to be a typo.
-pub fn did_you_mean<'a>(word: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    known
-        .into_iter()
-        .map(|candidate| (edit_distance(word, candidate), candidate))
-        .filter(|(distance, candidate)| {
-            *distance > 0 && *distance <= (candidate.chars().count() / 3).max(1)
-        })
-        .min()
-        .map(|(_, candidate)| candidate)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = diagonal + usize::from(ca != *cb);
-            diagonal = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -305,14 +278,5 @@ mod tests {
         assert_eq!(line_column(text, 0), LineColumn { line: 1, column: 1 });
         assert_eq!(line_column(text, 5), LineColumn { line: 2, column: 1 });
         assert_eq!(line_column(text, 9), LineColumn { line: 2, column: 4 });
-    }
-
-    #[test]
-    fn typos_get_suggestions_and_strangers_do_not() {
-        let keys = ["description", "type", "optional"];
-        assert_eq!(did_you_mean("descripton", keys), Some("description"));
-        assert_eq!(did_you_mean("typ", keys), Some("type"));
-        assert_eq!(did_you_mean("colour", keys), None);
-        assert_eq!(did_you_mean("type", keys), None);
     }
 }

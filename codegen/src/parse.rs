@@ -6,8 +6,10 @@
 use marked_yaml::types::{MarkedMappingNode, MarkedScalarNode};
 use marked_yaml::{LoadError, LoaderOptions, Node};
 
+use event_names::did_you_mean;
+
 use crate::ast::*;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{SourceFile, Span};
 
 const TOP_KEYS: [&str; 3] = ["catalogue", "types", "events"];

@@ -308,47 +308,7 @@ fn suggest(key: &str, known: &[&'static str]) -> Option<&'static str> {
             return Some(candidate);
         }
     }
-    known
-        .iter()
-        .map(|candidate| (edit_distance(&key, candidate), *candidate))
-        .filter(|(distance, candidate)| *distance <= candidate.len().max(3) / 3)
-        .min()
-        .map(|(_, candidate)| candidate)
-}
-
-/// Edit distance counting a swap of two neighbours as one edit (optimal string alignment).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // table[i][j]: distance between the first i chars of a and the first j of b.
-    let mut table: Vec<Vec<usize>> = (0..=a.len())
-        .map(|i| {
-            (0..=b.len())
-                .map(|j| {
-                    if i == 0 {
-                        j
-                    } else if j == 0 {
-                        i
-                    } else {
-                        0
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (table[i - 1][j] + 1)
-                .min(table[i][j - 1] + 1)
-                .min(table[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(table[i - 2][j - 2] + 1);
-            }
-            table[i][j] = best;
-        }
-    }
-    table[a.len()][b.len()]
+    event_names::did_you_mean(&key, known.iter().copied())
 }
 
 /// `rename_all` of a `#[serde(...)]` on the struct. Malformed serde attributes are left to
@@ -425,13 +385,5 @@ mod tests {
         assert_eq!(suggest("sensitve", &FIELD_KEYS), Some("sensitive"));
         assert_eq!(suggest("secret", &FIELD_KEYS), Some("sensitive"));
         assert_eq!(suggest("secret", &CONTAINER_KEYS), None);
-    }
-
-    #[test]
-    fn edit_distance_counts_a_swap_once() {
-        assert_eq!(edit_distance("name", "name"), 0);
-        assert_eq!(edit_distance("nmae", "name"), 1);
-        assert_eq!(edit_distance("nam", "name"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }

@@ -1,6 +1,7 @@
 //! Checking: turns the parsed attributes and the struct into an [`Event`] that `expand` can
 //! emit without further questions, or reports every problem at once.
 
+use event_names::{ENVELOPE_FIELDS, is_event_name, suggest_event_name};
 use quote::quote;
 use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
@@ -8,19 +9,6 @@ use syn::{Data, DeriveInput, Expr, ExprLit, Field, Fields, Ident, Lit, Path, Tok
 
 use crate::attr::{self, ContainerAttrs};
 use crate::errors::Errors;
-
-/// Wire names of the envelope (`event_runtime::ENVELOPE_FIELDS`); a payload field may not use
-/// them, or it would clash with the envelope in the flat `event_data` object.
-const ENVELOPE_FIELDS: [&str; 8] = [
-    "event_id",
-    "event_type",
-    "version",
-    "timestamp",
-    "source_service",
-    "correlation_id",
-    "user_id",
-    "metadata",
-];
 
 /// Everything `expand` needs, checked.
 pub(crate) struct Event<'a> {
@@ -93,51 +81,19 @@ fn name(attrs: &ContainerAttrs, errors: &mut Errors) -> Option<String> {
     }
 }
 
-/// `domain.action`, each part lowercase snake_case starting with a letter.
+/// `domain.action`, each part lowercase snake_case starting with a letter
+/// ([`event_names::is_event_name`]).
 fn check_event_name(name: &str) -> Result<(), String> {
     if is_event_name(name) {
         return Ok(());
     }
     let mut message =
         format!("event name `{name}` must be `domain.action` in lowercase snake_case");
-    match suggested_name(name) {
+    match suggest_event_name(name) {
         Some(suggestion) => message.push_str(&format!("; did you mean `{suggestion}`?")),
         None => message.push_str(", e.g. `user.created`"),
     }
     Err(message)
-}
-
-fn is_event_name(name: &str) -> bool {
-    let snake = |part: &str| {
-        part.starts_with(|c: char| c.is_ascii_lowercase())
-            && !part.ends_with('_')
-            && !part.contains("__")
-            && part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-    };
-    matches!(name.split_once('.'), Some((domain, action)) if snake(domain) && snake(action))
-}
-
-/// `User.Created` -> `user.created`, `userCreated` -> none (no domain to guess).
-fn suggested_name(name: &str) -> Option<String> {
-    let (domain, action) = name.trim().split_once(['.', ':', '/'])?;
-    let snake = |part: &str| {
-        let mut out = String::new();
-        for (index, c) in part.trim().chars().enumerate() {
-            if c.is_ascii_uppercase() && index > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(if c == '-' || c == ' ' {
-                '_'
-            } else {
-                c.to_ascii_lowercase()
-            });
-        }
-        out
-    };
-    let suggestion = format!("{}.{}", snake(domain), snake(action));
-    is_event_name(&suggestion).then_some(suggestion)
 }
 
 fn version(value: &Expr, errors: &mut Errors) -> Option<u32> {
@@ -419,50 +375,6 @@ fn doc_comment(input: &DeriveInput) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn event_names_are_domain_dot_action_in_snake_case() {
-        for good in ["user.created", "system.health_check", "shift2.v2_moved"] {
-            assert_eq!(check_event_name(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "user",
-            "user.created.now",
-            ".created",
-            "user.",
-            "User.created",
-            "user.Created",
-            "user.created_",
-            "user__x.created",
-            "1user.created",
-            "user-x.created",
-            "user. created",
-        ] {
-            assert!(check_event_name(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn bad_names_get_a_suggestion_when_one_is_clear() {
-        let hint = |name: &str| suggested_name(name);
-        assert_eq!(hint("User.Created").as_deref(), Some("user.created"));
-        assert_eq!(
-            hint("userAccount.passwordReset").as_deref(),
-            Some("user_account.password_reset")
-        );
-        assert_eq!(hint("user:created").as_deref(), Some("user.created"));
-        assert_eq!(
-            hint("user-account.created").as_deref(),
-            Some("user_account.created")
-        );
-        assert_eq!(hint("UserCreated"), None);
-        assert_eq!(hint("user.created.now"), None);
-    }
-
-    #[test]
-    fn reserved_names_match_the_runtime() {
-        assert_eq!(ENVELOPE_FIELDS, event_runtime::ENVELOPE_FIELDS);
-    }
 
     #[test]
     fn wire_names_follow_serde() {

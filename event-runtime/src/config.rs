@@ -743,7 +743,7 @@ fn partitions(name: &str, value: &str) -> Result<BTreeMap<String, Partitioning>,
                 "`{item}` is not `<event type>:<partitions>:<key field>`, e.g. `user.created:4:user_id`"
             ));
         };
-        if !is_event_type(event_type) {
+        if !event_names::is_event_name(event_type) {
             return fail(format!("`{event_type}` is not an event type"));
         }
         let count = match count.parse::<u16>() {
@@ -767,15 +767,6 @@ fn partitions(name: &str, value: &str) -> Result<BTreeMap<String, Partitioning>,
         }
     }
     Ok(partitions)
-}
-
-/// `domain.action`, letters, digits and `_`.
-fn is_event_type(text: &str) -> bool {
-    text.split_once('.').is_some_and(|(domain, action)| {
-        let part =
-            |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        part(domain) && part(action)
-    })
 }
 
 /// `EVENT_REDIS_TLS_*`: reads the files they name. Empty values count as unset.

@@ -2,8 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use event_names::did_you_mean;
+
 use crate::ast::{FieldAst, MigrateAst, Spanned, ValueMapping, VersionAst};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{
     Conversion, Field, FieldMigration, FieldSource, FieldType, Migration, NamedType, Span,
     TemplatePart, VersionDef,

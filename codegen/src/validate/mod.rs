@@ -10,8 +10,10 @@ pub mod waivers;
 
 use std::collections::BTreeMap;
 
+use event_names::did_you_mean;
+
 use crate::ast::{EventAst, SchemaFile, Spanned, TypeAst, VersionAst};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{
     Catalogue, Compatibility, EnumDef, EnumValue, EventDef, NamedType, RecordDef, SourceFile, Span,
     VersionDef, pascal_case,

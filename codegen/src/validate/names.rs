@@ -1,19 +1,13 @@
-//! Naming rules: snake_case fields, `domain.action` events, PascalCase types.
+//! Naming rules: snake_case fields, `domain.action` events, PascalCase types. The rules the
+//! derive and the runtime check too (event names, snake_case, the envelope's names) are defined
+//! once in the `event-names` crate; this module turns them into diagnostics.
+
+use event_names::{
+    ENVELOPE_FIELDS, is_event_name, is_snake_case, suggest_event_name, to_snake_case,
+};
 
 use crate::ast::Spanned;
 use crate::diagnostic::Diagnostic;
-
-/// Names of the envelope fields; a payload field may not use them.
-pub const RESERVED: [&str; 8] = [
-    "event_id",
-    "event_type",
-    "version",
-    "timestamp",
-    "source_service",
-    "correlation_id",
-    "user_id",
-    "metadata",
-];
 
 /// Names of the Rust prelude and of standard types generated code uses.
 const PRELUDE: [&str; 16] = [
@@ -24,44 +18,16 @@ const PRELUDE: [&str; 16] = [
 /// Words Rust does not accept even as raw identifiers.
 const NOT_RAW: [&str; 5] = ["self", "Self", "super", "crate", "_"];
 
-/// `lower_snake_case`: a lowercase letter, then lowercase letters, digits and single `_`.
-pub fn is_snake_case(name: &str) -> bool {
-    name.starts_with(|c: char| c.is_ascii_lowercase())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-        && !name.contains("__")
-        && !name.ends_with('_')
-}
-
 /// `PascalCase`: an uppercase letter, then letters and digits.
 pub fn is_pascal_case(name: &str) -> bool {
     name.starts_with(|c: char| c.is_ascii_uppercase())
         && name.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
-/// Best-effort snake_case spelling of a name, for hints: `firstName` -> `first_name`.
-pub fn to_snake_case(name: &str) -> String {
-    let mut out = String::new();
-    for (index, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if index > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('_') {
-            out.push('_');
-        }
-    }
-    out.trim_matches('_').to_owned()
-}
-
 /// Checks a payload or record field name.
 pub fn check_field_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>) {
     let text = &name.value;
-    if RESERVED.contains(&text.as_str()) {
+    if ENVELOPE_FIELDS.contains(&text.as_str()) {
         let mut diagnostic = Diagnostic::error(
             name.span,
             format!("`{text}` is an envelope field and cannot be a payload field"),
@@ -74,7 +40,7 @@ pub fn check_field_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic
         } else {
             diagnostic.with_hint(format!(
                 "the envelope fields ({}) are filled by the runtime; rename the field",
-                RESERVED.join(", ")
+                ENVELOPE_FIELDS.join(", ")
             ))
         };
         diagnostics.push(diagnostic);
@@ -105,21 +71,14 @@ pub fn check_field_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic
     }
 }
 
-/// Checks an event name: `domain.action`.
+/// Checks an event name: `domain.action` ([`event_names::is_event_name`]).
 pub fn check_event_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
-    let parts: Vec<&str> = name.value.split('.').collect();
-    if parts.len() == 2 && parts.iter().all(|part| is_snake_case(part)) {
+    if is_event_name(&name.value) {
         return true;
     }
-    let suggestion = if parts.len() == 2 {
-        format!(
-            "; e.g. `{}.{}`",
-            to_snake_case(parts[0]),
-            to_snake_case(parts[1])
-        )
-    } else {
-        String::new()
-    };
+    let suggestion = suggest_event_name(&name.value)
+        .map(|suggestion| format!("; e.g. `{suggestion}`"))
+        .unwrap_or_default();
     diagnostics.push(
         Diagnostic::error(name.span, format!("event name `{}` is not `domain.action`", name.value))
             .with_label("malformed event name")
@@ -162,24 +121,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn case_checks() {
-        assert!(is_snake_case("first_name"));
-        assert!(is_snake_case("v2_field"));
-        for bad in [
-            "FirstName",
-            "first__name",
-            "first_",
-            "_first",
-            "first-name",
-            "1st",
-            "",
-        ] {
-            assert!(!is_snake_case(bad), "{bad}");
-        }
+    fn pascal_case() {
         assert!(is_pascal_case("GeoPoint2"));
         assert!(!is_pascal_case("geoPoint"));
         assert!(!is_pascal_case("Geo_Point"));
-        assert_eq!(to_snake_case("firstName"), "first_name");
-        assert_eq!(to_snake_case("First-Name"), "first_name");
     }
 }

@@ -2,10 +2,12 @@
 
 use std::collections::BTreeMap;
 
+use event_names::{did_you_mean, is_snake_case, to_snake_case};
+
 use crate::ast::{DefaultAst, FieldAst, Spanned};
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{Constraints, DefaultValue, Field, FieldType, Span};
-use crate::validate::names::{check_field_name, is_snake_case};
+use crate::validate::names::check_field_name;
 
 /// Built-in scalar type names.
 pub const SCALARS: [&str; 10] = [
@@ -579,10 +581,7 @@ pub fn check_enum_value(value: &Spanned<String>, diagnostics: &mut Vec<Diagnosti
             format!("enum value `{}` is not lowercase snake_case", value.value),
         )
         .with_label("not snake_case")
-        .with_hint(format!(
-            "write `{}`",
-            crate::validate::names::to_snake_case(&value.value)
-        )),
+        .with_hint(format!("write `{}`", to_snake_case(&value.value))),
     );
     false
 }

@@ -1,9 +1,11 @@
 //! Inline waivers of compatibility findings: `waivers: [{ rule, reason, event?, field? }]` on
 //! the catalogue section, an event or a version.
 
+use event_names::did_you_mean;
+
 use crate::ast::{SchemaFile, WaiverAst};
 use crate::compat::rules;
-use crate::diagnostic::{Diagnostic, did_you_mean};
+use crate::diagnostic::Diagnostic;
 use crate::ir::{Waiver, WaiverScope};
 
 /// Reads every waiver of the parsed files. A waiver without a reason, or naming an unknown or
