@@ -1,6 +1,6 @@
 //! The syntax tree of schema files: what was written, with where, before any meaning is checked.
 
-use crate::ir::Span;
+use crate::source::Span;
 
 /// A value and where it was written.
 #[derive(Debug, Clone, PartialEq)]

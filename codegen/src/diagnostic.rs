@@ -7,7 +7,7 @@ use codespan_reporting::diagnostic::{Diagnostic as Report, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, Config as TermConfig, termcolor::Buffer};
 
-use crate::ir::{SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 mod excerpt;
 

@@ -3,8 +3,10 @@
 //!
 //! The pipeline has one stage per module: [`parse`] (YAML with the place of every node) ->
 //! [`validate`] (meaning; every problem as a [`Diagnostic`]) -> [`ir`] (the checked catalogue)
-//! -> [`emit`] (Rust source). `build.rs`, the `events` CLI and the tests all run it through
-//! [`Config::generate`].
+//! -> [`emit`] (Rust source), with [`compat`] (the compatibility lint and the lockfile) and
+//! [`export`] (JSON Schema, AsyncAPI, Markdown) beside `emit`, reading the IR. Below every
+//! stage: [`source`] (files and spans), [`diagnostic`] and [`rules`] (the lint rule ids).
+//! `build.rs`, the `events` CLI and the tests all run it through [`Config::generate`].
 //!
 //! # In `build.rs`
 //!
@@ -33,6 +35,8 @@ pub mod emit;
 pub mod export;
 pub mod ir;
 pub mod parse;
+pub mod rules;
+pub mod source;
 pub mod validate;
 
 use std::fmt;

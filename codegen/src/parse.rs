@@ -10,7 +10,7 @@ use event_names::did_you_mean;
 
 use crate::ast::*;
 use crate::diagnostic::Diagnostic;
-use crate::ir::{SourceFile, Span};
+use crate::source::{SourceFile, Span};
 
 const TOP_KEYS: [&str; 3] = ["catalogue", "types", "events"];
 const CATALOGUE_KEYS: [&str; 5] = ["name", "version", "compatibility", "description", "waivers"];

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use event_codegen::compat::report::{Format, render};
-use event_codegen::compat::rules::RULES;
 use event_codegen::compat::{Lockfile, Report, lint};
 use event_codegen::ir::SourceFile;
+use event_codegen::rules::RULES;
 
 const SEPARATOR: &str = "# --- after ---\n";
 

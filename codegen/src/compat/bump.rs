@@ -6,8 +6,8 @@
 
 use crate::compat::finding::{Finding, Location};
 use crate::compat::lockfile::{LockedEvent, LockedField, LockedType, LockedVersion, Lockfile};
-use crate::compat::rules::{self, Category};
 use crate::ir::Catalogue;
+use crate::rules::{self, Category};
 
 /// How much a release changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -1,8 +1,9 @@
 //! Findings of the lint, where they point, and the waivers that accepted them.
 
-use crate::compat::rules;
 use crate::diagnostic::{Severity, line_column};
-use crate::ir::{Catalogue, Span};
+use crate::ir::Catalogue;
+use crate::rules;
+use crate::source::Span;
 
 /// A place in a file, 1-based.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -4,8 +4,8 @@
 
 use crate::compat::finding::{Finding, Location};
 use crate::compat::lockfile::Lockfile;
-use crate::compat::rules;
 use crate::ir::{Catalogue, Field, FieldType, NamedType};
+use crate::rules;
 
 /// Words of a field name that suggest secrets or personal data.
 pub const SENSITIVE_WORDS: &[&str] = &[

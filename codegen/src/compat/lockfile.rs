@@ -6,15 +6,22 @@
 //! same schemas always give the same bytes and a review shows exactly what was released.
 //! Descriptions are kept as digests: a change of wording is visible (a patch release) without
 //! copying every text.
+//!
+//! The lockfile is a view of the IR, not a model of its own: [`Lockfile::from_catalogue`]
+//! records a checked catalogue's wire shape in the IR's own types ([`FieldType`],
+//! [`DefaultValue`], [`Constraints`], [`Compatibility`], [`Origin`]), keeping what a later
+//! lint compares and leaving out what only code generation needs (texts, spans, Rust names,
+//! resolved conversions). The lint reads the baseline and the schemas being linted through
+//! this one view.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::ir::{
-    Catalogue, Constraints, DefaultValue, EnumDef, Field, FieldSource, Migration, NamedType,
-    TemplatePart,
+    Catalogue, Compatibility, Constraints, DefaultValue, EnumDef, Field, FieldType, NamedKind,
+    NamedType, Origin,
 };
 
 /// The lockfile's name inside the schema directory.
@@ -37,7 +44,7 @@ pub struct Lockfile {
     /// Catalogue semver version.
     pub version: String,
     /// Default compatibility level.
-    pub compatibility: String,
+    pub compatibility: Compatibility,
     /// Named types by name.
     pub types: BTreeMap<String, LockedType>,
     /// Events by event type.
@@ -112,7 +119,7 @@ pub struct LockedEvent {
     pub file: String,
     /// Its own compatibility level, if it sets one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub compatibility: Option<String>,
+    pub compatibility: Option<Compatibility>,
     /// Digest of the description.
     pub docs: String,
     /// Versions 1..=n.
@@ -159,90 +166,35 @@ impl LockedVersion {
 pub struct LockedField {
     /// Wire name.
     pub name: String,
-    /// Schema type: `list<Urgency>`.
-    #[serde(rename = "type")]
-    pub ty: String,
+    /// Its type, written as the schema spells it: `list<Urgency>`.
+    #[serde(
+        rename = "type",
+        serialize_with = "type_text",
+        deserialize_with = "read_type"
+    )]
+    pub ty: FieldType,
     /// May be absent or null.
     #[serde(default, skip_serializing_if = "is_false")]
     pub optional: bool,
-    /// Default value, as JSON.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<Value>,
+    /// Default value, written as JSON.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "default_json",
+        deserialize_with = "read_default"
+    )]
+    pub default: Option<DefaultValue>,
     /// Redacted in logs.
     #[serde(default, skip_serializing_if = "is_false")]
     pub sensitive: bool,
     /// Constraints.
-    #[serde(default, skip_serializing_if = "LockedConstraints::is_empty")]
-    pub constraints: LockedConstraints,
+    #[serde(default, skip_serializing_if = "Constraints::is_empty")]
+    pub constraints: Constraints,
     /// Where its value comes from in the previous version (v2 and later).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub source: Option<LockedSource>,
+    pub source: Option<Origin>,
     /// Digest of the description.
     pub docs: String,
-}
-
-/// Constraints of a field (see [`Constraints`]).
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LockedConstraints {
-    /// Smallest number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min: Option<f64>,
-    /// Largest number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max: Option<f64>,
-    /// Fewest characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub min_length: Option<usize>,
-    /// Most characters.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_length: Option<usize>,
-    /// Whole-value pattern.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub pattern: Option<String>,
-    /// Not empty.
-    #[serde(default, skip_serializing_if = "is_false")]
-    pub non_empty: bool,
-    /// Most items.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_items: Option<usize>,
-}
-
-impl LockedConstraints {
-    /// True when nothing is constrained.
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
-}
-
-impl From<&Constraints> for LockedConstraints {
-    fn from(c: &Constraints) -> Self {
-        Self {
-            min: c.min,
-            max: c.max,
-            min_length: c.min_length,
-            max_length: c.max_length,
-            pattern: c.pattern.clone(),
-            non_empty: c.non_empty,
-            max_items: c.max_items,
-        }
-    }
-}
-
-/// Where a field's value comes from in the previous version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum LockedSource {
-    /// A field of the previous version (same name, renamed, copied or enum-mapped).
-    Field(String),
-    /// A template over fields of the previous version.
-    Template(String),
-    /// The field's default.
-    Default,
-    /// `None` (a new optional field).
-    Absent,
-    /// A Rust function.
-    Function(String),
 }
 
 fn is_false(value: &bool) -> bool {
@@ -270,19 +222,21 @@ impl Lockfile {
                     .versions
                     .iter()
                     .map(|version| {
-                        let (migrate_with, sources) = sources(version.migration.as_ref());
+                        let migration = version.migration.as_ref();
                         LockedVersion {
                             version: version.number,
                             docs: digest([version.description.as_str()]),
                             user_id_required: version.requires_user_id.is_some(),
-                            migrate_with,
+                            migrate_with: migration
+                                .and_then(|migration| migration.function())
+                                .map(str::to_owned),
                             fields: version
                                 .fields
                                 .iter()
-                                .map(|field| {
-                                    let mut locked = locked_field(field);
-                                    locked.source = sources.get(&field.name).cloned();
-                                    locked
+                                .map(|field| LockedField {
+                                    source: migration
+                                        .and_then(|migration| migration.origin(&field.name)),
+                                    ..locked_field(field)
                                 })
                                 .collect(),
                         }
@@ -290,7 +244,7 @@ impl Lockfile {
                     .collect();
                 let locked = LockedEvent {
                     file,
-                    compatibility: event.compatibility.map(|level| level.as_str().to_owned()),
+                    compatibility: event.compatibility,
                     docs: digest([event.description.as_str()]),
                     versions,
                 };
@@ -302,7 +256,7 @@ impl Lockfile {
             format: FORMAT,
             catalogue: catalogue.name.clone(),
             version: catalogue.version.to_string(),
-            compatibility: catalogue.compatibility.as_str().to_owned(),
+            compatibility: catalogue.compatibility,
             types,
             events,
             releases: Vec::new(),
@@ -354,14 +308,40 @@ impl Lockfile {
         text
     }
 
-    /// Reads a lockfile's text.
+    /// Reads a lockfile's text. The file names types only by name: each field's type and
+    /// default are read in the light of the lockfile's own `types` (which are enums), so a
+    /// lockfile naming a type it does not define, or a default that does not fit its type, is
+    /// an error.
     pub fn from_text(text: &str) -> Result<Self, String> {
-        let lock: Self = serde_json::from_str(text).map_err(|error| error.to_string())?;
+        let mut lock: Self = serde_json::from_str(text).map_err(|error| error.to_string())?;
         if !(1..=FORMAT).contains(&lock.format) {
             return Err(format!(
                 "lockfile format {} is not supported (this version reads formats 1 to {FORMAT})",
                 lock.format
             ));
+        }
+        let kinds: BTreeMap<String, NamedKind> = lock
+            .types
+            .iter()
+            .map(|(name, def)| {
+                let kind = match def {
+                    LockedType::Enum { .. } => NamedKind::Enum,
+                    LockedType::Record { .. } => NamedKind::Record,
+                };
+                (name.clone(), kind)
+            })
+            .collect();
+        let records = lock.types.values_mut().filter_map(|def| match def {
+            LockedType::Record { fields, .. } => Some(fields),
+            LockedType::Enum { .. } => None,
+        });
+        let versions = lock
+            .events
+            .values_mut()
+            .flat_map(|event| &mut event.versions)
+            .map(|version| &mut version.fields);
+        for field in records.chain(versions).flatten() {
+            field.resolve(&kinds)?;
         }
         Ok(lock)
     }
@@ -405,62 +385,83 @@ fn enum_docs(def: &EnumDef) -> String {
 pub fn locked_field(field: &Field) -> LockedField {
     LockedField {
         name: field.name.clone(),
-        ty: field.ty.schema_name(),
+        ty: field.ty.clone(),
         optional: field.optional,
-        default: field.default.as_ref().map(default_json),
+        default: field.default.clone(),
         sensitive: field.sensitive,
-        constraints: (&field.constraints).into(),
+        constraints: field.constraints.clone(),
         source: None,
         docs: digest([field.description.as_str()]),
     }
 }
 
-/// A default value as JSON.
-pub fn default_json(value: &DefaultValue) -> Value {
-    match value {
-        DefaultValue::String(text) | DefaultValue::Enum(text) => Value::String(text.clone()),
-        DefaultValue::Bool(value) => Value::Bool(*value),
-        DefaultValue::Int(value) => Value::from(*value),
-        DefaultValue::Float(value) => Value::from(*value),
-        DefaultValue::List(items) => Value::Array(items.iter().map(default_json).collect()),
-        DefaultValue::EmptyMap => Value::Object(serde_json::Map::new()),
-    }
-}
-
-fn sources(migration: Option<&Migration>) -> (Option<String>, BTreeMap<String, LockedSource>) {
-    match migration {
-        None => (None, BTreeMap::new()),
-        Some(Migration::Function { path, .. }) => (Some(path.clone()), BTreeMap::new()),
-        Some(Migration::Fields(fields)) => {
-            let map = fields
-                .iter()
-                .map(|migration| {
-                    let source = match &migration.source {
-                        FieldSource::Field { from, .. } => LockedSource::Field(from.clone()),
-                        FieldSource::Template(parts) => {
-                            LockedSource::Template(template_text(parts))
-                        }
-                        FieldSource::Default(_) => LockedSource::Default,
-                        FieldSource::Absent => LockedSource::Absent,
-                        FieldSource::Function(path) => LockedSource::Function(path.clone()),
-                    };
-                    (migration.field.clone(), source)
-                })
-                .collect();
-            (None, map)
+impl LockedField {
+    /// Gives the named types of a field read from a file their kind (they are read as
+    /// records), and reads its default as a value of its type.
+    fn resolve(&mut self, kinds: &BTreeMap<String, NamedKind>) -> Result<(), String> {
+        let unresolved = |ty: &FieldType| ty.schema_name();
+        let text = unresolved(&self.ty);
+        self.ty = FieldType::parse(&text, |name| kinds.get(name).copied())
+            .map_err(|error| format!("field `{}` has type `{text}`: {error}", self.name))?;
+        if let Some(value) = &self.default {
+            self.default = Some(
+                DefaultValue::from_json(&value.to_json(), &self.ty).ok_or_else(|| {
+                    format!("the default of field `{}` is not a `{text}`", self.name)
+                })?,
+            );
         }
+        Ok(())
     }
 }
 
-/// A template as written: `{first_name} {last_name}`.
-pub fn template_text(parts: &[TemplatePart]) -> String {
-    parts
-        .iter()
-        .map(|part| match part {
-            TemplatePart::Text(text) => text.replace('{', "{{").replace('}', "}}"),
-            TemplatePart::Field { name, .. } => format!("{{{name}}}"),
+/// Writes a type as the schema spells it.
+fn type_text<S: Serializer>(ty: &FieldType, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&ty.schema_name())
+}
+
+/// Reads a type written as the schema spells it; named types read as records until
+/// [`LockedField::resolve`] looks them up.
+fn read_type<'de, D: Deserializer<'de>>(deserializer: D) -> Result<FieldType, D::Error> {
+    let text = String::deserialize(deserializer)?;
+    FieldType::parse(&text, |_| Some(NamedKind::Record)).map_err(serde::de::Error::custom)
+}
+
+/// Writes a default as JSON.
+fn default_json<S: Serializer>(
+    value: &Option<DefaultValue>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    value
+        .as_ref()
+        .map(DefaultValue::to_json)
+        .serialize(serializer)
+}
+
+/// Reads a default written as JSON, as the value that JSON is without knowing the type (a
+/// string, an integer or a float, a list, an empty map); [`LockedField::resolve`] reads it
+/// again as a value of the field's type.
+fn read_default<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DefaultValue>, D::Error> {
+    fn untyped(value: &Value) -> Option<DefaultValue> {
+        Some(match value {
+            Value::String(text) => DefaultValue::String(text.clone()),
+            Value::Bool(value) => DefaultValue::Bool(*value),
+            Value::Number(number) => match number.as_i64() {
+                Some(int) => DefaultValue::Int(int),
+                None => DefaultValue::Float(number.as_f64()?),
+            },
+            Value::Array(items) => {
+                DefaultValue::List(items.iter().map(untyped).collect::<Option<_>>()?)
+            }
+            Value::Object(map) if map.is_empty() => DefaultValue::EmptyMap,
+            Value::Object(_) | Value::Null => return None,
         })
-        .collect()
+    }
+    let value = Value::deserialize(deserializer)?;
+    untyped(&value)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{value}` is not a default value")))
 }
 
 /// A short, stable digest of some texts (FNV-1a, 64 bits): enough to notice that a
@@ -485,11 +486,5 @@ mod tests {
         assert_eq!(digest(["a"]), digest(["a"]));
         assert_ne!(digest(["ab", ""]), digest(["a", "b"]));
         assert_eq!(digest([""]).len(), 16);
-    }
-
-    #[test]
-    fn templates_round_trip_to_text() {
-        let parts = crate::validate::migrate::parse_template("{{x}} {a}").expect("valid");
-        assert_eq!(template_text(&parts), "{{x}} {a}");
     }
 }

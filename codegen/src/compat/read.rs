@@ -1,55 +1,26 @@
 //! Can a reader built for one schema read data written with another? The structural check
-//! behind every compatibility rule, on the lockfile model, like Avro's schema resolution.
+//! behind every compatibility rule, on a catalogue's wire shape ([`LockedField`],
+//! [`LockedType`]), like Avro's schema resolution.
 //!
 //! Fields are matched by wire name. Fields only the writer has are ignored by readers (the
 //! decoders accept unknown keys); fields only the reader has need `optional` or a default.
-//! A type is readable when it is the same or widens per [`widens`], or when an open enum
-//! reads a `string` (values it does not list become `Unknown`). Constraints of the reader
-//! must accept every value the writer's constraints accept.
+//! A type is readable when it is the same, or when the writer's reads as the reader's along
+//! the widening table ([`FieldType::reads_as`]), or when an open enum reads a `string`
+//! (values it does not list become `Unknown`). Constraints of the reader must accept every
+//! value the writer's constraints accept ([`Constraint::implied_by`]).
 //!
 //! Every difference is reported with its [`Cause`], also those a reader survives (an added
 //! optional field, a value an open enum keeps as `Unknown`, another default): each caller
 //! decides which of them break what it protects.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use crate::compat::lockfile::{LockedConstraints, LockedField, LockedType};
-use crate::ir::FieldType;
-use crate::validate::types::{NamedKind, TypeTable, parse_type};
+use crate::compat::lockfile::{LockedField, LockedType};
+use crate::ir::{Constraint, Constraints, FieldType};
 
 /// The named types of one side.
-#[derive(Debug, Clone)]
-pub struct Types<'a> {
-    types: &'a BTreeMap<String, LockedType>,
-    table: TypeTable,
-}
-
-impl<'a> Types<'a> {
-    /// Wraps the named types of a lockfile.
-    pub fn new(types: &'a BTreeMap<String, LockedType>) -> Self {
-        let table = types
-            .iter()
-            .map(|(name, def)| {
-                let entry = match def {
-                    LockedType::Enum { values, .. } => (NamedKind::Enum, values.clone()),
-                    LockedType::Record { .. } => (NamedKind::Record, Vec::new()),
-                };
-                (name.clone(), entry)
-            })
-            .collect();
-        Self { types, table }
-    }
-
-    /// Parses a schema type; an unknown name reads as `json` (it cannot happen for checked
-    /// catalogues, and must not panic on a hand-edited lockfile).
-    pub fn parse(&self, text: &str) -> FieldType {
-        parse_type(text, &self.table).unwrap_or(FieldType::Json)
-    }
-
-    fn get(&self, name: &str) -> Option<&'a LockedType> {
-        self.types.get(name)
-    }
-}
+pub type Types = BTreeMap<String, LockedType>;
 
 /// Why a reader cannot read (or reads differently) what a writer wrote.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,12 +33,12 @@ pub enum Cause {
     Extra,
     /// The writer may omit the field or send `null`; the reader requires a value.
     MaybeAbsent,
-    /// The types differ and the writer's does not widen to the reader's.
+    /// The types differ and the writer's does not read as the reader's.
     Type {
         /// Writer's type.
-        writer: String,
+        writer: FieldType,
         /// Reader's type.
-        reader: String,
+        reader: FieldType,
     },
     /// Writer enum values the (closed) reader enum does not have.
     EnumValues {
@@ -93,12 +64,37 @@ pub enum Cause {
         reader: Option<String>,
     },
     /// A reader constraint rejects values the writer's constraints allow.
-    Constraint {
-        /// What the reader requires, e.g. "at most 50 characters (was at most 64)".
-        what: String,
-    },
+    Constraint(Stricter),
     /// The reader requires the envelope's `user_id`; the writer does not.
     UserId,
+}
+
+/// A constraint of one side that rejects values the other side's constraints accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stricter {
+    /// What the stricter side requires: `at most 50 characters`.
+    pub required: String,
+    /// What the other side required of the same kind: `at most 64`, `no limit`.
+    pub before: String,
+}
+
+/// `at most 50 characters (was at most 64)`.
+impl fmt::Display for Stricter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (was {})", self.required, self.before)
+    }
+}
+
+/// The reader's constraints that reject some value the writer's accept, in schema order.
+pub fn stricter(reader: &Constraints, writer: &Constraints) -> Vec<Stricter> {
+    reader
+        .entries()
+        .filter(|entry: &Constraint<'_>| !entry.implied_by(writer))
+        .map(|entry| Stricter {
+            required: entry.requirement(),
+            before: entry.in_other(writer),
+        })
+        .collect()
 }
 
 /// One difference found between reader and writer.
@@ -110,8 +106,8 @@ pub struct Incompatibility {
     pub path: String,
     /// The named type where it lies, when inside a record or enum.
     pub in_type: Option<String>,
-    /// The schema type of the field at `path` (reader's if it has one, else writer's).
-    pub ty: String,
+    /// The type of the field at `path` (reader's if it has one, else writer's).
+    pub ty: FieldType,
     /// What is wrong.
     pub cause: Cause,
 }
@@ -119,9 +115,9 @@ pub struct Incompatibility {
 /// Compares a reader's fields with a writer's.
 pub fn read(
     reader: &[LockedField],
-    reader_types: &Types<'_>,
+    reader_types: &Types,
     writer: &[LockedField],
-    writer_types: &Types<'_>,
+    writer_types: &Types,
 ) -> Vec<Incompatibility> {
     let mut out = Vec::new();
     let mut cx = Cx {
@@ -134,23 +130,9 @@ pub fn read(
     out
 }
 
-/// Whether data of type `from` reads as `to` without loss (the documented widening table).
-pub fn widens(from: &FieldType, to: &FieldType) -> bool {
-    use FieldType::*;
-    matches!(
-        (from, to),
-        (Int32, Int64)
-            | (Int32, Float64)
-            | (Int64, Float64)
-            | (Enum(_), String)
-            | (Uuid | Date | DateTime | Decimal, String)
-            | (Record(_) | Map(_), Json)
-    )
-}
-
 struct Cx<'a, 'b> {
-    reader_types: &'a Types<'a>,
-    writer_types: &'a Types<'a>,
+    reader_types: &'a Types,
+    writer_types: &'a Types,
     out: &'b mut Vec<Incompatibility>,
     depth: usize,
 }
@@ -161,14 +143,14 @@ impl Cx<'_, '_> {
         top: Option<&str>,
         path: &str,
         in_type: Option<&str>,
-        ty: &str,
+        ty: &FieldType,
         cause: Cause,
     ) {
         self.out.push(Incompatibility {
             field: top.unwrap_or(path).to_owned(),
             path: path.to_owned(),
             in_type: in_type.map(str::to_owned),
-            ty: ty.to_owned(),
+            ty: ty.clone(),
             cause,
         });
     }
@@ -197,12 +179,8 @@ impl Cx<'_, '_> {
             if w.optional && !r.optional {
                 self.push(top, &path, in_type, &r.ty, Cause::MaybeAbsent);
             }
-            let (rt, wt) = (
-                self.reader_types.parse(&r.ty),
-                self.writer_types.parse(&w.ty),
-            );
-            if self.readable(&wt, &rt) {
-                self.types(&rt, &wt, &path, top, in_type);
+            if self.readable(&w.ty, &r.ty) {
+                self.types(&r.ty, &w.ty, &path, top, in_type);
             } else {
                 let cause = Cause::Type {
                     writer: w.ty.clone(),
@@ -211,15 +189,14 @@ impl Cx<'_, '_> {
                 self.push(top, &path, in_type, &r.ty, cause);
                 continue;
             }
-            for what in stricter(&r.constraints, &w.constraints) {
-                self.push(top, &path, in_type, &r.ty, Cause::Constraint { what });
+            for found in stricter(&r.constraints, &w.constraints) {
+                self.push(top, &path, in_type, &r.ty, Cause::Constraint(found));
             }
-            if !r.optional && !w.optional && r.default != w.default {
-                let text =
-                    |value: &Option<serde_json::Value>| value.as_ref().map(|v| v.to_string());
+            let (r_default, w_default) = (json_text(r), json_text(w));
+            if !r.optional && !w.optional && r_default != w_default {
                 let cause = Cause::DefaultChanged {
-                    writer: text(&w.default),
-                    reader: text(&r.default),
+                    writer: w_default,
+                    reader: r_default,
                 };
                 self.push(top, &path, in_type, &r.ty, cause);
             }
@@ -242,8 +219,8 @@ impl Cx<'_, '_> {
     /// and named types is compared after).
     fn readable(&self, writer: &FieldType, reader: &FieldType) -> bool {
         writer == reader
-            || widens(writer, reader)
-            || self.same_shape(writer, reader)
+            || writer.reads_as(reader)
+            || same_shape(writer, reader)
             || self.open_enum_reads_string(writer, reader)
     }
 
@@ -256,15 +233,6 @@ impl Cx<'_, '_> {
             ),
             _ => false,
         }
-    }
-
-    /// Containers and named types of the same kind are compared inside.
-    fn same_shape(&self, writer: &FieldType, reader: &FieldType) -> bool {
-        use FieldType::*;
-        matches!(
-            (writer, reader),
-            (List(_), List(_)) | (Map(_), Map(_)) | (Enum(_), Enum(_)) | (Record(_), Record(_))
-        )
     }
 
     fn types(
@@ -289,10 +257,10 @@ impl Cx<'_, '_> {
                     self.types(r, w, &inner, top, in_type);
                 } else {
                     let cause = Cause::Type {
-                        writer: w.schema_name(),
-                        reader: r.schema_name(),
+                        writer: (**w).clone(),
+                        reader: (**r).clone(),
                     };
-                    self.push(top, &inner, in_type, &r.schema_name(), cause);
+                    self.push(top, &inner, in_type, r, cause);
                 }
             }
             (Enum(w), Enum(r)) => {
@@ -320,15 +288,16 @@ impl Cx<'_, '_> {
                     if *r_open {
                         if !unknown.is_empty() {
                             let cause = Cause::EnumValuesUnlisted { values: unknown };
-                            self.push(top, path, name, r, cause);
+                            self.push(top, path, name, reader, cause);
                         }
                     } else {
                         if !unknown.is_empty() {
-                            self.push(top, path, name, r, Cause::EnumValues { values: unknown });
+                            let cause = Cause::EnumValues { values: unknown };
+                            self.push(top, path, name, reader, cause);
                         }
                         if *w_open {
                             let cause = Cause::EnumOpen { writer: w.clone() };
-                            self.push(top, path, name, r, cause);
+                            self.push(top, path, name, reader, cause);
                         }
                     }
                 }
@@ -353,84 +322,49 @@ impl Cx<'_, '_> {
     }
 }
 
-/// The reader's constraints that reject some value the writer's accept, described.
-pub fn stricter(reader: &LockedConstraints, writer: &LockedConstraints) -> Vec<String> {
-    let mut out = Vec::new();
-    let was = |value: Option<String>| value.unwrap_or_else(|| "no limit".to_owned());
-    if let Some(min) = reader.min {
-        if writer.min.is_none_or(|w| w < min) {
-            out.push(format!(
-                "at least {min} (was {})",
-                was(writer.min.map(|w| format!("at least {w}")))
-            ));
-        }
-    }
-    if let Some(max) = reader.max {
-        if writer.max.is_none_or(|w| w > max) {
-            out.push(format!(
-                "at most {max} (was {})",
-                was(writer.max.map(|w| format!("at most {w}")))
-            ));
-        }
-    }
-    if let Some(min) = reader.min_length {
-        if writer.min_length.is_none_or(|w| w < min) {
-            out.push(format!(
-                "at least {min} characters (was {})",
-                was(writer.min_length.map(|w| format!("at least {w}")))
-            ));
-        }
-    }
-    if let Some(max) = reader.max_length {
-        if writer.max_length.is_none_or(|w| w > max) {
-            out.push(format!(
-                "at most {max} characters (was {})",
-                was(writer.max_length.map(|w| format!("at most {w}")))
-            ));
-        }
-    }
-    if let Some(pattern) = &reader.pattern {
-        if writer.pattern.as_ref() != Some(pattern) {
-            out.push(format!(
-                "matching `{pattern}` (was {})",
-                was(writer.pattern.as_ref().map(|w| format!("`{w}`")))
-            ));
-        }
-    }
-    if reader.non_empty && !writer.non_empty && writer.min_length.is_none_or(|w| w == 0) {
-        out.push("not empty (was possibly empty)".to_owned());
-    }
-    if let Some(max) = reader.max_items {
-        if writer.max_items.is_none_or(|w| w > max) {
-            out.push(format!(
-                "at most {max} items (was {})",
-                was(writer.max_items.map(|w| format!("at most {w}")))
-            ));
-        }
-    }
-    out
+/// Containers and named types of the same kind are compared inside.
+fn same_shape(writer: &FieldType, reader: &FieldType) -> bool {
+    use FieldType::*;
+    matches!(
+        (writer, reader),
+        (List(_), List(_)) | (Map(_), Map(_)) | (Enum(_), Enum(_)) | (Record(_), Record(_))
+    )
+}
+
+/// A field's default as JSON text, for comparing and showing.
+fn json_text(field: &LockedField) -> Option<String> {
+    field
+        .default
+        .as_ref()
+        .map(|value| value.to_json().to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    use crate::ir::{DefaultValue, NamedKind};
+
+    /// A field of type `ty` (a schema spelling; capitalised names are enums).
     fn field(name: &str, ty: &str) -> LockedField {
+        let named = |name: &str| {
+            name.starts_with(char::is_uppercase)
+                .then_some(NamedKind::Enum)
+        };
         LockedField {
             name: name.into(),
-            ty: ty.into(),
+            ty: FieldType::parse(ty, named).expect("a type"),
             optional: false,
             default: None,
             sensitive: false,
-            constraints: LockedConstraints::default(),
+            constraints: Constraints::default(),
             source: None,
             docs: String::new(),
         }
     }
 
     fn causes(reader: &[LockedField], writer: &[LockedField]) -> Vec<Cause> {
-        let types = BTreeMap::new();
-        let types = Types::new(&types);
+        let types = Types::new();
         read(reader, &types, writer, &types)
             .into_iter()
             .map(|found| found.cause)
@@ -444,8 +378,8 @@ mod tests {
         assert_eq!(
             causes(&[field("a", "int32")], &[field("a", "int64")]),
             vec![Cause::Type {
-                writer: "int64".into(),
-                reader: "int32".into()
+                writer: FieldType::Int64,
+                reader: FieldType::Int32
             }]
         );
         assert!(causes(&[field("a", "list<int64>")], &[field("a", "list<int32>")]).is_empty());
@@ -471,12 +405,11 @@ mod tests {
             values: values.iter().map(|value| (*value).to_owned()).collect(),
             docs: String::new(),
         };
-        let types = BTreeMap::from([
+        let types = Types::from([
             ("Open".to_owned(), enumeration(true, &["a"])),
             ("Closed".to_owned(), enumeration(false, &["a"])),
             ("Wide".to_owned(), enumeration(true, &["a", "b"])),
         ]);
-        let types = Types::new(&types);
         let causes = |reader: &str, writer: &str| -> Vec<Cause> {
             read(&[field("x", reader)], &types, &[field("x", writer)], &types)
                 .into_iter()
@@ -488,8 +421,8 @@ mod tests {
         assert_eq!(
             causes("Closed", "string"),
             vec![Cause::Type {
-                writer: "string".into(),
-                reader: "Closed".into()
+                writer: FieldType::String,
+                reader: FieldType::Enum("Closed".into())
             }]
         );
         assert_eq!(
@@ -515,7 +448,7 @@ mod tests {
     fn defaults_are_compared_between_required_fields() {
         let with_default = |value: i64| {
             let mut field = field("a", "int64");
-            field.default = Some(value.into());
+            field.default = Some(DefaultValue::Int(value));
             field
         };
         assert_eq!(
@@ -541,16 +474,21 @@ mod tests {
 
     #[test]
     fn constraints_compare_by_what_they_accept() {
-        let tight = LockedConstraints {
-            max_length: Some(10),
+        let limit = |max_length| Constraints {
+            max_length: Some(max_length),
             ..Default::default()
         };
-        let loose = LockedConstraints {
-            max_length: Some(20),
-            ..Default::default()
-        };
-        assert_eq!(stricter(&tight, &loose).len(), 1);
-        assert!(stricter(&loose, &tight).is_empty());
-        assert_eq!(stricter(&tight, &LockedConstraints::default()).len(), 1);
+        assert_eq!(
+            stricter(&limit(10), &limit(20))
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["at most 10 characters (was at most 20)"]
+        );
+        assert!(stricter(&limit(20), &limit(10)).is_empty());
+        assert_eq!(
+            stricter(&limit(10), &Constraints::default())[0].to_string(),
+            "at most 10 characters (was no limit)"
+        );
     }
 }

@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use crate::compat::lint::Report;
-use crate::compat::rules::RULES;
 use crate::compat::{Finding, Location};
 use crate::diagnostic::Severity;
+use crate::rules::RULES;
 
 /// Output formats of `events lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -2,10 +2,9 @@
 
 use std::fmt::Write as _;
 
-use crate::compat::lockfile::{default_json, template_text};
 use crate::ir::{
-    Catalogue, Constraints, Conversion, EventDef, Field, FieldSource, Migration, NamedType,
-    VersionDef,
+    Catalogue, Conversion, EventDef, Field, FieldSource, Migration, NamedType, VersionDef,
+    template_text,
 };
 
 /// The Markdown document.
@@ -116,7 +115,7 @@ fn version_section(out: &mut String, event: &EventDef, version: &VersionDef) {
                         FieldSource::Template(parts) => {
                             format!("template `{}`", template_text(parts))
                         }
-                        FieldSource::Default(value) => format!("default `{}`", default_json(value)),
+                        FieldSource::Default(value) => format!("default `{}`", value.to_json()),
                         FieldSource::Absent => "absent (null)".to_owned(),
                         FieldSource::Function(path) => format!("function `{path}`"),
                     };
@@ -149,11 +148,15 @@ fn fields_table(out: &mut String, fields: &[Field]) {
         let presence = if field.optional {
             "optional".to_owned()
         } else if let Some(default) = &field.default {
-            format!("default `{}`", default_json(default))
+            format!("default `{}`", default.to_json())
         } else {
             "required".to_owned()
         };
-        let mut notes = constraints(&field.constraints);
+        let mut notes: Vec<String> = field
+            .constraints
+            .entries()
+            .map(|constraint| constraint.to_string())
+            .collect();
         if field.sensitive {
             notes.push("sensitive".to_owned());
         }
@@ -168,32 +171,6 @@ fn fields_table(out: &mut String, fields: &[Field]) {
         );
     }
     out.push('\n');
-}
-
-fn constraints(c: &Constraints) -> Vec<String> {
-    let mut notes = Vec::new();
-    if let Some(min) = c.min {
-        notes.push(format!("≥ {min}"));
-    }
-    if let Some(max) = c.max {
-        notes.push(format!("≤ {max}"));
-    }
-    if let Some(min) = c.min_length {
-        notes.push(format!("≥ {min} chars"));
-    }
-    if let Some(max) = c.max_length {
-        notes.push(format!("≤ {max} chars"));
-    }
-    if let Some(pattern) = &c.pattern {
-        notes.push(format!("matches `{pattern}`"));
-    }
-    if c.non_empty {
-        notes.push("not empty".to_owned());
-    }
-    if let Some(max) = c.max_items {
-        notes.push(format!("≤ {max} items"));
-    }
-    notes
 }
 
 fn type_section(out: &mut String, def: &NamedType) {

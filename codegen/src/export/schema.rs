@@ -4,8 +4,9 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value, json};
 
-use crate::compat::lockfile::default_json;
-use crate::ir::{Catalogue, Constraints, EventDef, Field, FieldType, NamedType, VersionDef};
+use crate::ir::{
+    Catalogue, Constraint, Constraints, EventDef, Field, FieldType, NamedType, VersionDef,
+};
 
 /// A UUID in its hyphenated form.
 pub const UUID_PATTERN: &str =
@@ -126,7 +127,7 @@ impl Builder<'_> {
                 map.insert("description".into(), json!(field.description));
             }
             if let Some(default) = &field.default {
-                map.insert("default".into(), default_json(default));
+                map.insert("default".into(), default.to_json());
             }
             if field.sensitive {
                 map.insert("x-sensitive".into(), json!(true));
@@ -135,49 +136,38 @@ impl Builder<'_> {
         schema
     }
 
-    fn constrained(&self, ty: &FieldType, c: &Constraints) -> Value {
+    fn constrained(&self, ty: &FieldType, constraints: &Constraints) -> Value {
         let mut schema = self.ty(ty);
         let Value::Object(map) = &mut schema else {
             return schema;
         };
-        let number = |value: f64, ty: &FieldType| match ty {
+        let number = |value: f64| match ty {
             FieldType::Int32 | FieldType::Int64 => json!(value as i64),
             _ => json!(value),
         };
-        if let Some(min) = c.min {
-            map.insert("minimum".into(), number(min, ty));
-        }
-        if let Some(max) = c.max {
-            map.insert("maximum".into(), number(max, ty));
-        }
-        let mut min_length = c.min_length;
-        if c.non_empty {
-            match ty {
-                FieldType::String => min_length = Some(min_length.unwrap_or(0).max(1)),
-                FieldType::List(_) => {
-                    map.insert("minItems".into(), json!(1));
+        let (items, min_items) = match ty {
+            FieldType::List(_) => ("maxItems", "minItems"),
+            _ => ("maxProperties", "minProperties"),
+        };
+        for constraint in constraints.entries() {
+            let (key, value) = match constraint {
+                Constraint::Min(min) => ("minimum", number(min)),
+                Constraint::Max(max) => ("maximum", number(max)),
+                // `non_empty` on a string raises `minLength` to 1.
+                Constraint::MinLength(min) if constraints.non_empty => {
+                    ("minLength", json!(min.max(1)))
                 }
-                _ => {
-                    map.insert("minProperties".into(), json!(1));
-                }
-            }
-        }
-        if let Some(min) = min_length {
-            map.insert("minLength".into(), json!(min));
-        }
-        if let Some(max) = c.max_length {
-            map.insert("maxLength".into(), json!(max));
-        }
-        if let Some(pattern) = &c.pattern {
-            map.insert("pattern".into(), json!(format!("^(?:{pattern})$")));
-        }
-        if let Some(max) = c.max_items {
-            let key = if matches!(ty, FieldType::List(_)) {
-                "maxItems"
-            } else {
-                "maxProperties"
+                Constraint::MinLength(min) => ("minLength", json!(min)),
+                Constraint::MaxLength(max) => ("maxLength", json!(max)),
+                Constraint::Pattern(pattern) => ("pattern", json!(format!("^(?:{pattern})$"))),
+                Constraint::NonEmpty if *ty == FieldType::String => (
+                    "minLength",
+                    json!(constraints.min_length.unwrap_or(0).max(1)),
+                ),
+                Constraint::NonEmpty => (min_items, json!(1)),
+                Constraint::MaxItems(max) => (items, json!(max)),
             };
-            map.insert(key.into(), json!(max));
+            map.insert(key.into(), value);
         }
         schema
     }

@@ -8,7 +8,7 @@ use crate::ast::{FieldAst, MigrateAst, Spanned, ValueMapping, VersionAst};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
     Conversion, Field, FieldMigration, FieldSource, FieldType, Migration, NamedType, Span,
-    TemplatePart, VersionDef,
+    TemplatePart, VersionDef, parse_template,
 };
 
 /// Resolves the migration into `fields` (version `what`) from `previous`. `None` after errors.
@@ -148,7 +148,7 @@ impl Resolver<'_> {
                 field.span,
                 format!("new required field `{}` has no default and no migration", field.name),
             )
-            .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
+            .with_code(crate::rules::MIGRATION_INCOMPLETE)
             .with_label(format!("not in v{}", self.previous.number))
             .with_hint(format!(
                 "data written as v{} has no `{}`: add a `default:`, make it `optional: true`, or say how to compute it with `migrate:` (template, copy, with) or `renamed_from:`",
@@ -313,7 +313,7 @@ impl Resolver<'_> {
                         from.name, self.previous.number, self.what
                     ),
                 )
-                .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
+                .with_code(crate::rules::MIGRATION_INCOMPLETE)
                 .with_label("absent values have nowhere to go")
                 .with_hint(
                     "add a `default:` used when the old value was absent, or keep it optional",
@@ -344,7 +344,7 @@ impl Resolver<'_> {
         if from.ty == to.ty {
             return Some(Conversion::Identity);
         }
-        if is_widening(&from.ty, &to.ty) {
+        if from.ty.converts_to(&to.ty) {
             return Some(Conversion::Widen {
                 from: from.ty.clone(),
                 to: to.ty.clone(),
@@ -365,7 +365,7 @@ impl Resolver<'_> {
                     to.ty.schema_name()
                 ),
             )
-            .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
+            .with_code(crate::rules::MIGRATION_INCOMPLETE)
             .with_label("type changed")
             .with_hint("only widening is automatic (int32 -> int64, int32/int64 -> float64); write `migrate: { with: path::to::function }` or use a new field name"),
         );
@@ -449,7 +449,7 @@ impl Resolver<'_> {
                                 old.name, value.wire, new.name
                             ),
                         )
-                        .with_code(crate::compat::rules::MIGRATION_INCOMPLETE)
+                        .with_code(crate::rules::MIGRATION_INCOMPLETE)
                         .with_label("unmapped value")
                         .with_hint(format!(
                             "add `{}: <value of {}>` to `map`",
@@ -491,109 +491,9 @@ fn wire_list(values: &[crate::ir::EnumValue]) -> String {
         .join(", ")
 }
 
-/// Automatic widenings: every old value is exactly representable in the new type.
-pub fn is_widening(from: &FieldType, to: &FieldType) -> bool {
-    matches!(
-        (from, to),
-        (FieldType::Int32, FieldType::Int64)
-            | (FieldType::Int32, FieldType::Float64)
-            | (FieldType::Int64, FieldType::Float64)
-    )
-}
-
 fn is_displayable(ty: &FieldType) -> bool {
     !matches!(
         ty,
         FieldType::List(_) | FieldType::Map(_) | FieldType::Json | FieldType::Record(_)
     )
-}
-
-/// Splits `"{first} {last}"` into parts.
-pub fn parse_template(text: &str) -> Result<Vec<TemplatePart>, String> {
-    let mut parts = Vec::new();
-    let mut literal = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                literal.push('{');
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                literal.push('}');
-            }
-            '{' => {
-                let mut name = String::new();
-                loop {
-                    match chars.next() {
-                        Some('}') => break,
-                        Some(c) => name.push(c),
-                        None => return Err(format!("`{{{name}` is not closed")),
-                    }
-                }
-                let name = name.trim().to_owned();
-                if name.is_empty() {
-                    return Err("`{}` names no field".to_owned());
-                }
-                if !literal.is_empty() {
-                    parts.push(TemplatePart::Text(std::mem::take(&mut literal)));
-                }
-                parts.push(TemplatePart::Field {
-                    name,
-                    optional: false,
-                });
-            }
-            '}' => return Err("a lone `}`".to_owned()),
-            c => literal.push(c),
-        }
-    }
-    if !literal.is_empty() {
-        parts.push(TemplatePart::Text(literal));
-    }
-    if !parts
-        .iter()
-        .any(|part| matches!(part, TemplatePart::Field { .. }))
-    {
-        return Err("the template names no field".to_owned());
-    }
-    Ok(parts)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn templates_split_into_text_and_fields() {
-        let parts = parse_template("{first_name} {last_name}").expect("valid");
-        assert_eq!(
-            parts,
-            vec![
-                TemplatePart::Field {
-                    name: "first_name".into(),
-                    optional: false
-                },
-                TemplatePart::Text(" ".into()),
-                TemplatePart::Field {
-                    name: "last_name".into(),
-                    optional: false
-                },
-            ]
-        );
-        assert_eq!(
-            parse_template("{{x}} {a}").expect("valid"),
-            vec![
-                TemplatePart::Text("{x} ".into()),
-                TemplatePart::Field {
-                    name: "a".into(),
-                    optional: false
-                }
-            ]
-        );
-        assert!(parse_template("{a").is_err());
-        assert!(parse_template("a}").is_err());
-        assert!(parse_template("plain").is_err());
-        assert!(parse_template("{}").is_err());
-    }
 }

@@ -15,11 +15,11 @@ use event_names::did_you_mean;
 use crate::ast::{EventAst, SchemaFile, Spanned, TypeAst, VersionAst};
 use crate::diagnostic::Diagnostic;
 use crate::ir::{
-    Catalogue, Compatibility, EnumDef, EnumValue, EventDef, NamedType, RecordDef, SourceFile, Span,
-    VersionDef, pascal_case,
+    Catalogue, Compatibility, EnumDef, EnumValue, EventDef, NamedKind, NamedType, RecordDef,
+    SourceFile, Span, VersionDef, pascal_case,
 };
 use names::{check_event_name, check_type_name};
-use types::{NamedKind, TypeTable, check_enum_value, missing_description};
+use types::{TypeTable, check_enum_value, missing_description};
 
 /// Validates parsed files into a catalogue. Returns `None` when any error was found; every
 /// problem is in `diagnostics` either way.
@@ -551,7 +551,7 @@ fn version_numbers<'a>(
             };
             diagnostics.push(
                 Diagnostic::error(ast.key.span, format!("version gap in {event}: v{number} follows v{}", expected - 1))
-                    .with_code(crate::compat::rules::VERSION_GAP)
+                    .with_code(crate::rules::VERSION_GAP)
                     .with_label(format!("{missing} missing"))
                     .with_hint(format!(
                         "versions must go up by one, since each is migrated from the one before; rename this to `v{expected}` or add {missing}"

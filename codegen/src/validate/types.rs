@@ -1,4 +1,4 @@
-//! Field types, defaults and constraints.
+//! Fields: their types, defaults and constraints.
 
 use std::collections::BTreeMap;
 
@@ -6,133 +6,57 @@ use event_names::{did_you_mean, is_snake_case, to_snake_case};
 
 use crate::ast::{DefaultAst, FieldAst, Spanned};
 use crate::diagnostic::Diagnostic;
-use crate::ir::{Constraints, DefaultValue, Field, FieldType, Span};
+use crate::ir::{
+    Constraint, Constraints, DefaultValue, Field, FieldType, NamedKind, SCALARS, Span, TypeError,
+};
 use crate::validate::names::check_field_name;
-
-/// Built-in scalar type names.
-pub const SCALARS: [&str; 10] = [
-    "string", "bool", "int32", "int64", "float64", "uuid", "datetime", "date", "decimal", "json",
-];
-
-/// What a type name refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NamedKind {
-    /// An enum, with its values known.
-    Enum,
-    /// A record.
-    Record,
-}
 
 /// The named types known to the catalogue: name -> (kind, enum values).
 pub type TypeTable = BTreeMap<String, (NamedKind, Vec<String>)>;
 
-/// Deepest nesting of `list<...>` and `map<...>` accepted. Real schemas use two or three
-/// levels; the bound keeps every pass over a type (validation, emission, even dropping it)
-/// shallow, so a hostile `list<list<...>>` is an error, not a stack overflow.
-pub const MAX_TYPE_DEPTH: usize = 16;
-
-/// Parses a type expression: `list<map<string,int64>>`.
+/// Parses a type expression (`list<map<string,int64>>`) against the catalogue's named types;
+/// on failure, the message and a hint.
 pub fn parse_type(text: &str, types: &TypeTable) -> Result<FieldType, (String, Option<String>)> {
-    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
-    let depth = compact
-        .chars()
-        .scan(0usize, |depth, c| {
-            match c {
-                '<' => *depth += 1,
-                '>' => *depth = depth.saturating_sub(1),
-                _ => {}
+    FieldType::parse(text, |name| types.get(name).map(|(kind, _)| *kind))
+        .map_err(|error| type_error(error, types))
+}
+
+fn type_error(error: TypeError, types: &TypeTable) -> (String, Option<String>) {
+    let hint = match &error {
+        TypeError::TooDeep { .. } => {
+            "name the inner part as a record under `types:`, or use `json` for free-form data"
+                .to_owned()
+        }
+        TypeError::MapArity { .. } => "write `map<string,T>`, e.g. `map<string,int64>`".to_owned(),
+        TypeError::MapKey { .. } => {
+            "JSON object keys are strings: write `map<string,T>`".to_owned()
+        }
+        TypeError::Unknown { name } => match name.as_str() {
+            "int" | "integer" | "long" => {
+                return (
+                    "unknown type `int`: say how wide it is".to_owned(),
+                    Some("use `int64` (or `int32`)".to_owned()),
+                );
             }
-            Some(*depth)
-        })
-        .max()
-        .unwrap_or(0);
-    if depth > MAX_TYPE_DEPTH {
-        return Err((
-            format!("the type nests {depth} levels deep; at most {MAX_TYPE_DEPTH} are allowed"),
-            Some(
-                "name the inner part as a record under `types:`, or use `json` for free-form data"
-                    .to_owned(),
-            ),
-        ));
-    }
-    parse_compact(&compact, types)
-}
-
-fn parse_compact(text: &str, types: &TypeTable) -> Result<FieldType, (String, Option<String>)> {
-    if let Some(inner) = text
-        .strip_prefix("list<")
-        .and_then(|rest| rest.strip_suffix('>'))
-    {
-        return Ok(FieldType::List(Box::new(parse_compact(inner, types)?)));
-    }
-    if let Some(inner) = text
-        .strip_prefix("map<")
-        .and_then(|rest| rest.strip_suffix('>'))
-    {
-        let Some((key, value)) = inner.split_once(',') else {
-            return Err((
-                format!("`map<{inner}>` needs a key and a value type"),
-                Some("write `map<string,T>`, e.g. `map<string,int64>`".to_owned()),
-            ));
-        };
-        if key != "string" {
-            return Err((
-                format!("map keys must be `string`, not `{key}`"),
-                Some("JSON object keys are strings: write `map<string,T>`".to_owned()),
-            ));
-        }
-        return Ok(FieldType::Map(Box::new(parse_compact(value, types)?)));
-    }
-    let scalar = match text {
-        "string" => Some(FieldType::String),
-        "bool" => Some(FieldType::Bool),
-        "int32" => Some(FieldType::Int32),
-        "int64" => Some(FieldType::Int64),
-        "float64" => Some(FieldType::Float64),
-        "uuid" => Some(FieldType::Uuid),
-        "datetime" => Some(FieldType::DateTime),
-        "date" => Some(FieldType::Date),
-        "decimal" => Some(FieldType::Decimal),
-        "json" => Some(FieldType::Json),
-        _ => None,
+            "float" | "double" => "use `float64`".to_owned(),
+            "str" => "use `string`".to_owned(),
+            _ => {
+                let known = SCALARS
+                    .iter()
+                    .copied()
+                    .chain(["list", "map"])
+                    .chain(types.keys().map(String::as_str));
+                match did_you_mean(name, known) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!(
+                        "use a built-in type ({}, list<T>, map<string,T>) or a name defined under `types:`",
+                        SCALARS.join(", ")
+                    ),
+                }
+            }
+        },
     };
-    if let Some(scalar) = scalar {
-        return Ok(scalar);
-    }
-    match types.get(text) {
-        Some((NamedKind::Enum, _)) => Ok(FieldType::Enum(text.to_owned())),
-        Some((NamedKind::Record, _)) => Ok(FieldType::Record(text.to_owned())),
-        None => {
-            let known = SCALARS
-                .iter()
-                .copied()
-                .chain(["list", "map"])
-                .chain(types.keys().map(String::as_str));
-            let hint = match did_you_mean(text, known) {
-                Some(near) => format!("did you mean `{near}`?"),
-                None => format!(
-                    "use a built-in type ({}, list<T>, map<string,T>) or a name defined under `types:`",
-                    SCALARS.join(", ")
-                ),
-            };
-            let message = match text {
-                "int" | "integer" | "long" => "unknown type `int`: say how wide it is".to_owned(),
-                _ => format!("unknown type `{text}`"),
-            };
-            let hint = match text {
-                "int" | "integer" | "long" => "use `int64` (or `int32`)".to_owned(),
-                "float" | "double" => "use `float64`".to_owned(),
-                "str" => "use `string`".to_owned(),
-                _ => hint,
-            };
-            Err((message, Some(hint)))
-        }
-    }
-}
-
-/// Whether values of this type are plain numbers.
-fn is_number(ty: &FieldType) -> bool {
-    matches!(ty, FieldType::Int32 | FieldType::Int64 | FieldType::Float64)
+    (error.to_string(), Some(hint))
 }
 
 /// Builds a [`Field`] from its syntax; `None` if it is too broken to use. Problems go to
@@ -455,119 +379,118 @@ fn is_rfc3339(text: &str) -> bool {
 
 fn constraints(ast: &FieldAst, ty: &FieldType, diagnostics: &mut Vec<Diagnostic>) -> Constraints {
     let mut constraints = Constraints::default();
-    let name = &ast.name.value;
-    let type_name = ty.schema_name();
-    let misplaced = |span: Span, key: &str, applies_to: &str| {
-        Diagnostic::error(
-            span,
-            format!("`{key}` does not apply to `{type_name}` field `{name}`"),
-        )
-        .with_label(format!("`{key}` on a `{type_name}`"))
-        .with_hint(format!(
-            "`{key}` applies to {applies_to}; remove it or change the type"
-        ))
+    let field = Constrained {
+        name: &ast.name.value,
+        ty,
     };
-    let numbers = "int32, int64 and float64 fields";
-    let strings = "string fields";
-    let collections = "list and map fields";
-    for (key, value) in [("min", &ast.min), ("max", &ast.max)] {
-        let Some(value) = value else { continue };
-        if !is_number(ty) {
-            diagnostics.push(misplaced(value.span, key, numbers));
+    for (kind, value) in [
+        (Constraint::Min(0.0), &ast.min),
+        (Constraint::Max(0.0), &ast.max),
+    ] {
+        let Some(value) = field.applicable(value, kind, diagnostics) else {
             continue;
-        }
+        };
         let parsed = match ty {
             FieldType::Int32 => value.value.parse::<i32>().ok().map(f64::from),
             FieldType::Int64 => value.value.parse::<i64>().ok().map(|n| n as f64),
             _ => value.value.parse::<f64>().ok().filter(|n| n.is_finite()),
         };
-        match parsed {
-            Some(number) if key == "min" => constraints.min = Some(number),
-            Some(number) => constraints.max = Some(number),
-            None => diagnostics.push(
+        match (parsed, kind) {
+            (Some(number), Constraint::Min(_)) => constraints.min = Some(number),
+            (Some(number), _) => constraints.max = Some(number),
+            (None, _) => diagnostics.push(
                 Diagnostic::error(
                     value.span,
-                    format!("`{key}` must be a `{type_name}` number"),
+                    format!("`{}` must be a `{}` number", kind.key(), ty.schema_name()),
                 )
                 .with_label(format!("found `{}`", value.value)),
             ),
         }
     }
-    if let (Some(min), Some(max), Some(span)) = (
-        constraints.min,
-        constraints.max,
-        ast.max.as_ref().map(|m| m.span),
-    ) {
-        if min > max {
+    if let (Some(low), Some(high), Some(max)) = (constraints.min, constraints.max, &ast.max) {
+        if low > high {
             diagnostics.push(
-                Diagnostic::error(span, "`max` is smaller than `min`")
+                Diagnostic::error(max.span, "`max` is smaller than `min`")
                     .with_label("no value can satisfy both")
                     .with_hint("swap them or fix one"),
             );
         }
     }
-    let is_string = matches!(ty, FieldType::String);
-    for (key, value) in [
-        ("min_length", &ast.min_length),
-        ("max_length", &ast.max_length),
-    ] {
-        let Some(value) = value else { continue };
-        if !is_string {
-            diagnostics.push(misplaced(value.span, key, strings));
-        } else if key == "min_length" {
-            constraints.min_length = Some(value.value);
-        } else {
-            constraints.max_length = Some(value.value);
-        }
-    }
-    if let (Some(min), Some(max), Some(span)) = (
+    constraints.min_length = field
+        .applicable(&ast.min_length, Constraint::MinLength(0), diagnostics)
+        .map(|v| v.value);
+    constraints.max_length = field
+        .applicable(&ast.max_length, Constraint::MaxLength(0), diagnostics)
+        .map(|v| v.value);
+    if let (Some(low), Some(high), Some(max)) = (
         constraints.min_length,
         constraints.max_length,
-        ast.max_length.as_ref().map(|m| m.span),
+        &ast.max_length,
     ) {
-        if min > max {
+        if low > high {
             diagnostics.push(
-                Diagnostic::error(span, "`max_length` is smaller than `min_length`")
+                Diagnostic::error(max.span, "`max_length` is smaller than `min_length`")
                     .with_label("no value can satisfy both"),
             );
         }
     }
-    if let Some(pattern) = &ast.pattern {
-        if !is_string {
-            diagnostics.push(misplaced(pattern.span, "pattern", strings));
-        } else {
-            match regex_lite::Regex::new(&format!("^(?:{})$", pattern.value)) {
-                Ok(_) => constraints.pattern = Some(pattern.value.clone()),
-                Err(error) => diagnostics.push(
-                    Diagnostic::error(pattern.span, "`pattern` is not a valid regular expression")
-                        .with_label(error.to_string().lines().last().unwrap_or("invalid").to_owned())
-                        .with_hint("patterns use regex-lite syntax (like the `regex` crate, without Unicode classes)"),
-                ),
-            }
+    let pattern = field.applicable(&ast.pattern, Constraint::Pattern(""), diagnostics);
+    if let Some(pattern) = pattern {
+        match regex_lite::Regex::new(&format!("^(?:{})$", pattern.value)) {
+            Ok(_) => constraints.pattern = Some(pattern.value.clone()),
+            Err(error) => diagnostics.push(
+                Diagnostic::error(pattern.span, "`pattern` is not a valid regular expression")
+                    .with_label(error.to_string().lines().last().unwrap_or("invalid").to_owned())
+                    .with_hint("patterns use regex-lite syntax (like the `regex` crate, without Unicode classes)"),
+            ),
         }
     }
-    if let Some(non_empty) = &ast.non_empty {
-        if matches!(
-            ty,
-            FieldType::String | FieldType::List(_) | FieldType::Map(_) | FieldType::Json
-        ) {
-            constraints.non_empty = non_empty.value;
-        } else {
-            diagnostics.push(misplaced(
-                non_empty.span,
-                "non_empty",
-                "string, list, map and json fields",
-            ));
-        }
-    }
-    if let Some(max_items) = &ast.max_items {
-        if matches!(ty, FieldType::List(_) | FieldType::Map(_)) {
-            constraints.max_items = Some(max_items.value);
-        } else {
-            diagnostics.push(misplaced(max_items.span, "max_items", collections));
-        }
-    }
+    constraints.non_empty = field
+        .applicable(&ast.non_empty, Constraint::NonEmpty, diagnostics)
+        .is_some_and(|v| v.value);
+    constraints.max_items = field
+        .applicable(&ast.max_items, Constraint::MaxItems(0), diagnostics)
+        .map(|v| v.value);
     constraints
+}
+
+/// A field whose constraints are read.
+struct Constrained<'a> {
+    name: &'a str,
+    ty: &'a FieldType,
+}
+
+impl Constrained<'_> {
+    /// The value of a constraint, when one of its kind applies to the field; reported where
+    /// it does not.
+    fn applicable<'v, T>(
+        &self,
+        value: &'v Option<Spanned<T>>,
+        kind: Constraint<'_>,
+        diagnostics: &mut Vec<Diagnostic>,
+    ) -> Option<&'v Spanned<T>> {
+        let value = value.as_ref()?;
+        if kind.applies_to(self.ty) {
+            return Some(value);
+        }
+        let key = kind.key();
+        let type_name = self.ty.schema_name();
+        diagnostics.push(
+            Diagnostic::error(
+                value.span,
+                format!(
+                    "`{key}` does not apply to `{type_name}` field `{}`",
+                    self.name
+                ),
+            )
+            .with_label(format!("`{key}` on a `{type_name}`"))
+            .with_hint(format!(
+                "`{key}` applies to {}; remove it or change the type",
+                kind.applies_to_fields()
+            )),
+        );
+        None
+    }
 }
 
 /// Checks an enum value name.

@@ -4,9 +4,9 @@
 use event_names::did_you_mean;
 
 use crate::ast::{SchemaFile, WaiverAst};
-use crate::compat::rules;
 use crate::diagnostic::Diagnostic;
 use crate::ir::{Waiver, WaiverScope};
+use crate::rules;
 
 /// Reads every waiver of the parsed files. A waiver without a reason, or naming an unknown or
 /// unwaivable rule, is an error.

@@ -3,17 +3,21 @@
 //!
 //! Three kinds of check run, each at the event's compatibility level:
 //!
-//! 1. **Released state** ([`released`]). Every event and version of the baseline must still
+//! 1. **Released state** (`released.rs`). Every event and version of the baseline must still
 //!    exist, and a released version changes in place only in ways that are compatible in both
 //!    directions, since its producers and consumers are deployed in any order (rules of
 //!    [`Category::Released`], at every level but `NONE`).
-//! 2. **New versions** ([`versions`], not in the baseline) against the versions before them:
+//! 2. **New versions** (`versions.rs`, not in the baseline) against the versions before them:
 //!    `BACKWARD` through the migration (what an upgraded old event looks like), `FORWARD`
 //!    structurally (an old consumer's struct reading the new event), and for the
 //!    `_TRANSITIVE` levels against every earlier version through the whole migration chain.
 //! 3. **Hygiene** (names, sensitive data), the catalogue's semver bump, and waivers.
 //!
-//! [`Category::Released`]: crate::compat::rules::Category::Released
+//! The schemas are compared through the same view as the baseline
+//! ([`Lockfile::from_catalogue`]), so every rule reads one kind of thing; findings point back
+//! into the schemas through the catalogue's spans.
+//!
+//! [`Category::Released`]: crate::rules::Category::Released
 
 mod released;
 mod versions;
@@ -21,10 +25,11 @@ mod versions;
 use crate::compat::finding::{Finding, Location, UsedWaiver};
 use crate::compat::lockfile::Lockfile;
 use crate::compat::read::{Incompatibility, Types};
-use crate::compat::rules::Category;
-use crate::compat::{bump, hygiene, rules};
+use crate::compat::{bump, hygiene};
 use crate::diagnostic::{Diagnostics, Severity};
 use crate::ir::{Catalogue, Compatibility, Field, NamedType, WaiverScope};
+use crate::rules;
+use crate::rules::Category;
 
 /// The result of a lint run.
 #[derive(Debug, Clone)]
@@ -126,8 +131,8 @@ pub fn lint(baseline: &Lockfile, catalogue: &Catalogue) -> Report {
     let current = Lockfile::from_catalogue(catalogue);
     let mut lint = Lint {
         catalogue,
-        old_types: Types::new(&baseline.types),
-        new_types: Types::new(&current.types),
+        old_types: &baseline.types,
+        new_types: &current.types,
         findings: Vec::new(),
         unreported: Vec::new(),
     };
@@ -233,8 +238,8 @@ fn apply_waivers(catalogue: &Catalogue, findings: &mut [Finding], used: &mut [bo
 
 struct Lint<'a> {
     catalogue: &'a Catalogue,
-    old_types: Types<'a>,
-    new_types: Types<'a>,
+    old_types: &'a Types,
+    new_types: &'a Types,
     findings: Vec<Finding>,
     /// Breaking changes to released state at level `NONE`: not reported, but they still need
     /// a major release of the catalogue.

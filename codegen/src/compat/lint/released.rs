@@ -13,9 +13,9 @@
 use super::{Lint, in_type, level_of, quoted};
 use crate::compat::finding::{Finding, Location};
 use crate::compat::lockfile::{LockedEvent, LockedVersion};
-use crate::compat::read::{Cause, Incompatibility, read, widens};
-use crate::compat::rules;
+use crate::compat::read::{Cause, Incompatibility, read};
 use crate::ir::Compatibility;
+use crate::rules;
 
 impl Lint<'_> {
     /// A finding about released state, reported unless the level is `NONE`.
@@ -29,11 +29,7 @@ impl Lint<'_> {
 
     /// A released event is gone. Its level is the one it had when it was released.
     pub(super) fn event_removed(&mut self, name: &str, old: &LockedEvent) {
-        let level = old
-            .compatibility
-            .as_deref()
-            .and_then(|text| Compatibility::ALL.iter().find(|(name, _)| *name == text))
-            .map_or(self.catalogue.compatibility, |(_, level)| *level);
+        let level = old.compatibility.unwrap_or(self.catalogue.compatibility);
         let location = self
             .catalogue
             .files
@@ -101,8 +97,8 @@ impl Lint<'_> {
         // The new shape reading what the old one produces (stored events, producers not yet
         // upgraded), and the old shape reading what the new one produces (consumers not yet
         // upgraded).
-        let mut new_reads_old = read(&new.fields, &self.new_types, &old.fields, &self.old_types);
-        let old_reads_new = read(&old.fields, &self.old_types, &new.fields, &self.new_types);
+        let mut new_reads_old = read(&new.fields, self.new_types, &old.fields, self.old_types);
+        let old_reads_new = read(&old.fields, self.old_types, &new.fields, self.new_types);
         let renamed = self.renames(event, number, &what, &hint, level, &mut new_reads_old);
 
         for found in new_reads_old {
@@ -179,7 +175,7 @@ impl Lint<'_> {
             ),
             Cause::Type { writer, reader } => {
                 // A change that is no widening was reported from the other side.
-                if !widens(&self.old_types.parse(reader), &self.new_types.parse(writer)) {
+                if !reader.reads_as(writer) {
                     return None;
                 }
                 (
@@ -197,7 +193,7 @@ impl Lint<'_> {
                     quoted(values)
                 ),
             ),
-            Cause::EnumOpen { writer } if *writer != found.ty => (
+            Cause::EnumOpen { writer } if *writer != found.ty.schema_name() => (
                 rules::ENUM_VALUE_ADDED,
                 format!(
                     "`{path}` of released {what} was closed enum `{}` and is now open enum `{writer}`: consumers not yet upgraded reject the values `{}` does not list",
@@ -211,15 +207,13 @@ impl Lint<'_> {
                     found.ty
                 ),
             ),
-            Cause::Constraint { what: requirement } => (rules::CONSTRAINT_LOOSENED, {
-                let (before, now) = requirement
-                    .split_once(" (was ")
-                    .unwrap_or((requirement, "no limit)"));
+            Cause::Constraint(stricter) => (
+                rules::CONSTRAINT_LOOSENED,
                 format!(
-                    "`{path}` of released {what} had to be {before} and now {}{place}: consumers not yet upgraded reject the new values",
-                    now.trim_end_matches(')')
-                )
-            }),
+                    "`{path}` of released {what} had to be {} and now {}{place}: consumers not yet upgraded reject the new values",
+                    stricter.required, stricter.before
+                ),
+            ),
         };
         Some((rule, message))
     }
@@ -336,7 +330,7 @@ fn new_shape_rejects(found: &Incompatibility, what: &str) -> Option<(&'static st
                 quoted(values)
             ),
         ),
-        Cause::EnumOpen { writer } if *writer != found.ty => (
+        Cause::EnumOpen { writer } if *writer != found.ty.schema_name() => (
             rules::ENUM_CLOSED,
             format!(
                 "`{path}` of released {what} was open enum `{writer}` and is now closed enum `{}`: stored unknown values no longer decode",
@@ -350,10 +344,10 @@ fn new_shape_rejects(found: &Incompatibility, what: &str) -> Option<(&'static st
                 found.ty
             ),
         ),
-        Cause::Constraint { what: requirement } => (
+        Cause::Constraint(stricter) => (
             rules::CONSTRAINT_TIGHTENED,
             format!(
-                "`{path}` of released {what} must now be {requirement}{place}: stored events may fail validation"
+                "`{path}` of released {what} must now be {stricter}{place}: stored events may fail validation"
             ),
         ),
     };

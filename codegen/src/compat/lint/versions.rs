@@ -6,10 +6,10 @@
 
 use super::{Lint, checks_backward, checks_forward, is_transitive, quoted};
 use crate::compat::finding::Finding;
-use crate::compat::lockfile::{LockedEvent, LockedSource, LockedVersion, default_json};
+use crate::compat::lockfile::{LockedEvent, LockedVersion};
 use crate::compat::read::{Cause, read, stricter};
-use crate::compat::rules;
-use crate::ir::Compatibility;
+use crate::ir::{Compatibility, Origin};
+use crate::rules;
 
 impl Lint<'_> {
     pub(super) fn new_version(
@@ -101,7 +101,7 @@ impl Lint<'_> {
                         }
                     }
                     Trace::Default if origin == number - 1 => {
-                        if let Some(problem) = self.default_breaks(event, number, &field.name) {
+                        if let Some(problem) = default_breaks(current, &field.name) {
                             self.push(
                                 Finding::new(
                                     rule,
@@ -135,44 +135,14 @@ impl Lint<'_> {
                 return Trace::Opaque;
             };
             match &current.source {
-                Some(LockedSource::Field(from)) => names.push(from.clone()),
-                Some(LockedSource::Default) => return Trace::Default,
+                Some(Origin::Field(from)) => names.push(from.clone()),
+                Some(Origin::Default) => return Trace::Default,
                 _ => return Trace::Opaque,
             }
             at -= 1;
         }
         names.reverse();
         Trace::Field(names)
-    }
-
-    /// Whether a field's default breaks its own constraints (then every upgraded event does).
-    fn default_breaks(&self, event: &str, number: u32, field: &str) -> Option<String> {
-        let def = self.field_def(event, number, field)?;
-        let value = default_json(def.default.as_ref()?);
-        let c = &def.constraints;
-        let (chars, items) = match &value {
-            serde_json::Value::String(text) => (Some(text.chars().count()), None),
-            serde_json::Value::Array(items) => (None, Some(items.len())),
-            serde_json::Value::Object(map) => (None, Some(map.len())),
-            _ => (None, None),
-        };
-        if c.non_empty && (chars == Some(0) || items == Some(0)) {
-            return Some("is empty but the field is `non_empty`".to_owned());
-        }
-        if let (Some(min), Some(chars)) = (c.min_length, chars) {
-            if chars < min {
-                return Some(format!("is shorter than `min_length: {min}`"));
-            }
-        }
-        if let (Some(pattern), serde_json::Value::String(text)) = (&c.pattern, &value) {
-            let matches = regex_lite::Regex::new(&format!("^(?:{pattern})$"))
-                .map(|re| re.is_match(text))
-                .unwrap_or(true);
-            if !matches {
-                return Some(format!("does not match `{pattern}`"));
-            }
-        }
-        None
     }
 
     fn forward(
@@ -203,7 +173,7 @@ impl Lint<'_> {
                 .about(event, Some(writer)),
             );
         }
-        for found in read(&old.fields, &self.new_types, &new.fields, &self.new_types) {
+        for found in read(&old.fields, self.new_types, &new.fields, self.new_types) {
             let path = &found.path;
             let problem = match &found.cause {
                 Cause::Missing => format!("requires `{path}`, which v{writer} does not have"),
@@ -223,9 +193,9 @@ impl Lint<'_> {
                     "reads `{path}` as closed enum `{}`, but v{writer} allows any value",
                     found.ty
                 ),
-                Cause::Constraint { what } => format!(
+                Cause::Constraint(stricter) => format!(
                     "requires `{path}` to be {}, looser in v{writer}",
-                    what.split(" (was").next().unwrap_or(what)
+                    stricter.required
                 ),
                 // Readers ignore fields they do not know, open enums keep unlisted values, and
                 // producers write every required field, so its default is never read.
@@ -268,7 +238,7 @@ impl Lint<'_> {
             .fields
             .iter()
             .filter_map(|field| match &field.source {
-                Some(LockedSource::Field(from)) => Some(from.as_str()),
+                Some(Origin::Field(from)) => Some(from.as_str()),
                 _ => None,
             })
             .collect();
@@ -280,10 +250,7 @@ impl Lint<'_> {
             })
             .collect();
         for field in &current.fields {
-            if !matches!(
-                field.source,
-                Some(LockedSource::Default | LockedSource::Absent)
-            ) {
+            if !matches!(field.source, Some(Origin::Default | Origin::Absent)) {
                 continue;
             }
             let Some(position) = dropped.iter().position(|old| old.ty == field.ty) else {
@@ -310,6 +277,16 @@ impl Lint<'_> {
             );
         }
     }
+}
+
+/// Whether a field's default breaks its own constraints (then every upgraded event does).
+fn default_breaks(version: &LockedVersion, field: &str) -> Option<String> {
+    let field = version.field(field)?;
+    let value = field.default.as_ref()?;
+    field
+        .constraints
+        .entries()
+        .find_map(|constraint| constraint.rejects(value))
 }
 
 enum Trace {

@@ -1,4 +1,6 @@
-//! The lint rules: stable ids, what each protects, and how bad a finding is.
+//! The lint rules: stable ids, what each protects, and how bad a finding is. Both the lint
+//! ([`crate::compat`]) and validation (schema errors such as `VERSION_GAP`, which
+//! `events lint` reports too) name them, so the table sits below both.
 //!
 //! The ids are part of the interface: waivers, CI annotations and `docs/lint-rules.md` name
 //! them. Never rename one; retire it instead.

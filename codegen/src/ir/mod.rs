@@ -5,27 +5,22 @@
 //! constraints fit their fields, and every field of a version after the first has a resolved
 //! [`FieldSource`] in its migration. Maps are `BTreeMap`s so output order is deterministic.
 
+mod constraints;
+mod default;
+mod field_type;
+mod migration;
+
 use std::collections::BTreeMap;
 
-/// Where something was written: a file of the catalogue and a byte range in it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
-pub struct Span {
-    /// Index into [`Catalogue::files`].
-    pub file: usize,
-    /// Byte offset of the start.
-    pub start: usize,
-    /// Byte offset of the end (exclusive).
-    pub end: usize,
-}
-
-/// One schema file that was read.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFile {
-    /// Path as given (relative to the working directory of the build).
-    pub path: String,
-    /// The whole text.
-    pub text: String,
-}
+pub use constraints::{Constraint, Constraints};
+pub use default::DefaultValue;
+pub use field_type::{FieldType, MAX_TYPE_DEPTH, NamedKind, SCALARS, TypeError, Widening};
+pub use migration::{
+    Conversion, FieldMigration, FieldSource, Migration, Origin, TemplatePart, parse_template,
+    template_text,
+};
+// The catalogue holds its files and points into them.
+pub use crate::source::{SourceFile, Span};
 
 /// The whole validated catalogue.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +112,30 @@ impl Compatibility {
             .find(|(_, level)| *level == self)
             .map(|(name, _)| *name)
             .unwrap_or("BACKWARD")
+    }
+
+    /// The level of a YAML spelling, exactly as [`Compatibility::as_str`] writes it.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(spelling, _)| *spelling == name)
+            .map(|(_, level)| *level)
+    }
+}
+
+/// Written as its YAML spelling (the lockfile).
+impl serde::Serialize for Compatibility {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Compatibility {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!("unknown compatibility level `{name}`"))
+        })
     }
 }
 
@@ -248,195 +267,6 @@ pub struct Field {
     pub renamed_from: Option<String>,
     /// Where it was defined.
     pub span: Span,
-}
-
-/// A field type.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FieldType {
-    /// `string` -> `String`
-    String,
-    /// `bool` -> `bool`
-    Bool,
-    /// `int32` -> `i32`
-    Int32,
-    /// `int64` -> `i64`
-    Int64,
-    /// `float64` -> `f64`
-    Float64,
-    /// `uuid` -> `uuid::Uuid`
-    Uuid,
-    /// `datetime` -> `chrono::DateTime<Utc>`
-    DateTime,
-    /// `date` -> `chrono::NaiveDate`
-    Date,
-    /// `decimal` -> `event_runtime::types::Decimal`
-    Decimal,
-    /// `json` -> `serde_json::Map<String, Value>`
-    Json,
-    /// `list<T>` -> `Vec<T>`
-    List(Box<FieldType>),
-    /// `map<string,T>` -> `BTreeMap<String, T>`
-    Map(Box<FieldType>),
-    /// A named enum.
-    Enum(String),
-    /// A named record.
-    Record(String),
-}
-
-impl FieldType {
-    /// The schema spelling: `list<map<string,int64>>`.
-    pub fn schema_name(&self) -> String {
-        match self {
-            FieldType::String => "string".into(),
-            FieldType::Bool => "bool".into(),
-            FieldType::Int32 => "int32".into(),
-            FieldType::Int64 => "int64".into(),
-            FieldType::Float64 => "float64".into(),
-            FieldType::Uuid => "uuid".into(),
-            FieldType::DateTime => "datetime".into(),
-            FieldType::Date => "date".into(),
-            FieldType::Decimal => "decimal".into(),
-            FieldType::Json => "json".into(),
-            FieldType::List(item) => format!("list<{}>", item.schema_name()),
-            FieldType::Map(value) => format!("map<string,{}>", value.schema_name()),
-            FieldType::Enum(name) | FieldType::Record(name) => name.clone(),
-        }
-    }
-}
-
-/// A default value, already checked against the field's type. Lists and maps hold JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub enum DefaultValue {
-    /// A string, uuid, datetime, date or decimal written as text.
-    String(String),
-    /// A boolean.
-    Bool(bool),
-    /// An integer.
-    Int(i64),
-    /// A float.
-    Float(f64),
-    /// An enum value (the wire spelling).
-    Enum(String),
-    /// An empty list (`[]`) or a list of scalar defaults.
-    List(Vec<DefaultValue>),
-    /// An empty map or JSON object (`{}`).
-    EmptyMap,
-}
-
-/// Constraints of a field; `validate()` checks them.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Constraints {
-    /// Smallest allowed number (int or float fields).
-    pub min: Option<f64>,
-    /// Largest allowed number.
-    pub max: Option<f64>,
-    /// Fewest characters (string fields).
-    pub min_length: Option<usize>,
-    /// Most characters.
-    pub max_length: Option<usize>,
-    /// Regular expression (regex-lite syntax) the whole string must match.
-    pub pattern: Option<String>,
-    /// String, list or map must not be empty.
-    pub non_empty: bool,
-    /// Most items (list or map fields).
-    pub max_items: Option<usize>,
-}
-
-impl Constraints {
-    /// True when nothing is constrained.
-    pub fn is_empty(&self) -> bool {
-        *self == Constraints::default()
-    }
-}
-
-/// How version N is built from version N-1.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Migration {
-    /// A user function `fn(PreviousStruct) -> ThisStruct`, called by path (`crate::migrations::f`).
-    Function {
-        /// The Rust path.
-        path: String,
-        /// Where it was written.
-        span: Span,
-    },
-    /// Each field of the new version has a source.
-    Fields(Vec<FieldMigration>),
-}
-
-/// Where one field of the new version comes from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FieldMigration {
-    /// The field of the new version.
-    pub field: String,
-    /// Its source.
-    pub source: FieldSource,
-}
-
-/// The source of one migrated field.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FieldSource {
-    /// A field of the previous version (same name, `renamed_from`, or `copy:`), converted.
-    Field {
-        /// The previous version's field.
-        from: String,
-        /// How its value is turned into the new field's value.
-        conversion: Conversion,
-        /// Previous field is `Option<T>`.
-        from_optional: bool,
-        /// New field is `Option<T>`.
-        to_optional: bool,
-        /// For optional -> required: the value used when the old one was absent.
-        default: Option<DefaultValue>,
-    },
-    /// A string built from fields of the previous version: `"{first_name} {last_name}"`.
-    /// Absent optional fields render as empty; the result is trimmed.
-    Template(Vec<TemplatePart>),
-    /// The field's default value.
-    Default(DefaultValue),
-    /// An optional field that did not exist before: `None`.
-    Absent,
-    /// A user function `fn(&PreviousStruct) -> FieldType`, called by path.
-    Function(String),
-}
-
-/// A piece of a template.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TemplatePart {
-    /// Literal text.
-    Text(String),
-    /// A field of the previous version (string, number, bool, enum, uuid...).
-    Field {
-        /// Its name.
-        name: String,
-        /// It is `Option<T>`.
-        optional: bool,
-    },
-}
-
-/// How a value of the previous field's type becomes a value of the new field's type.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Conversion {
-    /// Same type.
-    Identity,
-    /// `int32` -> `int64`, `int32`/`int64` -> `float64`.
-    Widen {
-        /// Type before.
-        from: FieldType,
-        /// Type after.
-        to: FieldType,
-    },
-    /// Enum to enum (different named enums): each old value to a new value.
-    EnumMap {
-        /// Old enum's Rust name.
-        from_enum: String,
-        /// New enum's Rust name.
-        to_enum: String,
-        /// (old variant, new variant) for every old value.
-        pairs: Vec<(String, String)>,
-        /// Old enum is open: its `Unknown(s)` maps to the new enum's `Unknown(s)` if open, else
-        /// to this variant.
-        unknown_to: Option<String>,
-    },
 }
 
 /// `snake_case` -> `PascalCase`; also handles `-` and digits (`v2_x` -> `V2X`).
