@@ -116,6 +116,22 @@ pub fn check_type_name(name: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>
     false
 }
 
+/// Checks an enum value name.
+pub fn check_enum_value(value: &Spanned<String>, diagnostics: &mut Vec<Diagnostic>) -> bool {
+    if is_snake_case(&value.value) {
+        return true;
+    }
+    diagnostics.push(
+        Diagnostic::error(
+            value.span,
+            format!("enum value `{}` is not lowercase snake_case", value.value),
+        )
+        .with_label("not snake_case")
+        .with_hint(format!("write `{}`", to_snake_case(&value.value))),
+    );
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
