@@ -44,7 +44,7 @@ pub fn required(
 ) -> (Bump, Vec<String>) {
     let breaks = |finding: &&Finding| {
         rules::find(finding.rule).is_some_and(|rule| {
-            rule.severity == crate::Severity::Error
+            rule.severity == crate::diagnostic::Severity::Error
                 && matches!(rule.category, Category::Released | Category::Versions)
         })
     };

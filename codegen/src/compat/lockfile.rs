@@ -275,7 +275,7 @@ impl Lockfile {
         lock.releases = previous.releases.clone();
         let waived: Vec<WaivedBreak> = report
             .waived()
-            .filter(|finding| finding.severity == crate::Severity::Error)
+            .filter(|finding| finding.severity == crate::diagnostic::Severity::Error)
             .filter_map(|finding| {
                 Some(WaivedBreak {
                     rule: finding.rule.to_owned(),
