@@ -31,7 +31,8 @@ pub const LOCKFILE_NAME: &str = "events.lock.json";
 /// read as well.
 pub const FORMAT: u32 = 2;
 
-/// The released state of a whole catalogue.
+/// The released state of a whole catalogue. Read one with [`Lockfile::from_text`]: the file
+/// names types only by name, and a field read alone takes every named type for a record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Lockfile {
@@ -486,5 +487,55 @@ mod tests {
         assert_eq!(digest(["a"]), digest(["a"]));
         assert_ne!(digest(["ab", ""]), digest(["a", "b"]));
         assert_eq!(digest([""]).len(), 16);
+    }
+
+    /// A lockfile with one enum, one record and one event whose field is `ty` with `default`.
+    fn lockfile(ty: &str, default: &str) -> String {
+        format!(
+            r#"{{
+  "about": "",
+  "format": 2,
+  "catalogue": "c",
+  "version": "1.0.0",
+  "compatibility": "BACKWARD",
+  "types": {{
+    "Point": {{ "kind": "record", "fields": [], "docs": "" }},
+    "Urgency": {{ "kind": "enum", "values": ["low"], "docs": "" }}
+  }},
+  "events": {{
+    "a.happened": {{
+      "file": "a.yaml",
+      "docs": "",
+      "versions": [{{ "version": 1, "docs": "", "fields": [
+        {{ "name": "x", "type": "{ty}", "default": {default}, "docs": "" }}
+      ] }}]
+    }}
+  }}
+}}"#
+        )
+    }
+
+    #[test]
+    fn fields_read_back_in_the_light_of_the_named_types() {
+        let lock = Lockfile::from_text(&lockfile("list<Urgency>", r#"["low"]"#)).expect("reads");
+        let field = &lock.events["a.happened"].versions[0].fields[0];
+        assert_eq!(
+            field.ty,
+            FieldType::List(Box::new(FieldType::Enum("Urgency".into())))
+        );
+        assert_eq!(
+            field.default,
+            Some(DefaultValue::List(vec![DefaultValue::Enum("low".into())]))
+        );
+        let error = Lockfile::from_text(&lockfile("Missing", "1")).expect_err("unknown type");
+        assert!(error.contains("unknown type `Missing`"), "{error}");
+        let error = Lockfile::from_text(&lockfile("bool", "1")).expect_err("a bad default");
+        assert!(error.contains("the default of field `x`"), "{error}");
+        let error = Lockfile::from_text(&lockfile("int64", "1").replace("BACKWARD", "SIDEWAYS"))
+            .expect_err("an unknown level");
+        assert!(
+            error.contains("unknown compatibility level `SIDEWAYS`"),
+            "{error}"
+        );
     }
 }
