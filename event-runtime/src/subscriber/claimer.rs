@@ -126,10 +126,10 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
     loop {
         let mut permits = wait_for_permits(shared, shared.settings.batch_size).await;
         // A limited subscriber claims no more than what is left of its limit.
-        let reservation = shared
-            .limit
-            .as_ref()
-            .map(|limit| limit.reserve(permits.len()));
+        let reservation = match &shared.limit {
+            Some(limit) => Some(reserve_claim(shared, limit, permits.len()).await),
+            None => None,
+        };
         if let Some(reservation) = &reservation {
             permits.truncate(reservation.count());
         }
@@ -190,6 +190,24 @@ async fn sweep(shared: &Arc<Shared>, stream: usize, cursor: &mut String) -> Resu
         if cursor == "0-0" {
             return Ok(());
         }
+    }
+}
+
+/// Budget of a limited subscriber for a claim of `want` entries: waits while a read under
+/// way holds the rest (at most its block time); none once shutdown is asked.
+async fn reserve_claim(
+    shared: &Shared,
+    limit: &Arc<super::limit::Limit>,
+    want: usize,
+) -> super::limit::Reservation {
+    loop {
+        if let Some(reservation) = limit.reserve_claim(want) {
+            return reservation;
+        }
+        if shared.shutting_down() {
+            return limit.reserve_read(0);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
     }
 }
 

@@ -4,8 +4,11 @@
 //!
 //! The reader and the claimer reserve part of the budget before each read or claim, so no
 //! more entries are taken from the group than were asked for; every distinct entry counts
-//! once, however often it is retried or claimed back. Once as many entries are settled
-//! (acknowledged or dead-lettered) as the limit, the subscriber shuts down.
+//! once, however often it is retried or claimed back. A claim that finds the rest of the
+//! budget reserved by a read under way waits for it, and the reader reserves nothing while a
+//! claim waits: the reader's blocking reads would otherwise keep the claimer out for good.
+//! Once as many entries are settled (acknowledged or dead-lettered) as the limit, the
+//! subscriber shuts down.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -27,6 +30,8 @@ struct State {
     taken: HashSet<(usize, String)>,
     /// Entries acknowledged or dead-lettered.
     settled: usize,
+    /// A claim waits for budget a read has reserved.
+    claim_waiting: bool,
 }
 
 impl Limit {
@@ -37,10 +42,31 @@ impl Limit {
         }
     }
 
-    /// Reserves up to `want` entries of what is left of the budget; the reservation is
-    /// given back when dropped, less the entries [`Reservation::took`] records.
-    pub(super) fn reserve(self: &Arc<Self>, want: usize) -> Reservation {
+    /// Reserves up to `want` entries of what is left of the budget for a read; none while a
+    /// claim waits for budget. The reservation is given back when dropped, less the entries
+    /// [`Reservation::took`] records.
+    pub(super) fn reserve_read(self: &Arc<Self>, want: usize) -> Reservation {
         let mut state = lock(&self.state);
+        let want = if state.claim_waiting { 0 } else { want };
+        self.reserve(&mut state, want)
+    }
+
+    /// Reserves up to `want` entries for a claim; `None` when the rest of the budget is
+    /// reserved by a read under way (try again shortly: the reader holds back meanwhile).
+    pub(super) fn reserve_claim(self: &Arc<Self>, want: usize) -> Option<Reservation> {
+        let mut state = lock(&self.state);
+        let left = self
+            .total
+            .saturating_sub(state.taken.len() + state.reserved);
+        if left == 0 && state.reserved > 0 {
+            state.claim_waiting = true;
+            return None;
+        }
+        state.claim_waiting = false;
+        Some(self.reserve(&mut state, want))
+    }
+
+    fn reserve(self: &Arc<Self>, state: &mut State, want: usize) -> Reservation {
         let left = self
             .total
             .saturating_sub(state.taken.len() + state.reserved);
@@ -110,22 +136,39 @@ mod tests {
     #[test]
     fn reservations_never_exceed_the_budget_and_entries_count_once() {
         let limit = Arc::new(Limit::new(3));
-        let first = limit.reserve(2);
+        let first = limit.reserve_read(2);
         assert_eq!(first.count(), 2);
-        assert_eq!(
-            limit.reserve(5).count(),
-            1,
-            "one left while two are reserved"
-        );
+        let claim = limit.reserve_claim(5).expect("one left");
+        assert_eq!(claim.count(), 1, "one left while two are reserved");
+        drop(claim);
         first.took([(0, "1-0")]);
         // One taken; the unused reservation came back.
-        let second = limit.reserve(5);
+        let second = limit.reserve_read(5);
         assert_eq!(second.count(), 2);
         // An entry taken before (claimed back) does not count again.
         second.took([(0, "1-0"), (0, "2-0")]);
-        assert_eq!(limit.reserve(5).count(), 1);
+        assert_eq!(limit.reserve_read(5).count(), 1);
         assert!(!limit.settled());
         assert!(!limit.settled());
         assert!(limit.settled(), "the third settled entry is the last");
+    }
+
+    #[test]
+    fn a_waiting_claim_holds_the_reader_back_until_it_gets_the_budget() {
+        let limit = Arc::new(Limit::new(2));
+        let read = limit.reserve_read(2);
+        assert!(
+            limit.reserve_claim(1).is_none(),
+            "all of it is reserved by the read"
+        );
+        drop(read);
+        assert_eq!(
+            limit.reserve_read(2).count(),
+            0,
+            "the reader holds back while the claim waits"
+        );
+        let claim = limit.reserve_claim(1).expect("the read gave it back");
+        assert_eq!(claim.count(), 1);
+        assert_eq!(limit.reserve_read(2).count(), 1, "and then reads again");
     }
 }

@@ -31,12 +31,12 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
         let reservation = shared
             .limit
             .as_ref()
-            .map(|limit| limit.reserve(permits.len()));
+            .map(|limit| limit.reserve_read(permits.len()));
         if let Some(reservation) = &reservation {
             if reservation.count() == 0 {
-                // Everything is taken (or reserved by a claim under way): wait for the last
-                // entries to settle, which shuts the subscriber down, or for a claim to give
-                // its reservation back.
+                // Everything is taken (or reserved by a claim, or a claim waits for budget):
+                // wait for the last entries to settle, which shuts the subscriber down, or
+                // for budget to come back.
                 drop(permits);
                 tokio::select! {
                     _ = shutdown.changed() => {}

@@ -145,3 +145,61 @@ async fn a_limited_subscriber_takes_that_many_entries_settles_them_and_stops() {
         "the three entries it did not take are left for the group"
     );
 }
+
+#[tokio::test]
+async fn a_limited_subscriber_claims_idle_entries_of_other_consumers() {
+    let server = server();
+    let mut settings = config(&server);
+    // Reads block long, as in production: the claimer still gets its share of the limit.
+    settings.subscriber.block_time = Duration::from_secs(2);
+    let publisher = Publisher::new(&settings).await.expect("publisher");
+    let mut conn = redis(&server).await;
+    publisher.publish(&user(1)).await.expect("publish");
+    publisher.publish(&user(2)).await.expect("publish");
+    // A consumer of the group read both and died.
+    let _: () = redis::cmd("XGROUP")
+        .arg(&["CREATE", "events:user.created", "limited", "0"])
+        .query_async(&mut conn)
+        .await
+        .expect("XGROUP CREATE");
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg(&[
+            "GROUP",
+            "limited",
+            "dead",
+            "STREAMS",
+            "events:user.created",
+            ">",
+        ])
+        .query_async(&mut conn)
+        .await
+        .expect("XREADGROUP");
+    tokio::time::sleep(settings.subscriber.claim_min_idle).await;
+
+    let seen: Seen<String> = Seen::new();
+    let handled = seen.clone();
+    let subscriber = Subscriber::builder(&settings)
+        .group("limited")
+        .batch_size(2)
+        .concurrency(2)
+        .limit(2)
+        .on_raw("user.created", move |event: RawEvent| {
+            let handled = handled.clone();
+            async move {
+                handled.push(event.id);
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .build()
+        .await
+        .expect("subscriber");
+    tokio::time::timeout(Duration::from_secs(20), subscriber.run())
+        .await
+        .expect("claims both and stops by itself")
+        .expect("runs");
+    assert_eq!(seen.len(), 2, "{:?}", seen.all());
+    assert_eq!(
+        pending_count(&mut conn, "events:user.created", "limited").await,
+        0
+    );
+}
