@@ -30,13 +30,22 @@ enum Command {
     Lint(commands::lint::Args),
     /// Export JSON Schema, AsyncAPI or Markdown documents of the schemas.
     Export(commands::export::Args),
-    /// Publish and consume real events end to end (REDIS_URL, else a temporary redis-server).
+    /// Publish and consume example events end to end: on Redis at REDIS_URL, else on the
+    /// in-memory broker.
     Demo(commands::demo::Args),
-    /// Consume one event type through a consumer group, printing one JSON line per event.
+    /// Publish events given as JSON (--data, or one per line on stdin), checked against the
+    /// catalogue (exit 1 if any is rejected).
+    Publish(commands::publish::Args),
+    /// Print live pub/sub messages of event types as JSON lines (stored nowhere, acknowledged
+    /// by no one).
+    Listen(commands::listen::Args),
+    /// Consume an event type through a consumer group, checking each event against the
+    /// catalogue and printing it as a JSON line (invalid ones are dead-lettered).
     Consume(commands::consume::Args),
     /// Per stream and group: length, consumers, pending, lag, oldest pending, dead letters.
     Stats(commands::stats::Args),
-    /// Follow new events of a type and print them as pretty JSON (joins no group).
+    /// Follow new events of a type as pretty JSON, with what the catalogue finds wrong (joins
+    /// no group).
     Tail(commands::tail::Args),
     /// List, show, requeue or purge dead letters of a type.
     Dlq(commands::dlq::Args),
@@ -44,7 +53,8 @@ enum Command {
     Replay(commands::replay::Args),
     /// List the entries a consumer group has read and not acknowledged.
     Pending(commands::pending::Args),
-    /// Throughput and latency of the runtime next to raw redis-rs (build with --release).
+    /// Throughput and latency of the runtime next to raw redis-rs, on REDIS_URL or a
+    /// redis-server of its own (build with --release).
     Bench(commands::bench::Args),
 }
 
@@ -66,6 +76,18 @@ fn block_on(command: impl Future<Output = anyhow::Result<Outcome>>) -> anyhow::R
         .block_on(command)
 }
 
+/// Runs an async command on one thread: tasks start in the order they were spawned (the
+/// consumer's handlers, so its lines come out in stream order).
+fn block_on_one_thread(
+    command: impl Future<Output = anyhow::Result<Outcome>>,
+) -> anyhow::Result<Outcome> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| anyhow::anyhow!("cannot start the async runtime: {error}"))?
+        .block_on(command)
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -75,7 +97,9 @@ fn main() -> ExitCode {
         Command::Lint(args) => commands::lint::run(&args),
         Command::Export(args) => commands::export::run(&args),
         Command::Demo(args) => block_on(commands::demo::run(&args)),
-        Command::Consume(args) => block_on(commands::consume::run(&args)),
+        Command::Publish(args) => block_on(commands::publish::run(&args)),
+        Command::Listen(args) => block_on(commands::listen::run(&args)),
+        Command::Consume(args) => block_on_one_thread(commands::consume::run(&args)),
         Command::Stats(args) => block_on(commands::stats::run(&args)),
         Command::Tail(args) => block_on(commands::tail::run(&args)),
         Command::Dlq(args) => block_on(commands::dlq::run(&args)),

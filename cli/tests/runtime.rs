@@ -184,7 +184,14 @@ fn consume_rejects_unknown_types_and_versions() {
         &["consume", "user.nope", "--group", "g", "--version", "v1"],
     );
     assert_eq!(output.status.code(), Some(2));
-    assert!(text(&output.stderr).contains("not an event type of the catalogue"));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(
+            "`user.nope` is not an event type of catalogue `property-maintenance`; it has: "
+        ),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: point --schemas at"), "{stderr}");
     let output = events(
         "redis://127.0.0.1:1/0",
         &["consume", "user.created", "--group", "g", "--version", "v9"],

@@ -14,6 +14,8 @@ use anyhow::bail;
 use event_runtime::transport::StreamEntry;
 use serde::Serialize;
 
+use super::catalogue_arg::CatalogueArg;
+use super::inspect::Inspector;
 use crate::Outcome;
 use crate::admin::Admin;
 use crate::table::{Progress, Table, print};
@@ -39,7 +41,8 @@ pub enum Action {
         #[arg(long)]
         json: bool,
     },
-    /// Show one dead letter: its provenance and the event as pretty JSON.
+    /// Show one dead letter: its provenance, the event as pretty JSON, and what the catalogue
+    /// says of it now.
     Show {
         /// The event type.
         event_type: String,
@@ -48,6 +51,8 @@ pub enum Action {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        #[command(flatten)]
+        catalogue: CatalogueArg,
     },
     /// Hand dead letters back to the group that dead-lettered them (only that group) and
     /// delete them from the dead-letter stream.
@@ -95,6 +100,10 @@ struct DeadLetter {
     id: String,
     provenance: BTreeMap<String, String>,
     event: serde_json::Value,
+    /// `dlq show`: what the catalogue says of the event now (`ok`, or why a consumer would
+    /// dead-letter it again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    catalogue: Option<String>,
 }
 
 fn dead_letter(entry: &StreamEntry) -> DeadLetter {
@@ -110,6 +119,7 @@ fn dead_letter(entry: &StreamEntry) -> DeadLetter {
         id: entry.id.clone(),
         provenance,
         event: super::tail::event_json(entry),
+        catalogue: None,
     }
 }
 
@@ -306,12 +316,24 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             event_type,
             id,
             json,
+            catalogue,
         } => {
+            let inspector = Inspector::new(catalogue.load()?, event_type);
             let key = admin.dead_letter_key(event_type);
             let Some(entry) = admin.range(&key, id, id, 1, false).await?.pop() else {
                 bail!("{key} has no entry `{id}`");
             };
-            let letter = dead_letter(&entry);
+            let mut letter = dead_letter(&entry);
+            let stream = letter
+                .provenance
+                .get("original_stream")
+                .cloned()
+                .unwrap_or_else(|| event_runtime::transport::stream_key(event_type));
+            letter.catalogue = Some(
+                inspector
+                    .problem(&stream, &entry.fields)
+                    .unwrap_or_else(|| "ok: the event decodes and is valid".to_owned()),
+            );
             if *json {
                 print(&format!("{}\n", serde_json::to_string_pretty(&letter)?))?;
                 return Ok(Outcome::Clean);
@@ -319,6 +341,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             let mut text = format!("dead letter {} in {key}\n", letter.id);
             for name in PROVENANCE {
                 text.push_str(&format!("  {name:<17} {}\n", field(&letter, name)));
+            }
+            if let Some(verdict) = &letter.catalogue {
+                text.push_str(&format!("  {:<17} {verdict}\n", "catalogue"));
             }
             text.push_str(&format!(
                 "event:\n{}\n",

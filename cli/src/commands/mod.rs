@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod bench;
+pub mod catalogue_arg;
 pub mod check;
 pub mod connect;
 pub mod consume;
@@ -8,9 +9,12 @@ pub mod demo;
 pub mod dlq;
 pub mod export;
 pub mod generate;
+pub mod inspect;
 pub mod lint;
+pub mod listen;
 pub mod lock;
 pub mod pending;
+pub mod publish;
 pub mod replay;
 pub mod stats;
 pub mod tail;

@@ -1,6 +1,8 @@
 //! `events replay <type> --from T --to T [--group G]`: a time window of a stream, again.
 //!
-//! Without `--group` the events of the window are printed (read-only; no group is touched).
+//! Without `--group` the events of the window are printed (read-only; no group is touched),
+//! each checked against the catalogue (`--schemas`): an event a consumer would dead-letter is
+//! shown with the reason.
 //! With `--group G` the window is re-delivered to that group, and to that group only: its
 //! entries (same ids, same `event_id`s) are made pending again for the group
 //! (`XCLAIM ... FORCE`), and the group's running subscribers claim them on their next claim
@@ -17,6 +19,8 @@ use event_runtime::transport::stream_key;
 use event_runtime::{HandlerError, Replayer};
 use serde::Serialize;
 
+use super::catalogue_arg::CatalogueArg;
+use super::inspect::Inspector;
 use crate::Outcome;
 use crate::admin::{Admin, id_after};
 use crate::table::{Progress, parse_time, print};
@@ -38,6 +42,8 @@ pub struct Args {
     /// Print one JSON object per line (events, or the re-delivery report).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub catalogue: CatalogueArg,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -69,13 +75,21 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     }
     let config = super::connect::config_from_env()?;
     let Some(group) = &args.group else {
+        let inspector = Inspector::new(args.catalogue.load()?, &args.event_type);
         let replayer = Replayer::connect(&config)
             .await
             .map_err(|error| super::connect::unreachable(&config, error))?;
         let json = args.json;
         let report = replayer
             .replay_raw(&args.event_type, from, to, |raw| {
-                let printed = render(&raw.stream, &raw.id, &raw.event_data, json);
+                let problem = inspector.problem_of(raw.version, &raw.event_data);
+                let printed = render(
+                    &raw.stream,
+                    &raw.id,
+                    &raw.event_data,
+                    json,
+                    problem.as_deref(),
+                );
                 async move {
                     print(&printed.map_err(HandlerError::new)?).map_err(HandlerError::new)?;
                     Ok(true)
@@ -141,10 +155,16 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     Ok(Outcome::Clean)
 }
 
-fn render(stream: &str, id: &str, event_data: &str, json: bool) -> anyhow::Result<String> {
+fn render(
+    stream: &str,
+    id: &str,
+    event_data: &str,
+    json: bool,
+    problem: Option<&str>,
+) -> anyhow::Result<String> {
     let entry = event_runtime::transport::StreamEntry {
         id: id.to_owned(),
         fields: vec![("event_data".to_owned(), event_data.as_bytes().to_vec())],
     };
-    super::tail::render(stream, &entry, json)
+    super::tail::render(stream, &entry, json, problem)
 }

@@ -1,10 +1,14 @@
 //! `events tail <type>`: follow new events of a stream and print them as pretty JSON, without
-//! joining any consumer group (nothing is acknowledged or claimed).
+//! joining any consumer group (nothing is acknowledged or claimed). Each event is checked
+//! against the catalogue (`--schemas`); an event a consumer would dead-letter is shown with
+//! the reason.
 
 use std::time::Duration;
 
 use event_runtime::transport::{StreamEntry, stream_key};
 
+use super::catalogue_arg::CatalogueArg;
+use super::inspect::Inspector;
 use crate::Outcome;
 use crate::admin::Admin;
 use crate::table::print;
@@ -20,9 +24,12 @@ pub struct Args {
     /// Exit after printing this many events; without it, follow until Ctrl-C.
     #[arg(long)]
     pub count: Option<usize>,
-    /// One compact JSON object per line (the stream id added as `_stream_id`).
+    /// One compact JSON object per line (the stream id added as `_stream_id`, and
+    /// `_problem` for an event that does not decode with the catalogue).
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub catalogue: CatalogueArg,
 }
 
 /// The event of an entry as JSON: its `event_data`, or the raw fields when it has none.
@@ -45,8 +52,13 @@ pub fn event_json(entry: &StreamEntry) -> serde_json::Value {
     serde_json::Value::Object(fields)
 }
 
-/// One entry as printed by `tail` and `replay`.
-pub fn render(stream: &str, entry: &StreamEntry, json: bool) -> anyhow::Result<String> {
+/// One entry as printed by `tail` and `replay`, with the catalogue's `problem` with it, if any.
+pub fn render(
+    stream: &str,
+    entry: &StreamEntry,
+    json: bool,
+    problem: Option<&str>,
+) -> anyhow::Result<String> {
     let mut event = event_json(entry);
     if json {
         if let serde_json::Value::Object(map) = &mut event {
@@ -54,11 +66,20 @@ pub fn render(stream: &str, entry: &StreamEntry, json: bool) -> anyhow::Result<S
                 "_stream_id".to_owned(),
                 serde_json::Value::String(entry.id.clone()),
             );
+            if let Some(problem) = problem {
+                map.insert(
+                    "_problem".to_owned(),
+                    serde_json::Value::String(problem.to_owned()),
+                );
+            }
         }
         Ok(format!("{}\n", serde_json::to_string(&event)?))
     } else {
+        let problem = problem
+            .map(|problem| format!("# problem: {problem}\n"))
+            .unwrap_or_default();
         Ok(format!(
-            "# {stream} {}\n{}\n",
+            "# {stream} {}\n{problem}{}\n",
             entry.id,
             serde_json::to_string_pretty(&event)?
         ))
@@ -67,17 +88,22 @@ pub fn render(stream: &str, entry: &StreamEntry, json: bool) -> anyhow::Result<S
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
+    let inspector = Inspector::new(args.catalogue.load()?, &args.event_type);
+    let key = stream_key(&args.event_type);
+    let show = |entry: &StreamEntry| {
+        let problem = inspector.problem(&key, &entry.fields);
+        render(&key, entry, args.json, problem.as_deref())
+    };
     let config = super::connect::config_from_env()?;
     let block = Duration::from_millis(1000);
     let admin = Admin::connect(&config, block + Duration::from_secs(5)).await?;
-    let key = stream_key(&args.event_type);
     let mut printed = 0usize;
     let mut last_id = "$".to_owned();
     if args.last > 0 {
         let mut recent = admin.range(&key, "-", "+", args.last, true).await?;
         recent.reverse();
         for entry in &recent {
-            print(&render(&key, entry, args.json)?)?;
+            print(&show(entry)?)?;
             printed += 1;
         }
         if let Some(entry) = recent.last() {
@@ -101,7 +127,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             _ = tokio::signal::ctrl_c() => return Ok(Outcome::Clean),
         };
         for entry in read {
-            print(&render(&key, &entry, args.json)?)?;
+            print(&show(&entry)?)?;
             last_id.clone_from(&entry.id);
             printed += 1;
             if args.count.is_some_and(|count| printed >= count) {
