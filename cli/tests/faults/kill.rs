@@ -19,7 +19,9 @@ use crate::support::{
 
 const SENT: u64 = 3_000;
 
-/// `events consume fault.probe --group workers --consumer <name>` with fast claim settings.
+/// `events consume fault.probe --group workers --consumer <name> --raw` with fast claim
+/// settings (`fault.probe` is the tests' own type, in no catalogue: its entries are printed
+/// unchecked).
 fn consumer(url: &str, name: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_events"))
         .args([
@@ -29,6 +31,7 @@ fn consumer(url: &str, name: &str) -> Child {
             GROUP,
             "--consumer",
             name,
+            "--raw",
         ])
         .env("REDIS_URL", url)
         .env("EVENT_SUBSCRIBER_BLOCK_TIME", "100")
