@@ -32,8 +32,8 @@ pub struct Args {
     /// The consumer group (created on demand, reading the stream's backlog).
     #[arg(long)]
     pub group: String,
-    /// Exit once this many entries are settled (printed, or dead-lettered as invalid); without
-    /// it, run until Ctrl-C.
+    /// Take at most this many entries and exit once each is settled (printed, or
+    /// dead-lettered); without it, run until Ctrl-C.
     #[arg(long)]
     pub count: Option<usize>,
     /// Upgrade every event to this version (`v2`) before printing; without it, print each

@@ -33,7 +33,7 @@ pub struct Args {
     /// Start of the window, inclusive: RFC 3339, a date, epoch milliseconds, or `-15m`.
     #[arg(long, allow_hyphen_values = true)]
     pub from: String,
-    /// End of the window, inclusive (every entry of its millisecond); default now.
+    /// End of the window, inclusive (every entry of its millisecond).
     #[arg(long, default_value = "now", allow_hyphen_values = true)]
     pub to: String,
     /// Re-deliver the window to this consumer group (only) instead of printing it.
