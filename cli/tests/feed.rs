@@ -781,3 +781,86 @@ fn publish_listen_and_consume_work_against_a_cluster() {
         "the same event on both paths"
     );
 }
+
+/// The same on the catalogue built into `events` (no `./schemas` in the working directory).
+#[test]
+fn publish_listen_and_consume_work_on_the_built_in_catalogue() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let dir = elsewhere.path();
+    let (listener, _) = listen(&url, dir, &["listen", "user.created", "--count", "1"]);
+    let output = events(
+        &url,
+        dir,
+        &["publish", "user.created", "--version", "v1"],
+        &[
+            r#"{"user_id": 42, "telegram_id": 5, "first_name": "Ada", "last_name": "Lovelace", "role": "executor"}"#,
+            r#"{"telegram_id": 6, "first_name": "Alan", "role": "executor"}"#,
+        ]
+        .join("\n"),
+    );
+    assert_eq!(code(&output), Some(1), "{}", show(&output));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("schemas: catalogue `property-maintenance` "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "line 2: rejected, nothing written: user.created v1 is invalid: `user_id` is required"
+        ),
+        "{stderr}"
+    );
+    let heard = wait(listener, Duration::from_secs(30));
+    assert_eq!(code(&heard), Some(0), "{}", show(&heard));
+    let stored = entries(&url, "events:user.created");
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        text(&heard.stdout).trim_end(),
+        field(&stored[0].1, "event_data")
+    );
+
+    // An entry that breaks the schema, from another producer.
+    xadd(
+        &url,
+        "events:user.created",
+        &[
+            ("event_id", "0191d3a4-5b6c-7d8e-9f00-000000000001"),
+            (
+                "event_data",
+                r#"{"event_type":"user.created","version":"v1","event_id":"0191d3a4-5b6c-7d8e-9f00-000000000001","timestamp":"2025-09-26T10:30:00","user_id":7,"telegram_id":"not a number","first_name":"Grace","role":"executor"}"#,
+            ),
+            ("timestamp", "2025-09-26T10:30:00"),
+        ],
+    );
+    let consumed = events(
+        &url,
+        dir,
+        &[
+            "consume",
+            "user.created",
+            "--group",
+            "mailer",
+            "--count",
+            "2",
+            "--version",
+            "v2",
+        ],
+        "",
+    );
+    assert_eq!(code(&consumed), Some(0), "{}", show(&consumed));
+    let lines = json_lines(&consumed.stdout);
+    assert_eq!(lines.len(), 1, "{}", show(&consumed));
+    assert_eq!(lines[0]["version"], "v2");
+    assert_eq!(
+        lines[0]["full_name"], "Ada Lovelace",
+        "upgraded by the catalogue's template"
+    );
+    assert!(
+        text(&consumed.stderr).contains("cannot decode as user.created v2: user.created v1: field `telegram_id`: invalid type: string \"not a number\", expected i64"),
+        "{}",
+        show(&consumed)
+    );
+    assert_eq!(entries(&url, "events:dlq:user.created").len(), 1);
+}
