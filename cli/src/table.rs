@@ -138,6 +138,11 @@ impl Progress {
         self.bar.inc(count);
     }
 
+    /// Runs `write` with the progress line hidden, for output printed while it is shown.
+    pub fn suspend<R>(&self, write: impl FnOnce() -> R) -> R {
+        self.bar.suspend(write)
+    }
+
     /// Clears the progress and prints `message` on stderr (on a terminal or not).
     pub fn done(&self, message: &str) {
         self.bar.finish_and_clear();

@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 use super::catalogue_arg::{CatalogueArg, note, require_type, require_version};
 use crate::Outcome;
-use crate::table::print;
+use crate::table::{Progress, print};
 
 /// Arguments of `events publish`.
 #[derive(Debug, clap::Args)]
@@ -70,6 +70,8 @@ struct Feeder<'a> {
     publisher: Option<Publisher>,
     published: u64,
     rejected: u64,
+    /// Shown while a stream of lines is read (a big file), on a terminal only.
+    progress: Option<Progress>,
 }
 
 impl Feeder<'_> {
@@ -88,7 +90,7 @@ impl Feeder<'_> {
             }
         };
         let Some(publisher) = &self.publisher else {
-            print(&format!("{}\n", event.event_data))?;
+            self.output(&format!("{}\n", event.event_data))?;
             self.published += 1;
             return Ok(());
         };
@@ -100,7 +102,8 @@ impl Feeder<'_> {
                     event_id: receipt.event_id,
                     version: format!("v{}", event.version),
                 };
-                print(&format!("{}\n", serde_json::to_string(&line)?))?;
+                let line = format!("{}\n", serde_json::to_string(&line)?);
+                self.output(&line)?;
                 self.published += 1;
                 Ok(())
             }
@@ -117,7 +120,35 @@ impl Feeder<'_> {
 
     fn reject(&mut self, place: &str, reason: &str) {
         self.rejected += 1;
-        note(&format!("{place}: rejected, nothing written: {reason}"));
+        let line = format!("{place}: rejected, nothing written: {reason}");
+        match &self.progress {
+            Some(progress) => progress.suspend(|| note(&line)),
+            None => note(&line),
+        }
+    }
+
+    /// Prints one line of output (a receipt, or the wire JSON of a dry run).
+    fn output(&self, text: &str) -> anyhow::Result<()> {
+        match &self.progress {
+            Some(progress) => progress.suspend(|| print(text)),
+            None => print(text),
+        }
+    }
+
+    /// Shows the counts so far on the progress line.
+    fn show_progress(&self) {
+        if let Some(progress) = &self.progress {
+            progress.update(&format!(
+                "publish: {} {}, {} rejected",
+                self.published,
+                if self.publisher.is_some() {
+                    "published"
+                } else {
+                    "valid"
+                },
+                self.rejected
+            ));
+        }
     }
 
     /// The event of one input, checked and encoded, or why not.
@@ -211,12 +242,15 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         publisher,
         published: 0,
         rejected: 0,
+        progress: None,
     };
     match &args.data {
         Some(data) => feeder.feed("--data", data).await?,
         None => {
             if std::io::IsTerminal::is_terminal(&std::io::stdin()) {
                 note("publish: reading events from stdin, one JSON object per line (Ctrl-D ends)");
+            } else {
+                feeder.progress = Some(Progress::new());
             }
             // Lines are read on a thread of their own, so that typing by hand works too.
             let (lines, mut incoming) = tokio::sync::mpsc::channel::<std::io::Result<String>>(64);
@@ -232,7 +266,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 number += 1;
                 let line = line.context("cannot read stdin")?;
                 feeder.feed(&format!("line {number}"), &line).await?;
+                feeder.show_progress();
             }
+            // The summary below says it all: the progress line only goes away.
+            drop(feeder.progress.take());
         }
     }
     let (published, rejected) = (feeder.published, feeder.rejected);
