@@ -3,7 +3,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use uuid::Uuid;
+
+use crate::EventId;
 
 /// Names of the envelope fields on the wire. A schema may not use them for payload fields.
 pub const ENVELOPE_FIELDS: [&str; 8] = [
@@ -24,12 +25,13 @@ pub const ENVELOPE_FIELDS: [&str; 8] = [
 /// and are written by [`encode`](crate::encode).
 ///
 /// [`Envelope::new`] (and `Default`) gives the event its identity when it is created: a UUIDv7
-/// `event_id` and the current time. Publishing the same value twice therefore keeps its id,
+/// [`EventId`] and the current time. Publishing the same value twice therefore keeps its id,
 /// which lets consumers de-duplicate a retried publish.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Envelope {
-    /// Unique id of this event (UUIDv7 for events created here; any UUID is read).
-    pub event_id: Uuid,
+    /// Unique id of this event: a UUIDv7 for events created here; any string is read (the
+    /// original services declared it `str`).
+    pub event_id: EventId,
     /// When the event happened, UTC. Naive timestamps on the wire are read as UTC.
     #[serde(with = "crate::wire::datetime")]
     pub timestamp: DateTime<Utc>,
@@ -51,7 +53,7 @@ impl Envelope {
     /// A new envelope with a fresh UUIDv7 `event_id`, the current time, and nothing else.
     pub fn new() -> Self {
         Self {
-            event_id: Uuid::now_v7(),
+            event_id: EventId::new(),
             timestamp: Utc::now(),
             source_service: String::new(),
             correlation_id: None,

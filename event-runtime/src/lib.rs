@@ -53,6 +53,7 @@
 
 pub mod config;
 mod envelope;
+mod event_id;
 mod error;
 mod event;
 pub mod partition;
@@ -88,6 +89,7 @@ pub mod observe;
 pub use envelope::{ENVELOPE_FIELDS, Envelope};
 pub use error::{DecodeError, EncodeError};
 pub use event::{DynEvent, Event};
+pub use event_id::EventId;
 pub use registry::{EventEntry, Registry};
 pub use validate::{ValidationError, Violation};
 pub use wire::{decode_exact, encode, encode_validated};

@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use tracing::Instrument;
-use uuid::Uuid;
 
 use std::collections::BTreeMap;
 
 use crate::config::{Config, Partitioning, PublisherConfig};
+use crate::EventId;
 use crate::event::Event;
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;
@@ -59,7 +59,7 @@ pub struct PublishReceipt {
     /// The entry id Redis assigned, `<ms>-<seq>`.
     pub stream_id: String,
     /// The event's id (from its envelope).
-    pub event_id: Uuid,
+    pub event_id: EventId,
 }
 
 /// An event already encoded to its wire JSON, for publishers that have no Rust type for it:
@@ -76,7 +76,7 @@ pub struct EncodedEvent {
     /// The version `event_data` is written at.
     pub version: u32,
     /// The `event_id` inside `event_data`, repeated as the entry's field.
-    pub event_id: Uuid,
+    pub event_id: EventId,
     /// The `timestamp` inside `event_data`, repeated as the entry's field.
     pub timestamp: DateTime<Utc>,
     /// The wire JSON: one flat object, envelope then payload.
@@ -114,7 +114,7 @@ pub struct Publisher {
 
 struct Prepared {
     entry: OutgoingEntry,
-    event_id: Uuid,
+    event_id: EventId,
     /// The correlation id written (for the span).
     correlation_id: Option<String>,
 }
@@ -202,7 +202,7 @@ impl Publisher {
         let prepared = self.prepare_encoded(
             &event.event_type,
             event.version,
-            event.event_id,
+            event.event_id.clone(),
             event.timestamp,
             event.event_data.clone(),
             None,
@@ -335,7 +335,7 @@ impl Publisher {
         self.prepare_encoded(
             E::EVENT_TYPE,
             E::VERSION,
-            envelope.event_id,
+            envelope.event_id.clone(),
             envelope.timestamp,
             event_data,
             correlation_id,
@@ -348,7 +348,7 @@ impl Publisher {
         &self,
         event_type: &str,
         version: u32,
-        event_id: Uuid,
+        event_id: EventId,
         timestamp: DateTime<Utc>,
         event_data: String,
         correlation_id: Option<String>,
@@ -390,7 +390,7 @@ impl Publisher {
         let entry = OutgoingEntry {
             stream,
             fields: vec![
-                ("event_id", event_id.to_string()),
+                ("event_id", event_id.as_str().to_owned()),
                 ("event_type", event_type.to_owned()),
                 ("version", version_tag(version)),
                 (
@@ -415,7 +415,7 @@ impl Publisher {
         label: metrics::SharedString,
         prepared: Vec<Prepared>,
     ) -> Result<Vec<PublishReceipt>> {
-        let (entries, event_ids): (Vec<OutgoingEntry>, Vec<Uuid>) = prepared
+        let (entries, event_ids): (Vec<OutgoingEntry>, Vec<EventId>) = prepared
             .into_iter()
             .map(|prepared| (prepared.entry, prepared.event_id))
             .unzip();

@@ -125,8 +125,8 @@ fn mutations(catalogue: &Catalogue, version: &VersionDef, sample: &Value) -> Vec
     };
     out.push(("no event_id".into(), with("event_id", None)));
     out.push((
-        "bad event_id".into(),
-        with("event_id", Some(json!("not-a-uuid"))),
+        "event_id not a string".into(),
+        with("event_id", Some(json!(42))),
     ));
     out.push((
         "bad timestamp".into(),

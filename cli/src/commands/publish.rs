@@ -15,10 +15,9 @@ use std::io::BufRead;
 use anyhow::Context;
 use chrono::Utc;
 use event_cli::schemas::Schemas;
-use event_runtime::{EncodedEvent, ErrorKind, Publisher};
+use event_runtime::{EncodedEvent, ErrorKind, EventId, Publisher};
 use serde::Serialize;
 use serde_json::Value;
-use uuid::Uuid;
 
 use super::catalogue_arg::{CatalogueArg, note, require_type, require_version};
 use crate::Outcome;
@@ -48,7 +47,7 @@ pub struct Args {
 struct Receipt<'a> {
     stream: &'a str,
     id: &'a str,
-    event_id: Uuid,
+    event_id: EventId,
     version: String,
 }
 
@@ -99,7 +98,7 @@ impl Feeder<'_> {
                 let line = Receipt {
                     stream: &receipt.stream,
                     id: &receipt.stream_id,
-                    event_id: receipt.event_id,
+                    event_id: receipt.event_id.clone(),
                     version: format!("v{}", event.version),
                 };
                 let line = format!("{}\n", serde_json::to_string(&line)?);
@@ -198,7 +197,7 @@ impl Feeder<'_> {
         };
         let mut event = self
             .schemas
-            .decode_new(self.event_type, version, text, Uuid::now_v7(), Utc::now())
+            .decode_new(self.event_type, version, text, EventId::new(), Utc::now())
             .map_err(|error| error.to_string())?;
         // As the runtime's publisher: `source_service` when the event leaves it empty.
         let envelope = event.envelope_mut();
@@ -208,7 +207,7 @@ impl Feeder<'_> {
         Ok(EncodedEvent {
             event_type: self.event_type.to_owned(),
             version,
-            event_id: event.envelope().event_id,
+            event_id: event.envelope().event_id.clone(),
             timestamp: event.envelope().timestamp,
             event_data: event.to_json(),
         })

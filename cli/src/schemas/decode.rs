@@ -17,7 +17,7 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use event_codegen::ir::{Field, FieldType, NamedType, RecordDef, VersionDef};
-use event_runtime::Envelope;
+use event_runtime::{Envelope, EventId};
 use event_runtime::types::{Decimal, JsonObject};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de::Error as _};
@@ -28,9 +28,9 @@ use super::value::{EnumValue, Event, Value};
 use super::{Schemas, default_value};
 
 /// Values of absent envelope fields that a publisher fills instead of rejecting the event.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub(super) struct Fill {
-    pub(super) event_id: Uuid,
+    pub(super) event_id: EventId,
     pub(super) timestamp: DateTime<Utc>,
 }
 
@@ -46,7 +46,7 @@ pub(super) fn decode(
         schemas,
         event_type,
         version,
-        fill,
+        fill: fill.clone(),
     };
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let decoded = seed()
@@ -166,7 +166,7 @@ const ENVELOPE_SLOTS: [Slot<'static>; 6] = [
 /// A decoded slot.
 #[derive(Debug)]
 enum Slotted {
-    EventId(Uuid),
+    EventId(EventId),
     Timestamp(DateTime<Utc>),
     Text(String),
     OptionalText(Option<String>),
@@ -227,7 +227,7 @@ impl<'de> DeserializeSeed<'de> for SlotSeed<'_> {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Slotted, D::Error> {
         use event_runtime::wire::{datetime, datetime_opt, null_as_default};
         Ok(match self.slot {
-            Slot::EventId => Slotted::EventId(Uuid::deserialize(deserializer)?),
+            Slot::EventId => Slotted::EventId(EventId::deserialize(deserializer)?),
             Slot::Timestamp => Slotted::Timestamp(datetime::deserialize(deserializer)?),
             Slot::SourceService => Slotted::Text(null_as_default(deserializer)?),
             Slot::CorrelationId => Slotted::OptionalText(Option::deserialize(deserializer)?),
@@ -430,7 +430,7 @@ impl<'de> DeserializeSeed<'de> for VersionSeed<'_> {
             StructVisitor {
                 schemas: self.schemas,
                 layout: &layout,
-                fill: self.fill,
+                fill: self.fill.clone(),
             },
         )?;
         // The wire struct's visitor fills the envelope's slots or fails.
@@ -476,9 +476,9 @@ impl<'de> Visitor<'de> for StructVisitor<'_, '_> {
         }
         let mut complete = Vec::with_capacity(slots.len());
         for (slot, value) in slots.iter().zip(values) {
-            let value = match (value, self.fill, slot) {
+            let value = match (value, self.fill.as_ref(), slot) {
                 (Some(value), _, _) => value,
-                (None, Some(fill), Slot::EventId) => Slotted::EventId(fill.event_id),
+                (None, Some(fill), Slot::EventId) => Slotted::EventId(fill.event_id.clone()),
                 (None, Some(fill), Slot::Timestamp) => Slotted::Timestamp(fill.timestamp),
                 (None, _, _) => slot.default_value(self.schemas).ok_or_else(|| {
                     A::Error::custom(format_args!("missing field `{}`", slot.name()))

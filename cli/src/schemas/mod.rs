@@ -34,6 +34,7 @@ use event_codegen::ir::{
     Catalogue, DefaultValue, EventDef, Field, FieldSource, FieldType, Migration, NamedType,
     VersionDef,
 };
+use event_runtime::EventId;
 use event_runtime::wire::parse_version;
 use regex_lite::Regex;
 use uuid::Uuid;
@@ -262,7 +263,7 @@ impl Schemas {
         event_type: &str,
         version: u32,
         event_data: &str,
-        event_id: Uuid,
+        event_id: EventId,
         timestamp: DateTime<Utc>,
     ) -> Result<Event, DecodeError> {
         let Some(version_def) = self

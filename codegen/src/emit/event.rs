@@ -196,7 +196,7 @@ fn wire_items(cx: &Context<'_>, struct_name: &str, version: &VersionDef) -> Toke
         #[derive(#serde::Deserialize)]
         #[serde(crate = #serde_crate)]
         struct #wire {
-            event_id: #rt::__private::uuid::Uuid,
+            event_id: #rt::EventId,
             #[serde(with = #datetime)]
             timestamp: #rt::__private::chrono::DateTime<#rt::__private::chrono::Utc>,
             #[serde(default, deserialize_with = #null_as_default)]

@@ -66,7 +66,7 @@ impl Builder<'_> {
         );
         properties.insert(
             "event_id".into(),
-            json!({ "type": "string", "format": "uuid", "pattern": UUID_PATTERN, "description": "Unique id of the event, a UUID (v7 when written by the Rust runtime) (envelope)." }),
+            json!({ "type": "string", "description": "Unique id of the event (envelope): any string is read, as the original services declared it `str`; the Rust runtime writes a UUIDv7." }),
         );
         let mut timestamp = datetime_schema();
         timestamp["description"] = json!(

@@ -31,7 +31,7 @@ async fn an_encoded_event_is_written_as_a_typed_one_and_broadcast() {
     let encoded = EncodedEvent {
         event_type: "user.created".to_owned(),
         version: 1,
-        event_id: typed.envelope.event_id,
+        event_id: typed.envelope.event_id.clone(),
         timestamp: typed.envelope.timestamp,
         event_data: stored["event_data"].clone(),
     };

@@ -91,10 +91,14 @@ fn field_value(field: &ContractField, event_type: &str) -> BoxedStrategy<Option<
     match field.name.as_str() {
         "event_type" => return Just(Some(json!(event_type))).boxed(),
         "version" => return Just(Some(json!("v1"))).boxed(),
+        // `event_id: str`: the original wrote `str(uuid4())`, but any string is the contract.
         "event_id" => {
-            return any::<u128>()
-                .prop_map(|bits| Some(json!(uuid::Uuid::from_u128(bits).to_string())))
-                .boxed();
+            return prop_oneof![
+                3 => any::<u128>().prop_map(|bits| uuid::Uuid::from_u128(bits).to_string()),
+                1 => texts(&[]),
+            ]
+            .prop_map(|id| Some(json!(id)))
+            .boxed();
         }
         _ => {}
     }
