@@ -108,13 +108,22 @@ mod tests {
 
     #[test]
     fn any_string_reads_and_writes_back_unchanged() {
-        for text in ["", "42", "req-789/1", "ünïcode", "0190A6A0-5E1C-7B3E-9F0A-3C2D1E0F9A8B"] {
+        for text in [
+            "",
+            "42",
+            "req-789/1",
+            "ünïcode",
+            "0190A6A0-5E1C-7B3E-9F0A-3C2D1E0F9A8B",
+        ] {
             let json = serde_json::to_string(text).expect("json");
             let id: EventId = serde_json::from_str(&json).expect(text);
             assert_eq!(id.as_str(), text);
             assert_eq!(serde_json::to_string(&id).expect("json"), json);
         }
-        assert!(serde_json::from_str::<EventId>("42").is_err(), "a number is not an id");
+        assert!(
+            serde_json::from_str::<EventId>("42").is_err(),
+            "a number is not an id"
+        );
     }
 
     #[test]

@@ -53,9 +53,9 @@
 
 pub mod config;
 mod envelope;
-mod event_id;
 mod error;
 mod event;
+mod event_id;
 pub mod partition;
 mod registry;
 mod runtime_error;

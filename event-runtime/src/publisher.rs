@@ -7,8 +7,8 @@ use tracing::Instrument;
 
 use std::collections::BTreeMap;
 
-use crate::config::{Config, Partitioning, PublisherConfig};
 use crate::EventId;
+use crate::config::{Config, Partitioning, PublisherConfig};
 use crate::event::Event;
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;

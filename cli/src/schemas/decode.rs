@@ -17,8 +17,8 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use event_codegen::ir::{Field, FieldType, NamedType, RecordDef, VersionDef};
-use event_runtime::{Envelope, EventId};
 use event_runtime::types::{Decimal, JsonObject};
+use event_runtime::{Envelope, EventId};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de::Error as _};
 use uuid::Uuid;
