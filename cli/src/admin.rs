@@ -1,5 +1,6 @@
 //! Every Redis command the operator commands (`stats`, `tail`, `dlq`, `replay`, `pending`)
-//! send, in one place, over redis-rs directly.
+//! send, in one place, over redis-rs directly; `demo` reads its dead letters here too. Only
+//! `events bench` sends its own, as it measures raw redis-rs.
 //!
 //! The runtime's own transport stays the only sender of Redis commands inside
 //! `event-runtime`; these are the CLI's administrative reads and the few writes an operator
@@ -29,6 +30,16 @@ pub const REDELIVERY_CONSUMER: &str = "events-redeliver";
 /// How idle a re-delivered entry looks: long enough for any sensible `claim_min_idle`, so the
 /// group's subscribers claim it on their next pass.
 const REDELIVERY_IDLE_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// How long an operator command waits for a reply, unless it needs longer (blocking reads,
+/// re-delivering whole windows).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long connecting may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Entries per `XRANGE` of [`Admin::pages`].
+const PAGE_SIZE: usize = 500;
 
 /// A connection for administrative commands.
 pub struct Admin {
@@ -63,19 +74,19 @@ pub struct Pending {
 }
 
 impl Admin {
+    /// Connects to the Redis of the environment (`REDIS_URL`); see [`Admin::connect`].
+    pub async fn from_env(response_timeout: Duration) -> anyhow::Result<Self> {
+        Self::connect(&crate::connect::config_from_env()?, response_timeout).await
+    }
+
     /// Connects to `config.redis_url`; commands time out after `response_timeout` (blocking
     /// reads need more than their block time).
     pub async fn connect(config: &Config, response_timeout: Duration) -> anyhow::Result<Self> {
         let location = event_runtime::config::redact_url(&config.redis_url);
-        let unreachable = |error: redis::RedisError| {
-            anyhow::anyhow!(
-                "cannot reach Redis at {location}: {error}\n\
-                 hint: start Redis (`redis-server --daemonize yes`) or point REDIS_URL at a running server"
-            )
-        };
+        let unreachable = |error| crate::connect::unreachable(config, error);
         if let Some(nodes) = event_runtime::config::cluster_nodes(&config.redis_url) {
             let client = ClusterClientBuilder::new(nodes)
-                .connection_timeout(Duration::from_secs(5))
+                .connection_timeout(CONNECT_TIMEOUT)
                 .response_timeout(response_timeout)
                 .build()
                 .with_context(|| format!("invalid Redis Cluster URLs `{location}`"))?;
@@ -87,7 +98,7 @@ impl Admin {
         let client = redis::Client::open(config.redis_url.as_str())
             .with_context(|| format!("invalid Redis URL `{location}`"))?;
         let settings = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(5)))
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
             .set_response_timeout(Some(response_timeout));
         let conn = client
             .get_multiplexed_async_connection_with_config(&settings)
@@ -317,6 +328,17 @@ impl Admin {
         entries(reply)
     }
 
+    /// The entries of `key` from `start` to `end` (inclusive, as for `XRANGE`), oldest first,
+    /// a page of `XRANGE` at a time: `while let Some(page) = pages.next().await? { .. }`.
+    pub fn pages<'a>(&'a self, key: &'a str, start: &str, end: &str) -> Pages<'a> {
+        Pages {
+            admin: self,
+            key,
+            start: Some(start.to_owned()),
+            end: end.to_owned(),
+        }
+    }
+
     /// `XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>`: entries after `after`.
     pub async fn read_after(
         &self,
@@ -413,6 +435,41 @@ impl Admin {
     }
 }
 
+/// Pages of `XRANGE` over a stream ([`Admin::pages`]).
+pub struct Pages<'a> {
+    admin: &'a Admin,
+    key: &'a str,
+    /// Where the next page starts (`(<id>` after the first); `None` once the last was read.
+    start: Option<String>,
+    end: String,
+}
+
+impl Pages<'_> {
+    /// The next page, or `None` after the last.
+    pub async fn next(&mut self) -> anyhow::Result<Option<Vec<StreamEntry>>> {
+        let Some(start) = self.start.take() else {
+            return Ok(None);
+        };
+        let page = self
+            .admin
+            .range(self.key, &start, &self.end, PAGE_SIZE, false)
+            .await?;
+        if page.len() == PAGE_SIZE {
+            self.start = page.last().map(|last| format!("({}", last.id));
+        }
+        Ok(Some(page))
+    }
+
+    /// Every entry of the remaining pages.
+    pub async fn all(mut self) -> anyhow::Result<Vec<StreamEntry>> {
+        let mut entries = Vec::new();
+        while let Some(page) = self.next().await? {
+            entries.extend(page);
+        }
+        Ok(entries)
+    }
+}
+
 /// Entries of an `XRANGE`-shaped reply, fields in stored order.
 fn entries(reply: Value) -> anyhow::Result<Vec<StreamEntry>> {
     let items = match reply {
@@ -458,9 +515,10 @@ fn text(value: Value) -> String {
     String::from_utf8_lossy(&bytes(value)).into_owned()
 }
 
-/// The millisecond timestamp of an entry id `<ms>-<seq>`.
-pub fn id_millis(id: &str) -> Option<u64> {
-    id.split('-').next()?.parse().ok()
+/// How old the entry with id `<ms>-<seq>` is, from the time in its id, in milliseconds.
+pub fn age_ms(id: &str) -> Option<u64> {
+    let written: u64 = id.split('-').next()?.parse().ok()?;
+    Some(now_millis().saturating_sub(written))
 }
 
 /// Whether entry id `a` comes after `b` (`<ms>-<seq>` compared numerically).
@@ -476,7 +534,7 @@ pub fn id_after(a: &str, b: &str) -> bool {
 }
 
 /// Milliseconds since the Unix epoch, now.
-pub fn now_millis() -> u64 {
+fn now_millis() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|elapsed| elapsed.as_millis() as u64)

@@ -2,6 +2,7 @@
 
 mod admin;
 mod commands;
+mod connect;
 mod table;
 
 use event_cli::catalogue;

@@ -92,6 +92,11 @@ pub fn print(text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Writes a value to stdout as pretty JSON (`--json` of the commands that print reports).
+pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    print(&format!("{}\n", serde_json::to_string_pretty(value)?))
+}
+
 /// Progress of a long operation on stderr (indicatif): a bar with a count, rate and time left
 /// when the total is known ([`Progress::counting`]), a spinner with a message otherwise
 /// ([`Progress::new`]). Drawn only when stderr is a terminal, so piped or logged output stays

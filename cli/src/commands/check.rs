@@ -29,8 +29,7 @@ pub enum Format {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let loaded = event_codegen::load_dir(&args.dir)
-        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
+    let loaded = super::schema_dir::load(&args.dir)?;
     let diagnostics = &loaded.diagnostics;
     let mut stdout = std::io::stdout().lock();
     match args.format {

@@ -136,7 +136,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             target,
         }
     };
-    let config = super::connect::config_from_env()?;
+    let config = crate::connect::config_from_env()?;
     let mut builder = Subscriber::builder(&config).group(args.group.clone());
     if let Some(name) = &args.consumer {
         builder = builder.consumer_name(name.clone());
@@ -183,7 +183,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         })
         .build()
         .await
-        .map_err(|error| super::connect::unreachable(&config, error))?;
+        .map_err(|error| crate::connect::unreachable(&config, error))?;
     let running = subscriber.spawn();
     let handle = running.handle();
     let interrupted = Arc::new(AtomicBool::new(false));

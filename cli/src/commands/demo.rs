@@ -20,9 +20,9 @@ use event_runtime::{
     Config, Envelope, HandlerError, PublishOptions, Publisher, StartPosition, Subscriber,
     SubscriberBuilder,
 };
-use redis::AsyncCommands;
 
 use crate::Outcome;
+use crate::admin::{Admin, REPLY_TIMEOUT};
 use crate::catalogue::events::{
     NotificationPriority, NotificationSendV1, NotificationType, RequestCreatedV1, RequestCreatedV2,
     Urgency, UserCreatedV1, UserCreatedV2,
@@ -46,7 +46,7 @@ enum Backend {
 
 impl Backend {
     fn from_env() -> anyhow::Result<Self> {
-        let config = super::connect::config_from_env()?;
+        let config = crate::connect::config_from_env()?;
         Ok(if std::env::var_os("REDIS_URL").is_some() {
             Backend::Redis(config)
         } else {
@@ -89,73 +89,31 @@ impl Backend {
     /// A failure to start publishing or consuming.
     fn failure(&self, error: event_runtime::Error) -> anyhow::Error {
         match self {
-            Backend::Redis(config) => super::connect::unreachable(config, error),
+            Backend::Redis(config) => crate::connect::unreachable(config, error),
             Backend::Memory(..) => anyhow::Error::new(error).context("starting the demo"),
         }
     }
 
     /// The dead letters of `event_type`, each as its fields.
     async fn dead_letters(&self, event_type: &str) -> anyhow::Result<Vec<HashMap<String, String>>> {
-        match self {
+        let entries = match self {
             Backend::Redis(config) => {
-                let entries: redis::streams::StreamRangeReply =
-                    match cluster_nodes(&config.redis_url) {
-                        Some(nodes) => {
-                            let dlq = event_runtime::transport::cluster_dead_letter_key(event_type);
-                            let client = redis::cluster::ClusterClient::new(nodes)
-                                .context("opening a Redis Cluster client")?;
-                            let mut connection = client.get_async_connection().await.context(
-                                "connecting to the Redis Cluster to read the dead-letter stream",
-                            )?;
-                            connection
-                                .xrange_all(&dlq)
-                                .await
-                                .context("reading the dead-letter stream")?
-                        }
-                        None => {
-                            let dlq = event_runtime::transport::dead_letter_key(event_type);
-                            let client = redis::Client::open(config.redis_url.as_str())
-                                .context("opening a Redis client")?;
-                            let mut connection = client
-                                .get_multiplexed_async_connection()
-                                .await
-                                .context("connecting to Redis to read the dead-letter stream")?;
-                            connection
-                                .xrange_all(&dlq)
-                                .await
-                                .context("reading the dead-letter stream")?
-                        }
-                    };
-                Ok(entries
-                    .ids
-                    .iter()
-                    .map(|entry| {
-                        entry
-                            .map
-                            .iter()
-                            .filter_map(|(key, value)| {
-                                redis::from_redis_value::<String>(value.clone())
-                                    .ok()
-                                    .map(|v| (key.clone(), v))
-                            })
-                            .collect()
-                    })
-                    .collect())
+                let admin = Admin::connect(config, REPLY_TIMEOUT).await?;
+                let key = admin.dead_letter_key(event_type);
+                admin.pages(&key, "-", "+").all().await?
             }
-            Backend::Memory(_, broker) => Ok(broker
-                .dead_letters(event_type)
-                .iter()
-                .map(|entry| {
-                    entry
-                        .fields
-                        .iter()
-                        .map(|(key, value)| {
-                            (key.clone(), String::from_utf8_lossy(value).into_owned())
-                        })
-                        .collect()
-                })
-                .collect()),
-        }
+            Backend::Memory(_, broker) => broker.dead_letters(event_type),
+        };
+        Ok(entries
+            .iter()
+            .map(|entry| {
+                entry
+                    .fields
+                    .iter()
+                    .map(|(key, value)| (key.clone(), String::from_utf8_lossy(value).into_owned()))
+                    .collect()
+            })
+            .collect())
     }
 }
 

@@ -8,7 +8,6 @@
 //! stays in the dead-letter stream and is reported.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 use anyhow::bail;
 use event_runtime::transport::StreamEntry;
@@ -17,8 +16,8 @@ use serde::Serialize;
 use super::catalogue_arg::CatalogueArg;
 use super::inspect::Inspector;
 use crate::Outcome;
-use crate::admin::Admin;
-use crate::table::{Progress, Table, print};
+use crate::admin::{Admin, REPLY_TIMEOUT};
+use crate::table::{Progress, Table, print, print_json};
 
 /// Arguments of `events dlq`.
 #[derive(Debug, clap::Args)]
@@ -118,7 +117,7 @@ fn dead_letter(entry: &StreamEntry) -> DeadLetter {
     DeadLetter {
         id: entry.id.clone(),
         provenance,
-        event: super::tail::event_json(entry),
+        event: super::entries::event_json(entry),
         catalogue: None,
     }
 }
@@ -153,19 +152,7 @@ async fn select(
         );
     }
     if all {
-        let mut entries = Vec::new();
-        let mut start = "-".to_owned();
-        loop {
-            let page = admin.range(key, &start, "+", 500, false).await?;
-            let full = page.len() == 500;
-            if let Some(last) = page.last() {
-                start = format!("({}", last.id);
-            }
-            entries.extend(page);
-            if !full {
-                return Ok(entries);
-            }
-        }
+        return admin.pages(key, "-", "+").all().await;
     }
     let mut entries = Vec::new();
     for id in ids {
@@ -261,8 +248,7 @@ async fn requeue(
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let config = super::connect::config_from_env()?;
-    let admin = Admin::connect(&config, Duration::from_secs(10)).await?;
+    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
     match &args.action {
         Action::List {
             event_type,
@@ -278,7 +264,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .map(dead_letter)
                 .collect();
             if *json {
-                print(&format!("{}\n", serde_json::to_string_pretty(&letters)?))?;
+                print_json(&letters)?;
                 return Ok(Outcome::Clean);
             }
             let mut text = format!("{key}: {total} dead letters\n");
@@ -335,7 +321,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                     .unwrap_or_else(|| "ok: the event decodes and is valid".to_owned()),
             );
             if *json {
-                print(&format!("{}\n", serde_json::to_string_pretty(&letter)?))?;
+                print_json(&letter)?;
                 return Ok(Outcome::Clean);
             }
             let mut text = format!("dead letter {} in {key}\n", letter.id);
@@ -361,7 +347,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             let entries = select(&admin, &key, ids, *all).await?;
             let report = requeue(&admin, &key, entries).await?;
             if *json {
-                print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+                print_json(&report)?;
             } else {
                 let mut text = format!(
                     "requeued {} dead letters of {event_type} to the groups that dead-lettered them; their subscribers claim them on the next claim pass\n",

@@ -38,24 +38,14 @@ pub enum Kind {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let loaded = event_codegen::load_dir(&args.dir)
-        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
-    let Some(catalogue) = loaded
-        .catalogue
-        .as_ref()
-        .filter(|_| !loaded.diagnostics.has_errors())
-    else {
-        std::io::stderr()
-            .lock()
-            .write_all(loaded.diagnostics.render(super::use_color()).as_bytes())
-            .context("cannot write to stderr")?;
+    let Some(catalogue) = super::schema_dir::catalogue(&args.dir)? else {
         return Ok(Outcome::Findings);
     };
     let written = match args.kind {
         Kind::Jsonschema => {
             std::fs::create_dir_all(&args.out)
                 .with_context(|| format!("cannot create {}", args.out.display()))?;
-            let files = export::jsonschema::files(catalogue);
+            let files = export::jsonschema::files(&catalogue);
             for (name, text) in &files {
                 event_codegen::write_if_changed(&args.out.join(name), text)?;
             }
@@ -74,15 +64,15 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                     extension.eq_ignore_ascii_case("yaml") || extension.eq_ignore_ascii_case("yml")
                 });
             let (text, format) = if yaml {
-                (export::asyncapi::document_yaml(catalogue), "YAML")
+                (export::asyncapi::document_yaml(&catalogue), "YAML")
             } else {
-                (export::asyncapi::document(catalogue), "JSON")
+                (export::asyncapi::document(&catalogue), "JSON")
             };
             event_codegen::write_if_changed(&args.out, &text)?;
             format!("AsyncAPI 3.0 document ({format}) {}", args.out.display())
         }
         Kind::Markdown => {
-            event_codegen::write_if_changed(&args.out, &export::markdown::document(catalogue))?;
+            event_codegen::write_if_changed(&args.out, &export::markdown::document(&catalogue))?;
             format!("Markdown catalogue {}", args.out.display())
         }
     };

@@ -23,22 +23,12 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let loaded = event_codegen::load_dir(&args.dir)
-        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
-    let Some(catalogue) = loaded
-        .catalogue
-        .as_ref()
-        .filter(|_| !loaded.diagnostics.has_errors())
-    else {
-        std::io::stderr()
-            .lock()
-            .write_all(loaded.diagnostics.render(super::use_color()).as_bytes())
-            .context("cannot write to stderr")?;
+    let Some(catalogue) = super::schema_dir::catalogue(&args.dir)? else {
         return Ok(Outcome::Findings);
     };
     let code = event_codegen::Config::new()
         .runtime_crate(args.runtime_crate.clone())
-        .generate_catalogue(catalogue);
+        .generate_catalogue(&catalogue);
     match &args.out {
         Some(path) => {
             event_codegen::write_if_changed(path, &code)?;

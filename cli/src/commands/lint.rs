@@ -43,8 +43,7 @@ pub enum Format {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let (baseline, against) = baseline(&args.dir, args.against.as_deref())?;
-    let loaded = event_codegen::load_dir(&args.dir)
-        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
+    let loaded = super::schema_dir::load(&args.dir)?;
     let report = match loaded
         .catalogue
         .as_ref()

@@ -57,14 +57,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     if args.count == Some(0) {
         bail!("--count must be at least 1");
     }
-    let config = super::connect::config_from_env()?;
+    let config = crate::connect::config_from_env()?;
     let (sender, mut messages) = tokio::sync::mpsc::channel::<(String, String)>(1024);
     let mut channels = Vec::new();
     let mut tasks = Vec::new();
     for event_type in &args.event_types {
         let mut live = RawLiveSubscription::connect(&config, event_type)
             .await
-            .map_err(|error| super::connect::unreachable(&config, error))?;
+            .map_err(|error| crate::connect::unreachable(&config, error))?;
         let channel = live.channel().to_owned();
         channels.push(channel.clone());
         let sender = sender.clone();

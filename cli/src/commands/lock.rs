@@ -25,17 +25,7 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let loaded = event_codegen::load_dir(&args.dir)
-        .with_context(|| format!("cannot read schemas in {}", args.dir.display()))?;
-    let Some(catalogue) = loaded
-        .catalogue
-        .as_ref()
-        .filter(|_| !loaded.diagnostics.has_errors())
-    else {
-        std::io::stderr()
-            .lock()
-            .write_all(loaded.diagnostics.render(super::use_color()).as_bytes())
-            .context("cannot write to stderr")?;
+    let Some(catalogue) = super::schema_dir::catalogue(&args.dir)? else {
         return Ok(Outcome::Findings);
     };
     let path = args.dir.join(LOCKFILE_NAME);
@@ -48,11 +38,11 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
         Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
     };
     let lock = match &previous {
-        None => Lockfile::from_catalogue(catalogue),
+        None => Lockfile::from_catalogue(&catalogue),
         Some(previous) => {
             // A release is recorded only when it passes the lint against the one before it;
             // its waived breaks are kept in the lockfile, so the record outlives the waivers.
-            let report = event_codegen::compat::lint(previous, catalogue);
+            let report = event_codegen::compat::lint(previous, &catalogue);
             if report.failed() {
                 std::io::stderr()
                     .lock()
@@ -70,7 +60,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
                 .context("cannot write to stderr")?;
                 return Ok(Outcome::Findings);
             }
-            Lockfile::release(catalogue, previous, &report)
+            Lockfile::release(&catalogue, previous, &report)
         }
     };
     let text = lock.to_text();

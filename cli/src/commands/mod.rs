@@ -3,10 +3,10 @@
 pub mod bench;
 pub mod catalogue_arg;
 pub mod check;
-pub mod connect;
 pub mod consume;
 pub mod demo;
 pub mod dlq;
+pub mod entries;
 pub mod export;
 pub mod generate;
 pub mod inspect;
@@ -16,6 +16,7 @@ pub mod lock;
 pub mod pending;
 pub mod publish;
 pub mod replay;
+pub mod schema_dir;
 pub mod stats;
 pub mod tail;
 

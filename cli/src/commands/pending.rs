@@ -1,14 +1,12 @@
 //! `events pending <type> --group G`: the entries a group has read and not acknowledged,
 //! oldest first, with their consumer, idle time and delivery count.
 
-use std::time::Duration;
-
 use event_runtime::transport::stream_key;
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::admin::{Admin, id_millis, now_millis};
-use crate::table::{Table, human_duration, print};
+use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+use crate::table::{Table, human_duration, print, print_json};
 
 /// Arguments of `events pending`.
 #[derive(Debug, clap::Args)]
@@ -47,17 +45,15 @@ struct Entry {
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let config = super::connect::config_from_env()?;
-    let admin = Admin::connect(&config, Duration::from_secs(10)).await?;
+    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
     let key = stream_key(&args.event_type);
     let group = admin.group(&key, &args.group).await?;
-    let now = now_millis();
     let entries: Vec<Entry> = admin
         .pending(&key, &args.group, args.count.max(1))
         .await?
         .into_iter()
         .map(|pending| Entry {
-            age_ms: id_millis(&pending.id).map(|ms| now.saturating_sub(ms)),
+            age_ms: age_ms(&pending.id),
             id: pending.id,
             consumer: pending.consumer,
             idle_ms: pending.idle_ms,
@@ -73,7 +69,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         entries,
     };
     if args.json {
-        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+        print_json(&report)?;
         return Ok(Outcome::Clean);
     }
     let mut text = format!(

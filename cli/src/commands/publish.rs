@@ -223,14 +223,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         .as_deref()
         .map(|tag| require_version(&schemas, &args.event_type, tag))
         .transpose()?;
-    let config = super::connect::config_from_env()?;
+    let config = crate::connect::config_from_env()?;
     let publisher = if args.dry_run {
         None
     } else {
         Some(
             Publisher::new(&config)
                 .await
-                .map_err(|error| super::connect::unreachable(&config, error))?,
+                .map_err(|error| crate::connect::unreachable(&config, error))?,
         )
     };
     let mut feeder = Feeder {

@@ -20,6 +20,7 @@ use event_runtime::{HandlerError, Replayer};
 use serde::Serialize;
 
 use super::catalogue_arg::CatalogueArg;
+use super::entries;
 use super::inspect::Inspector;
 use crate::Outcome;
 use crate::admin::{Admin, id_after};
@@ -73,20 +74,20 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     if from > to {
         bail!("the window starts ({from}) after it ends ({to})");
     }
-    let config = super::connect::config_from_env()?;
+    let config = crate::connect::config_from_env()?;
     let Some(group) = &args.group else {
         let inspector = Inspector::new(args.catalogue.load()?, &args.event_type);
         let replayer = Replayer::connect(&config)
             .await
-            .map_err(|error| super::connect::unreachable(&config, error))?;
+            .map_err(|error| crate::connect::unreachable(&config, error))?;
         let json = args.json;
         let report = replayer
             .replay_raw(&args.event_type, from, to, |raw| {
                 let problem = inspector.problem_of(raw.version, &raw.event_data);
-                let printed = render(
+                let printed = entries::render(
                     &raw.stream,
                     &raw.id,
-                    &raw.event_data,
+                    entries::event_data_json(&raw.event_data),
                     json,
                     problem.as_deref(),
                 );
@@ -114,14 +115,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         ..Redelivery::default()
     };
     let progress = Progress::new();
-    let mut start = millis(from).to_string();
-    let end = millis(to).to_string();
-    loop {
-        let page = admin.range(&key, &start, &end, 500, false).await?;
-        let full = page.len() == 500;
-        if let Some(last) = page.last() {
-            start = format!("({}", last.id);
-        }
+    let mut pages = admin.pages(&key, &millis(from).to_string(), &millis(to).to_string());
+    while let Some(page) = pages.next().await? {
         report.scanned += page.len() as u64;
         let (read, unread): (Vec<String>, Vec<String>) = page
             .into_iter()
@@ -135,9 +130,6 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             "replay: {} scanned, {} queued for `{group}`",
             report.scanned, report.queued
         ));
-        if !full {
-            break;
-        }
     }
     if args.json {
         print(&format!("{}\n", serde_json::to_string(&report)?))?;
@@ -153,18 +145,4 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         ))?;
     }
     Ok(Outcome::Clean)
-}
-
-fn render(
-    stream: &str,
-    id: &str,
-    event_data: &str,
-    json: bool,
-    problem: Option<&str>,
-) -> anyhow::Result<String> {
-    let entry = event_runtime::transport::StreamEntry {
-        id: id.to_owned(),
-        fields: vec![("event_data".to_owned(), event_data.as_bytes().to_vec())],
-    };
-    super::tail::render(stream, &entry, json, problem)
 }

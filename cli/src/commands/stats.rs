@@ -1,13 +1,11 @@
 //! `events stats`: per stream and group, length, consumers, pending, lag, the age of the
 //! oldest pending entry, and dead letters.
 
-use std::time::Duration;
-
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::admin::{Admin, id_millis, now_millis};
-use crate::table::{Progress, Table, human_duration, print};
+use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+use crate::table::{Progress, Table, human_duration, print, print_json};
 
 /// Arguments of `events stats`.
 #[derive(Debug, clap::Args)]
@@ -59,10 +57,7 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
                 None
             };
             groups.push(GroupStats {
-                oldest_pending_age_ms: oldest
-                    .as_deref()
-                    .and_then(id_millis)
-                    .map(|ms| now_millis().saturating_sub(ms)),
+                oldest_pending_age_ms: oldest.as_deref().and_then(age_ms),
                 group: group.name,
                 consumers: group.consumers,
                 pending: group.pending,
@@ -137,11 +132,10 @@ pub fn render(streams: &[StreamStats]) -> String {
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let config = super::connect::config_from_env()?;
-    let admin = Admin::connect(&config, Duration::from_secs(10)).await?;
+    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
     let streams = collect(&admin).await?;
     if args.json {
-        print(&format!("{}\n", serde_json::to_string_pretty(&streams)?))?;
+        print_json(&streams)?;
     } else {
         print(&render(&streams))?;
     }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use event_runtime::transport::{StreamEntry, stream_key};
 
 use super::catalogue_arg::CatalogueArg;
+use super::entries;
 use super::inspect::Inspector;
 use crate::Outcome;
 use crate::admin::Admin;
@@ -32,71 +33,22 @@ pub struct Args {
     pub catalogue: CatalogueArg,
 }
 
-/// The event of an entry as JSON: its `event_data`, or the raw fields when it has none.
-pub fn event_json(entry: &StreamEntry) -> serde_json::Value {
-    if let Some(data) = entry.text("event_data") {
-        if let Ok(value) = serde_json::from_str::<serde_json::Value>(data) {
-            return value;
-        }
-    }
-    let fields: serde_json::Map<String, serde_json::Value> = entry
-        .fields
-        .iter()
-        .map(|(name, value)| {
-            (
-                name.clone(),
-                serde_json::Value::String(String::from_utf8_lossy(value).into_owned()),
-            )
-        })
-        .collect();
-    serde_json::Value::Object(fields)
-}
-
-/// One entry as printed by `tail` and `replay`, with the catalogue's `problem` with it, if any.
-pub fn render(
-    stream: &str,
-    entry: &StreamEntry,
-    json: bool,
-    problem: Option<&str>,
-) -> anyhow::Result<String> {
-    let mut event = event_json(entry);
-    if json {
-        if let serde_json::Value::Object(map) = &mut event {
-            map.insert(
-                "_stream_id".to_owned(),
-                serde_json::Value::String(entry.id.clone()),
-            );
-            if let Some(problem) = problem {
-                map.insert(
-                    "_problem".to_owned(),
-                    serde_json::Value::String(problem.to_owned()),
-                );
-            }
-        }
-        Ok(format!("{}\n", serde_json::to_string(&event)?))
-    } else {
-        let problem = problem
-            .map(|problem| format!("# problem: {problem}\n"))
-            .unwrap_or_default();
-        Ok(format!(
-            "# {stream} {}\n{problem}{}\n",
-            entry.id,
-            serde_json::to_string_pretty(&event)?
-        ))
-    }
-}
-
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     let inspector = Inspector::new(args.catalogue.load()?, &args.event_type);
     let key = stream_key(&args.event_type);
     let show = |entry: &StreamEntry| {
         let problem = inspector.problem(&key, &entry.fields);
-        render(&key, entry, args.json, problem.as_deref())
+        entries::render(
+            &key,
+            &entry.id,
+            entries::event_json(entry),
+            args.json,
+            problem.as_deref(),
+        )
     };
-    let config = super::connect::config_from_env()?;
     let block = Duration::from_millis(1000);
-    let admin = Admin::connect(&config, block + Duration::from_secs(5)).await?;
+    let admin = Admin::from_env(block + Duration::from_secs(5)).await?;
     let mut printed = 0usize;
     let mut last_id = "$".to_owned();
     if args.last > 0 {

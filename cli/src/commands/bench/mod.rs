@@ -44,7 +44,7 @@ use self::event::UserCreatedV2;
 use self::report::{Report, Row, best, render, row};
 use self::target::Bench;
 use crate::Outcome;
-use crate::table::print;
+use crate::table::{print, print_json};
 
 /// Arguments of `events bench`.
 #[derive(Debug, clap::Args)]
@@ -176,7 +176,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         results,
     };
     if args.json {
-        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))?;
+        print_json(&report)?;
     } else {
         print(&render(&report))?;
     }

@@ -37,7 +37,7 @@ impl Bench {
     /// Connects to `REDIS_URL`, or starts a server of its own when it is unset, and checks
     /// that the bench may write there.
     pub(super) async fn open(batch_size: usize) -> anyhow::Result<(Self, Target)> {
-        let mut config = super::super::connect::config_from_env()?;
+        let mut config = crate::connect::config_from_env()?;
         let server = if std::env::var_os("REDIS_URL").is_some() {
             None
         } else {
@@ -126,7 +126,7 @@ impl Bench {
     pub(super) async fn publisher(&self) -> anyhow::Result<Publisher> {
         Publisher::new(&self.config)
             .await
-            .map_err(|error| super::super::connect::unreachable(&self.config, error))
+            .map_err(|error| crate::connect::unreachable(&self.config, error))
     }
 
     /// A connection of its own with room for blocking reads.

@@ -1,4 +1,7 @@
-//! Reading the runtime configuration for commands that talk to Redis.
+//! Reading the runtime configuration for commands that talk to Redis, and what to say when
+//! Redis cannot be reached (through the runtime or through [`crate::admin`]).
+
+use std::fmt::Display;
 
 use anyhow::Context;
 use event_runtime::Config;
@@ -10,7 +13,7 @@ pub fn config_from_env() -> anyhow::Result<Config> {
 }
 
 /// The error to show when Redis cannot be reached.
-pub fn unreachable(config: &Config, error: event_runtime::Error) -> anyhow::Error {
+pub fn unreachable(config: &Config, error: impl Display) -> anyhow::Error {
     anyhow::anyhow!(
         "cannot reach Redis at {}: {error}\n\
          hint: start Redis (`redis-server --daemonize yes`) or point REDIS_URL at a running server, \
