@@ -1,19 +1,14 @@
 //! `events export` as a user runs it: the format of a file follows its name.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod support;
 
-fn events(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_events"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the events binary runs")
-}
+use std::path::Path;
+
+use support::run;
 
 fn export_asyncapi(out: &Path) -> String {
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let output = events(&[
+    let output = run(&[
         "export",
         "asyncapi",
         schemas.to_str().expect("utf-8 path"),

@@ -6,6 +6,8 @@
 //! The scratch service's schemas are written to a temporary directory that is also the
 //! working directory of the commands, so `./schemas` is found there without `--schemas`.
 
+mod support;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
@@ -14,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use event_runtime::testing::RedisServer;
 use serde_json::{Value, json};
+
+use support::{connection, consume, events_at, json_lines, show, text};
 
 const STREAM: &str = "events:parcel.shipped";
 
@@ -74,14 +78,13 @@ fn service() -> tempfile::TempDir {
     dir
 }
 
+/// `events <args>` in `dir`, publishing as the service `parcel-desk`.
 fn command(url: &str, dir: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_events"));
+    let mut command = events_at(url);
     command
         .args(args)
         .current_dir(dir)
-        .env("REDIS_URL", url)
-        .env("EVENT_SERVICE_NAME", "parcel-desk")
-        .env("NO_COLOR", "1");
+        .env("EVENT_SERVICE_NAME", "parcel-desk");
     command
 }
 
@@ -120,28 +123,8 @@ fn wait(mut child: Child, limit: Duration) -> Output {
     child.wait_with_output().expect("output")
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn code(output: &Output) -> Option<i32> {
     output.status.code()
-}
-
-fn show(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        text(&output.stdout),
-        text(&output.stderr)
-    )
-}
-
-fn connection(url: &str) -> redis::Connection {
-    redis::Client::open(url)
-        .expect("client")
-        .get_connection()
-        .expect("connection")
 }
 
 /// Every entry of a stream: id and fields in their stored order.
@@ -168,13 +151,6 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .iter()
         .find(|(key, _)| key == name)
         .map_or("", |(_, value)| value.as_str())
-}
-
-fn json_lines(stdout: &[u8]) -> Vec<Value> {
-    text(stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|error| panic!("{error}: {line}")))
-        .collect()
 }
 
 /// Appends a raw entry, as a producer outside the runtime might.
@@ -477,19 +453,7 @@ fn consume_count_ends_with_dead_lettered_entries_among_them_and_takes_no_more() 
     publish(r#"{"version": "v1", "parcel_id": 7, "weight_grams": 1200, "carrier": "DHL"}"#);
     publish(r#"{"parcel_id": 99, "weight": 1, "carrier": "GLS", "label": "left for later"}"#);
 
-    let output = events(
-        &url,
-        dir,
-        &[
-            "consume",
-            "parcel.shipped",
-            "--group",
-            "ops",
-            "--count",
-            "4",
-        ],
-        "",
-    );
+    let output = events(&url, dir, &consume("parcel.shipped", "ops", "4", &[]), "");
     assert_eq!(code(&output), Some(0), "ends by itself\n{}", show(&output));
     let printed = json_lines(&output.stdout);
     assert_eq!(printed.len(), 2, "{}", show(&output));
@@ -525,16 +489,7 @@ fn consume_count_ends_with_dead_lettered_entries_among_them_and_takes_no_more() 
     let rest = events(
         &url,
         dir,
-        &[
-            "consume",
-            "parcel.shipped",
-            "--group",
-            "ops",
-            "--count",
-            "1",
-            "--version",
-            "v2",
-        ],
+        &consume("parcel.shipped", "ops", "1", &["--version", "v2"]),
         "",
     );
     assert_eq!(code(&rest), Some(0), "{}", show(&rest));
@@ -565,16 +520,7 @@ fn consume_checks_and_upgrades_by_default_and_raw_prints_as_written() {
     let checked = events(
         &url,
         dir,
-        &[
-            "consume",
-            "parcel.shipped",
-            "--group",
-            "checked",
-            "--count",
-            "2",
-            "--version",
-            "v2",
-        ],
+        &consume("parcel.shipped", "checked", "2", &["--version", "v2"]),
         "",
     );
     assert_eq!(code(&checked), Some(0), "{}", show(&checked));
@@ -600,15 +546,7 @@ fn consume_checks_and_upgrades_by_default_and_raw_prints_as_written() {
     let raw = events(
         &url,
         dir,
-        &[
-            "consume",
-            "parcel.shipped",
-            "--group",
-            "raw",
-            "--count",
-            "2",
-            "--raw",
-        ],
+        &consume("parcel.shipped", "raw", "2", &["--raw"]),
         "",
     );
     assert_eq!(code(&raw), Some(0), "{}", show(&raw));
@@ -760,16 +698,7 @@ fn publish_listen_and_consume_work_against_a_cluster() {
     let consumed = events(
         &url,
         dir,
-        &[
-            "consume",
-            "parcel.shipped",
-            "--group",
-            "ops",
-            "--count",
-            "2",
-            "--version",
-            "v2",
-        ],
+        &consume("parcel.shipped", "ops", "2", &["--version", "v2"]),
         "",
     );
     assert_eq!(code(&consumed), Some(0), "{}", show(&consumed));
@@ -837,16 +766,7 @@ fn publish_listen_and_consume_work_on_the_built_in_catalogue() {
     let consumed = events(
         &url,
         dir,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "mailer",
-            "--count",
-            "2",
-            "--version",
-            "v2",
-        ],
+        &consume("user.created", "mailer", "2", &["--version", "v2"]),
         "",
     );
     assert_eq!(code(&consumed), Some(0), "{}", show(&consumed));

@@ -1,26 +1,20 @@
 //! `events lock`, `events lint` and `events export` as a user and CI run them: exit codes,
 //! formats, the git-ref baseline in a real repository, and a shallow clone.
 
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn events(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_events"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the events binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{run, text};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
 }
 
 const CATALOGUE: &str = "catalogue: { name: parcels, version: 1.0.0 }\n";
+/// The catalogue's next major release.
+const CATALOGUE_2: &str = "catalogue: { name: parcels, version: 2.0.0 }\n";
 const V1: &str = "events:
   parcel.shipped:
     description: A parcel left the warehouse.
@@ -66,7 +60,7 @@ fn lock_then_lint_is_clean_and_a_breaking_change_fails_with_its_place() {
     schemas(&schemas_dir, CATALOGUE, V1);
     let dir_arg = arg(&schemas_dir);
 
-    let missing = events(&["lint", dir_arg]);
+    let missing = run(&["lint", dir_arg]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
         text(&missing.stderr).contains("events lock"),
@@ -74,21 +68,21 @@ fn lock_then_lint_is_clean_and_a_breaking_change_fails_with_its_place() {
         text(&missing.stderr)
     );
 
-    let lock = events(&["lock", dir_arg]);
+    let lock = run(&["lock", dir_arg]);
     assert_eq!(lock.status.code(), Some(0), "{}", text(&lock.stderr));
     let lockfile = std::fs::read_to_string(schemas_dir.join("events.lock.json")).expect("lockfile");
     assert!(lockfile.contains("\"parcel.shipped\""));
-    assert_eq!(events(&["lock", "--check", dir_arg]).status.code(), Some(0));
+    assert_eq!(run(&["lock", "--check", dir_arg]).status.code(), Some(0));
     // The loader reads only *.yaml and *.yml: the lockfile is not a schema.
-    assert_eq!(events(&["check", dir_arg]).status.code(), Some(0));
+    assert_eq!(run(&["check", dir_arg]).status.code(), Some(0));
 
-    let clean = events(&["lint", dir_arg]);
+    let clean = run(&["lint", dir_arg]);
     assert_eq!(clean.status.code(), Some(0), "{}", text(&clean.stdout));
     assert!(text(&clean.stdout).contains("0 breaking"));
 
     std::fs::write(schemas_dir.join("parcels.yaml"), broken()).expect("write");
-    assert_eq!(events(&["lock", "--check", dir_arg]).status.code(), Some(1));
-    let failed = events(&["lint", dir_arg]);
+    assert_eq!(run(&["lock", "--check", dir_arg]).status.code(), Some(1));
+    let failed = run(&["lint", dir_arg]);
     assert_eq!(failed.status.code(), Some(1));
     let stdout = text(&failed.stdout);
     assert!(
@@ -102,7 +96,7 @@ fn lock_then_lint_is_clean_and_a_breaking_change_fails_with_its_place() {
         "{stdout}"
     );
 
-    let json = events(&["lint", "--format", "json", dir_arg]);
+    let json = run(&["lint", "--format", "json", dir_arg]);
     assert_eq!(json.status.code(), Some(1));
     let document: serde_json::Value =
         serde_json::from_slice(&json.stdout).expect("one JSON document");
@@ -110,19 +104,19 @@ fn lock_then_lint_is_clean_and_a_breaking_change_fails_with_its_place() {
     assert_eq!(document["findings"][0]["rule"], "FIELD_REMOVED");
     assert_eq!(document["findings"][0]["line"], 5);
 
-    let github = text(&events(&["lint", "--format", "github", dir_arg]).stdout);
+    let github = text(&run(&["lint", "--format", "github", dir_arg]).stdout);
     assert!(github.starts_with("::error file="), "{github}");
     assert!(
         github.contains(",line=5,col=7,title=FIELD_REMOVED::"),
         "{github}"
     );
 
-    let junit = text(&events(&["lint", "--format", "junit", dir_arg]).stdout);
+    let junit = text(&run(&["lint", "--format", "junit", dir_arg]).stdout);
     assert!(junit.starts_with("<?xml"), "{junit}");
     assert!(junit.contains("<failure type=\"FIELD_REMOVED\""), "{junit}");
 
     assert_eq!(
-        events(&["lint", "--format", "xml", dir_arg]).status.code(),
+        run(&["lint", "--format", "xml", dir_arg]).status.code(),
         Some(2)
     );
 }
@@ -132,13 +126,13 @@ fn a_waiver_with_a_reason_and_a_major_bump_passes_and_is_listed() {
     let dir = tempfile::tempdir().expect("temp dir");
     let schemas_dir = dir.path().join("schemas");
     schemas(&schemas_dir, CATALOGUE, V1);
-    assert_eq!(events(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
+    assert_eq!(run(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
     let waived = broken().replace(
         "        fields:\n",
         "        waivers:\n          - rule: FIELD_REMOVED\n            field: carrier\n            reason: No consumer reads the carrier; agreed with the billing team.\n        fields:\n",
     );
     schemas(&schemas_dir, CATALOGUE, &waived);
-    let output = events(&["lint", arg(&schemas_dir)]);
+    let output = run(&["lint", arg(&schemas_dir)]);
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -146,12 +140,8 @@ fn a_waiver_with_a_reason_and_a_major_bump_passes_and_is_listed() {
     );
     assert!(text(&output.stdout).contains("CATALOGUE_VERSION_BUMP"));
 
-    schemas(
-        &schemas_dir,
-        "catalogue: { name: parcels, version: 2.0.0 }\n",
-        &waived,
-    );
-    let output = events(&["lint", arg(&schemas_dir)]);
+    schemas(&schemas_dir, CATALOGUE_2, &waived);
+    let output = run(&["lint", arg(&schemas_dir)]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     assert!(stdout.contains("waived (1):"), "{stdout}");
@@ -161,12 +151,8 @@ fn a_waiver_with_a_reason_and_a_major_bump_passes_and_is_listed() {
         "            reason: No consumer reads the carrier; agreed with the billing team.\n",
         "",
     );
-    schemas(
-        &schemas_dir,
-        "catalogue: { name: parcels, version: 2.0.0 }\n",
-        &no_reason,
-    );
-    let output = events(&["lint", arg(&schemas_dir)]);
+    schemas(&schemas_dir, CATALOGUE_2, &no_reason);
+    let output = run(&["lint", arg(&schemas_dir)]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
         text(&output.stdout).contains("WAIVER_INVALID waiver of `FIELD_REMOVED` has no reason")
@@ -179,16 +165,12 @@ fn lock_keeps_the_waived_breaks_of_a_release_after_the_waivers_are_gone() {
     let schemas_dir = dir.path().join("schemas");
     let lockfile = schemas_dir.join("events.lock.json");
     schemas(&schemas_dir, CATALOGUE, V1);
-    assert_eq!(events(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
+    assert_eq!(run(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
     let released = std::fs::read_to_string(&lockfile).expect("lockfile");
 
     // An unwaived break is not recorded: the lockfile stays as it was.
-    schemas(
-        &schemas_dir,
-        "catalogue: { name: parcels, version: 2.0.0 }\n",
-        &broken(),
-    );
-    let output = events(&["lock", arg(&schemas_dir)]);
+    schemas(&schemas_dir, CATALOGUE_2, &broken());
+    let output = run(&["lock", arg(&schemas_dir)]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
     let stderr = text(&output.stderr);
     assert!(stderr.contains("FIELD_REMOVED"), "{stderr}");
@@ -203,12 +185,8 @@ fn lock_keeps_the_waived_breaks_of_a_release_after_the_waivers_are_gone() {
         "        fields:\n",
         "        waivers:\n          - rule: FIELD_REMOVED\n            field: carrier\n            reason: No consumer reads the carrier; agreed with the billing team.\n        fields:\n",
     );
-    schemas(
-        &schemas_dir,
-        "catalogue: { name: parcels, version: 2.0.0 }\n",
-        &waived,
-    );
-    let output = events(&["lock", arg(&schemas_dir)]);
+    schemas(&schemas_dir, CATALOGUE_2, &waived);
+    let output = run(&["lock", arg(&schemas_dir)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let recorded = || -> serde_json::Value {
         serde_json::from_str(&std::fs::read_to_string(&lockfile).expect("lockfile")).expect("JSON")
@@ -234,18 +212,12 @@ fn lock_keeps_the_waived_breaks_of_a_release_after_the_waivers_are_gone() {
     );
 
     // The waiver leaves the schemas once released; the record stays, through later releases.
-    schemas(
-        &schemas_dir,
-        "catalogue: { name: parcels, version: 2.0.0 }\n",
-        &broken(),
-    );
-    let output = events(&["lint", arg(&schemas_dir)]);
+    schemas(&schemas_dir, CATALOGUE_2, &broken());
+    let output = run(&["lint", arg(&schemas_dir)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
-    assert_eq!(events(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
+    assert_eq!(run(&["lock", arg(&schemas_dir)]).status.code(), Some(0));
     assert_eq!(
-        events(&["lock", "--check", arg(&schemas_dir)])
-            .status
-            .code(),
+        run(&["lock", "--check", arg(&schemas_dir)]).status.code(),
         Some(0)
     );
     assert_eq!(recorded()["releases"], expected);
@@ -263,7 +235,7 @@ fn lock_keeps_the_waived_breaks_of_a_release_after_the_waivers_are_gone() {
         "catalogue: { name: parcels, version: 2.1.0 }\n",
         &later,
     );
-    let output = events(&["lock", arg(&schemas_dir)]);
+    let output = run(&["lock", arg(&schemas_dir)]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert_eq!(recorded()["version"], "2.1.0");
     assert_eq!(recorded()["releases"], expected);
@@ -311,7 +283,7 @@ fn against_a_git_ref_compares_with_the_schemas_at_that_commit() {
     let dir_arg = arg(&schemas_dir);
 
     std::fs::write(schemas_dir.join("parcels.yaml"), broken()).expect("write");
-    let output = events(&["lint", dir_arg, "--against", "git:HEAD"]);
+    let output = run(&["lint", dir_arg, "--against", "git:HEAD"]);
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
     let stdout = text(&output.stdout);
     assert!(stdout.contains("FIELD_REMOVED"), "{stdout}");
@@ -322,14 +294,14 @@ fn against_a_git_ref_compares_with_the_schemas_at_that_commit() {
         "catalogue: { name: parcels, version: 1.1.0 }\n",
         &minor(),
     );
-    let output = events(&["lint", dir_arg, "--against", "git:HEAD"]);
+    let output = run(&["lint", dir_arg, "--against", "git:HEAD"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stdout));
 
     // The same comparison from another working directory, and against a directory.
-    let output = events(&["lint", dir_arg, "--against", "git:main"]);
+    let output = run(&["lint", dir_arg, "--against", "git:main"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 
-    let unknown = events(&["lint", dir_arg, "--against", "git:no-such-branch"]);
+    let unknown = run(&["lint", dir_arg, "--against", "git:no-such-branch"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(
         text(&unknown.stderr).contains("unknown git ref `no-such-branch`"),
@@ -351,10 +323,10 @@ fn a_shallow_clone_works_for_what_it_has_and_says_what_to_fetch() {
     git(dir.path(), &["clone", "-q", "--depth", "1", &url, "clone"]);
     let clone = dir.path().join("clone/schemas");
 
-    let output = events(&["lint", arg(&clone), "--against", "git:HEAD"]);
+    let output = run(&["lint", arg(&clone), "--against", "git:HEAD"]);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
 
-    let output = events(&["lint", arg(&clone), "--against", "git:HEAD~1"]);
+    let output = run(&["lint", arg(&clone), "--against", "git:HEAD~1"]);
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
     assert!(
@@ -365,7 +337,7 @@ fn a_shallow_clone_works_for_what_it_has_and_says_what_to_fetch() {
 
     // Doing what it says makes it work.
     git(&dir.path().join("clone"), &["fetch", "-q", "--deepen=1"]);
-    let output = events(&["lint", arg(&clone), "--against", "git:HEAD~1"]);
+    let output = run(&["lint", arg(&clone), "--against", "git:HEAD~1"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -374,7 +346,7 @@ fn a_shallow_clone_works_for_what_it_has_and_says_what_to_fetch() {
         text(&output.stderr)
     );
 
-    let output = events(&["lint", arg(&clone), "--against", "git:origin/feature"]);
+    let output = run(&["lint", arg(&clone), "--against", "git:origin/feature"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
         text(&output.stderr)
@@ -391,19 +363,19 @@ fn against_another_directory_or_lockfile() {
     let after = dir.path().join("after");
     schemas(&before, CATALOGUE, V1);
     schemas(&after, CATALOGUE, &broken());
-    let output = events(&["lint", arg(&after), "--against", arg(&before)]);
+    let output = run(&["lint", arg(&after), "--against", arg(&before)]);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output.stdout).contains("FIELD_REMOVED"));
 
-    assert_eq!(events(&["lock", arg(&before)]).status.code(), Some(0));
+    assert_eq!(run(&["lock", arg(&before)]).status.code(), Some(0));
     let lockfile = before.join("events.lock.json");
-    let output = events(&["lint", arg(&after), "--against", arg(&lockfile)]);
+    let output = run(&["lint", arg(&after), "--against", arg(&lockfile)]);
     assert_eq!(output.status.code(), Some(1));
 
     let garbage = dir.path().join("garbage.json");
     std::fs::write(&garbage, "{}").expect("write");
     assert_eq!(
-        events(&["lint", arg(&after), "--against", arg(&garbage)])
+        run(&["lint", arg(&after), "--against", arg(&garbage)])
             .status
             .code(),
         Some(2)
@@ -413,7 +385,7 @@ fn against_another_directory_or_lockfile() {
 #[test]
 fn the_catalogue_lints_clean_against_its_committed_lockfile() {
     let schemas_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let output = events(&["lint", arg(&schemas_dir)]);
+    let output = run(&["lint", arg(&schemas_dir)]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -428,7 +400,7 @@ fn exports_write_their_documents() {
     let schemas_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("jsonschema");
-    let output = events(&[
+    let output = run(&[
         "export",
         "jsonschema",
         arg(&schemas_dir),
@@ -441,7 +413,7 @@ fn exports_write_their_documents() {
     assert!(out.join("user.created.v2.schema.json").is_file());
 
     let asyncapi = dir.path().join("asyncapi.json");
-    let output = events(&[
+    let output = run(&[
         "export",
         "asyncapi",
         arg(&schemas_dir),
@@ -454,7 +426,7 @@ fn exports_write_their_documents() {
     assert_eq!(document["channels"].as_object().map(|c| c.len()), Some(44));
 
     let markdown = dir.path().join("catalogue.md");
-    let output = events(&[
+    let output = run(&[
         "export",
         "markdown",
         arg(&schemas_dir),
@@ -468,8 +440,5 @@ fn exports_write_their_documents() {
             .contains("## user.created")
     );
 
-    assert_eq!(
-        events(&["export", "pdf", "--out", "x"]).status.code(),
-        Some(2)
-    );
+    assert_eq!(run(&["export", "pdf", "--out", "x"]).status.code(), Some(2));
 }

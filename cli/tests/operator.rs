@@ -1,28 +1,23 @@
 //! The operator commands (`stats`, `pending`, `dlq`, `replay`, `tail`) against a real
 //! redis-server started for the test, on data written in the documented wire format.
 
-use std::process::{Command, Output, Stdio};
+mod support;
+
+use std::process::Stdio;
 use std::time::Duration;
 
 use event_runtime::testing::RedisServer;
 use redis::Commands;
 use serde_json::Value;
 
+use support::{connection, consume, events_at, run_at};
+
 const STREAM: &str = "events:user.created";
 const DLQ: &str = "events:dlq:user.created";
 
-fn events(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_events"))
-        .args(args)
-        .env("REDIS_URL", url)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the events binary runs")
-}
-
 /// Runs a command that must succeed; returns its stdout.
 fn ok(url: &str, args: &[&str]) -> String {
-    let output = events(url, args);
+    let output = run_at(url, args);
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
         output.status.code(),
@@ -36,13 +31,6 @@ fn ok(url: &str, args: &[&str]) -> String {
 fn json(url: &str, args: &[&str]) -> Value {
     let stdout = ok(url, args);
     serde_json::from_str(&stdout).unwrap_or_else(|error| panic!("{error}: {stdout}"))
-}
-
-fn connection(url: &str) -> redis::Connection {
-    redis::Client::open(url)
-        .expect("client")
-        .get_connection()
-        .expect("connection")
 }
 
 fn event_data(n: i64) -> String {
@@ -122,6 +110,22 @@ fn fixture(url: &str) -> (Vec<String>, String) {
     (ids, letter)
 }
 
+/// `events replay user.created --from 0 --group <group> --json`: its report.
+fn redeliver_everything(url: &str, group: &str) -> Value {
+    json(
+        url,
+        &[
+            "replay",
+            "user.created",
+            "--from",
+            "0",
+            "--group",
+            group,
+            "--json",
+        ],
+    )
+}
+
 fn pending_of(conn: &mut redis::Connection, group: &str) -> Vec<(String, String)> {
     let reply: redis::streams::StreamPendingCountReply = redis::cmd("XPENDING")
         .arg(STREAM)
@@ -181,7 +185,7 @@ fn stats_and_pending_report_streams_groups_and_dead_letters() {
     let text = ok(&url, &["pending", "user.created", "--group", "mailer"]);
     assert!(text.contains("2 pending, 1 consumers, lag 2"), "{text}");
 
-    let missing = events(&url, &["pending", "user.created", "--group", "nobody"]);
+    let missing = run_at(&url, &["pending", "user.created", "--group", "nobody"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
         String::from_utf8_lossy(&missing.stderr)
@@ -243,7 +247,7 @@ fn dead_letters_are_listed_shown_requeued_to_their_group_and_purged() {
     );
     assert!(kept.contains(&second), "{kept}");
 
-    let refused = events(&url, &["dlq", "purge", "user.created"]);
+    let refused = run_at(&url, &["dlq", "purge", "user.created"]);
     assert_eq!(refused.status.code(), Some(2), "purge needs ids or --all");
     let purged = json(&url, &["dlq", "purge", "user.created", "--all", "--json"]);
     assert_eq!(purged["deleted"], 1);
@@ -293,18 +297,7 @@ fn replay_prints_a_window_or_redelivers_it_to_one_group() {
     assert!(pretty.contains("  \"first_name\": \"User1\""), "{pretty}");
 
     // The group read 1..3 (1 acknowledged, 2 and 3 pending with c1) and not 4, 5.
-    let report = json(
-        &url,
-        &[
-            "replay",
-            "user.created",
-            "--from",
-            "0",
-            "--group",
-            "mailer",
-            "--json",
-        ],
-    );
+    let report = redeliver_everything(&url, "mailer");
     assert_eq!(report["scanned"], 5, "{report}");
     assert_eq!(report["queued"], 1, "{report}");
     assert_eq!(report["already_pending"], 2, "{report}");
@@ -321,7 +314,7 @@ fn replay_prints_a_window_or_redelivers_it_to_one_group() {
     let length: u64 = conn.xlen(STREAM).expect("XLEN");
     assert_eq!(length, 5, "nothing appended");
 
-    let backwards = events(
+    let backwards = run_at(
         &url,
         &["replay", "user.created", "--from", "now", "--to", "-1h"],
     );
@@ -333,7 +326,7 @@ fn tail_prints_recent_and_new_events() {
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();
     let (ids, _) = fixture(&url);
-    let child = Command::new(env!("CARGO_BIN_EXE_events"))
+    let child = events_at(&url)
         .args([
             "tail",
             "user.created",
@@ -343,7 +336,6 @@ fn tail_prints_recent_and_new_events() {
             "2",
             "--json",
         ])
-        .env("REDIS_URL", &url)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -374,49 +366,18 @@ fn a_redelivered_window_reaches_the_group_s_running_consumer_again() {
         .query(&mut conn)
         .expect("XGROUP CREATE");
 
-    let first = ok(
-        &url,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "mailer",
-            "--count",
-            "2",
-        ],
-    );
+    let first = ok(&url, &consume("user.created", "mailer", "2", &[]));
     assert_eq!(first.lines().count(), 2, "{first}");
     assert!(
         pending_of(&mut conn, "mailer").is_empty(),
         "both acknowledged"
     );
 
-    let report = json(
-        &url,
-        &[
-            "replay",
-            "user.created",
-            "--from",
-            "0",
-            "--group",
-            "mailer",
-            "--json",
-        ],
-    );
+    let report = redeliver_everything(&url, "mailer");
     assert_eq!(report["queued"], 2, "{report}");
 
     // The group's consumer claims the re-delivered entries and handles them once more.
-    let again = ok(
-        &url,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "mailer",
-            "--count",
-            "2",
-        ],
-    );
+    let again = ok(&url, &consume("user.created", "mailer", "2", &[]));
     let seen: Vec<i64> = again
         .lines()
         .map(|line| {
@@ -437,4 +398,36 @@ fn a_redelivered_window_reaches_the_group_s_running_consumer_again() {
     assert_eq!(audit["lag"], 2, "and still has both to read: {audit}");
     let length: u64 = conn.xlen(STREAM).expect("XLEN");
     assert_eq!(length, ids.len() as u64);
+}
+
+#[test]
+fn redelivery_reads_a_window_longer_than_a_page_to_its_end() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let mut conn = connection(&url);
+    // Three pages of `XRANGE` (500 each), the last one short.
+    let mut pipe = redis::pipe();
+    for n in 0..1_201 {
+        pipe.cmd("XADD")
+            .arg(STREAM)
+            .arg("*")
+            .arg("event_data")
+            .arg(event_data(n))
+            .ignore();
+    }
+    let _: () = pipe.query(&mut conn).expect("XADD");
+    // The group has read everything and acknowledged it.
+    let _: () = redis::cmd("XGROUP")
+        .arg(&["CREATE", STREAM, "mailer", "$"])
+        .query(&mut conn)
+        .expect("XGROUP CREATE");
+
+    let report = redeliver_everything(&url, "mailer");
+    assert_eq!(report["scanned"], 1_201, "{report}");
+    assert_eq!(report["queued"], 1_201, "{report}");
+    let group = json(
+        &url,
+        &["pending", "user.created", "--group", "mailer", "--json"],
+    );
+    assert_eq!(group["pending"], 1_201, "{group}");
 }

@@ -2,22 +2,13 @@
 //! test, and `events consume` against one; both against a Redis Cluster (`REDIS_URL` listing
 //! its nodes), with the operator commands `stats` and `dlq list`.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
 
 use event_runtime::testing::RedisServer;
 
-fn events(url: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_events"))
-        .args(args)
-        .env("REDIS_URL", url)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the events binary runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use support::{connection, consume, events, json_lines, run_at, text};
 
 /// What the demo shows on every backend: upgrade, retry, dead letter, nothing pending.
 fn assert_demo_outcome(output: &Output) {
@@ -48,7 +39,7 @@ fn assert_demo_outcome(output: &Output) {
 #[test]
 fn demo_shows_upgrade_retry_and_dead_letter_on_redis() {
     let server = RedisServer::start().expect("redis-server");
-    let output = events(&server.url(), &["demo"]);
+    let output = run_at(&server.url(), &["demo"]);
     assert_demo_outcome(&output);
     let stdout = text(&output.stdout);
     assert!(
@@ -63,11 +54,10 @@ fn demo_shows_upgrade_retry_and_dead_letter_on_redis() {
 #[test]
 fn demo_runs_on_the_in_memory_backend_without_redis_url() {
     // No REDIS_URL, and no redis-server to be found: nothing but the binary is needed.
-    let output = Command::new(env!("CARGO_BIN_EXE_events"))
+    let output = events()
         .arg("demo")
         .env_remove("REDIS_URL")
         .env("PATH", "/nonexistent")
-        .env("NO_COLOR", "1")
         .output()
         .expect("the events binary runs");
     assert_demo_outcome(&output);
@@ -91,8 +81,6 @@ fn add_user_created_v1(url: &str, first_name: &str, last_name: Option<&str>) {
         "role": "executor"
     })
     .to_string();
-    let client = redis::Client::open(url).expect("client");
-    let mut connection = client.get_connection().expect("connection");
     // The original services' format: only event_id, event_data and timestamp.
     let _: String = redis::cmd("XADD")
         .arg("events:user.created")
@@ -103,7 +91,7 @@ fn add_user_created_v1(url: &str, first_name: &str, last_name: Option<&str>) {
         .arg(data)
         .arg("timestamp")
         .arg("2025-09-26T10:30:00")
-        .query(&mut connection)
+        .query(&mut connection(url))
         .expect("XADD");
 }
 
@@ -118,41 +106,19 @@ fn consume_upgrades_prints_json_lines_and_stops_after_count() {
     ] {
         add_user_created_v1(&url, first, last);
     }
-    let output = events(
+    let output = run_at(
         &url,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "cli-test",
-            "--count",
-            "2",
-            "--version",
-            "v2",
-        ],
+        &consume("user.created", "cli-test", "2", &["--version", "v2"]),
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let lines: Vec<serde_json::Value> = text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&output.stdout);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["version"], "v2");
     assert_eq!(lines[0]["full_name"], "Ada Lovelace");
     assert_eq!(lines[1]["full_name"], "Alan");
 
     // The two were acknowledged; the third is still there for the group.
-    let rest = events(
-        &url,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "cli-test",
-            "--count",
-            "1",
-        ],
-    );
+    let rest = run_at(&url, &consume("user.created", "cli-test", "1", &[]));
     assert_eq!(rest.status.code(), Some(0), "{}", text(&rest.stderr));
     let line: serde_json::Value = serde_json::from_str(text(&rest.stdout).trim()).expect("json");
     assert_eq!(
@@ -164,9 +130,9 @@ fn consume_upgrades_prints_json_lines_and_stops_after_count() {
 
 #[test]
 fn consume_says_what_to_do_when_redis_is_unreachable() {
-    let output = events(
+    let output = run_at(
         "redis://127.0.0.1:1/0",
-        &["consume", "user.created", "--group", "g", "--count", "1"],
+        &consume("user.created", "g", "1", &[]),
     );
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
@@ -179,7 +145,7 @@ fn consume_says_what_to_do_when_redis_is_unreachable() {
 
 #[test]
 fn consume_rejects_unknown_types_and_versions() {
-    let output = events(
+    let output = run_at(
         "redis://127.0.0.1:1/0",
         &["consume", "user.nope", "--group", "g", "--version", "v1"],
     );
@@ -192,7 +158,7 @@ fn consume_rejects_unknown_types_and_versions() {
         "{stderr}"
     );
     assert!(stderr.contains("hint: point --schemas at"), "{stderr}");
-    let output = events(
+    let output = run_at(
         "redis://127.0.0.1:1/0",
         &["consume", "user.created", "--group", "g", "--version", "v9"],
     );
@@ -205,12 +171,7 @@ fn consume_rejects_unknown_types_and_versions() {
 fn consume_and_demo_work_against_a_cluster() {
     let cluster = event_runtime::testing::RedisCluster::start().expect("redis cluster");
     let url = cluster.url();
-    let publish = Command::new(env!("CARGO_BIN_EXE_events"))
-        .args(["demo", "--timeout", "60"])
-        .env("REDIS_URL", &url)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the events binary runs");
+    let publish = run_at(&url, &["demo", "--timeout", "60"]);
     assert_demo_outcome(&publish);
     let stdout = text(&publish.stdout);
     assert!(
@@ -221,24 +182,12 @@ fn consume_and_demo_work_against_a_cluster() {
     );
 
     // The demo's v1 users are in `events:user.created`, on whichever master holds its slot.
-    let output = events(
+    let output = run_at(
         &url,
-        &[
-            "consume",
-            "user.created",
-            "--group",
-            "cli-cluster",
-            "--count",
-            "2",
-            "--version",
-            "v2",
-        ],
+        &consume("user.created", "cli-cluster", "2", &["--version", "v2"]),
     );
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
-    let lines: Vec<serde_json::Value> = text(&output.stdout)
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
-        .collect();
+    let lines = json_lines(&output.stdout);
     assert_eq!(lines.len(), 2);
     assert!(
         lines
@@ -249,7 +198,7 @@ fn consume_and_demo_work_against_a_cluster() {
 
     // The operator commands too: stats scans every master; dead letters are in
     // events:dlq:{events:<type>}.
-    let stats = events(&url, &["stats", "--json"]);
+    let stats = run_at(&url, &["stats", "--json"]);
     assert_eq!(stats.status.code(), Some(0), "{}", text(&stats.stderr));
     let stats = text(&stats.stdout);
     for stream in [
@@ -262,7 +211,7 @@ fn consume_and_demo_work_against_a_cluster() {
             "{stream}: {stats}"
         );
     }
-    let dead = events(&url, &["dlq", "list", "notification.send", "--json"]);
+    let dead = run_at(&url, &["dlq", "list", "notification.send", "--json"]);
     assert_eq!(dead.status.code(), Some(0), "{}", text(&dead.stderr));
     assert!(
         text(&dead.stdout).contains("\"original_stream\": \"events:notification.send\""),

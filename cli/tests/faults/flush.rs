@@ -8,7 +8,8 @@ use event_runtime::Publisher;
 
 use crate::report::Report;
 use crate::support::{
-    STREAM, Tally, command, config, eventually, group_state, probes, server, subscriber,
+    STREAM, Tally, command, config, group_state, probes, server, shut_down, two_subscribers,
+    wait_until_settled,
 };
 
 const BEFORE: u64 = 500;
@@ -24,29 +25,13 @@ async fn nogroup_after_flushall_recreates_the_group_and_continues() {
     let url = server.url();
     let settings = config(&url);
     let tally = Tally::default();
-    let running = vec![
-        subscriber(&settings, "a", tally.clone()).await,
-        subscriber(&settings, "b", tally.clone()).await,
-    ];
+    let running = two_subscribers(&settings, &tally).await;
     let publisher = Publisher::new(&settings).await.expect("publisher");
     publisher
         .publish_batch(&probes(0..BEFORE))
         .await
         .expect("first half");
-    eventually("the first half handled", Duration::from_secs(20), || {
-        let missing = tally.missing(0..BEFORE).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually(
-        "the first half acknowledged",
-        Duration::from_secs(10),
-        || {
-            let url = url.clone();
-            async move { group_state(&url, STREAM).await.pending == 0 }
-        },
-    )
-    .await;
+    wait_until_settled(&url, &tally, 0..BEFORE, Duration::from_secs(20)).await;
 
     let _: String = command(&url, &redis::cmd("FLUSHALL")).await;
     // Let the subscribers run into the missing group before anything is published again.
@@ -56,28 +41,14 @@ async fn nogroup_after_flushall_recreates_the_group_and_continues() {
         .await
         .expect("second half");
 
-    eventually("the second half handled", Duration::from_secs(20), || {
-        let missing = tally.missing(BEFORE..SENT).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually("nothing pending", Duration::from_secs(10), || {
-        let url = url.clone();
-        async move { group_state(&url, STREAM).await.pending == 0 }
-    })
-    .await;
-    for subscriber in running {
-        subscriber.shutdown().await.expect("shutdown");
-    }
+    wait_until_settled(&url, &tally, BEFORE..SENT, Duration::from_secs(20)).await;
+    shut_down(running).await;
 
     let state = group_state(&url, STREAM).await;
-    report.sent = SENT;
+    report.count(SENT, &state, &tally);
     // The first half's acknowledgements were flushed with the stream: count them as the
     // test saw them before the flush.
     report.acked = BEFORE + state.acked();
-    report.handled = tally.handled();
-    report.duplicates = tally.duplicates();
-    report.lost = tally.missing(0..SENT).len() as u64;
     report.notes = format!(
         "group recreated after FLUSHALL; {} entries after it, all acknowledged",
         state.length

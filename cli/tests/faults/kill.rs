@@ -15,6 +15,7 @@ use event_runtime::Publisher;
 use crate::report::Report;
 use crate::support::{
     GROUP, STREAM, Tally, config, eventually, group_state, pending_of, probes, server, stream_seqs,
+    wait_until_settled,
 };
 
 const SENT: u64 = 3_000;
@@ -149,16 +150,7 @@ async fn consumer_process_killed_mid_batch_its_entries_are_claimed_by_survivors(
         .await
         .expect("second half");
 
-    eventually("every event handled", Duration::from_secs(30), || {
-        let missing = tally.missing(0..SENT).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually("nothing pending", Duration::from_secs(10), || {
-        let url = url.clone();
-        async move { group_state(&url, STREAM).await.pending == 0 }
-    })
-    .await;
+    wait_until_settled(&url, &tally, 0..SENT, Duration::from_secs(30)).await;
     for child in &survivors {
         interrupt(child);
     }
@@ -181,11 +173,7 @@ async fn consumer_process_killed_mid_batch_its_entries_are_claimed_by_survivors(
     assert!(pending_of(&url, "victim").await.is_empty());
 
     let state = group_state(&url, STREAM).await;
-    report.sent = SENT;
-    report.acked = state.acked();
-    report.handled = tally.handled();
-    report.duplicates = tally.duplicates();
-    report.lost = tally.missing(0..SENT).len() as u64;
+    report.count(SENT, &state, &tally);
     report.notes = format!(
         "victim printed {} events, held {} unacknowledged when killed; all claimed by the survivors",
         seqs(&printed).len(),

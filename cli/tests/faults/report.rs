@@ -5,6 +5,8 @@
 use std::io::Write;
 use std::time::Instant;
 
+use crate::support::{GroupState, Tally};
+
 /// The counts of one fault test.
 ///
 /// - `sent`: events whose publish was acknowledged by Redis (or entries written raw);
@@ -43,6 +45,16 @@ impl Report {
             notes: String::new(),
             started: Instant::now(),
         }
+    }
+
+    /// The counts of a run in which probes `0..sent` were published: `acked` from the group's
+    /// state, `handled` and `duplicates` from the tally, and `lost` the probes never handled.
+    pub fn count(&mut self, sent: u64, state: &GroupState, tally: &Tally) {
+        self.sent = sent;
+        self.acked = state.acked();
+        self.handled = tally.handled();
+        self.duplicates = tally.duplicates();
+        self.lost = tally.missing(0..sent).len() as u64;
     }
 
     /// Prints and records the line, then asserts that nothing was lost.

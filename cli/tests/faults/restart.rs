@@ -1,16 +1,14 @@
 //! (b) `redis-server` killed and restarted (AOF on) twice while events are published and
 //! consumed: publishers and subscribers reconnect, nothing acknowledged is lost.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use event_runtime::Publisher;
 
 use crate::report::Report;
 use crate::support::{
-    STREAM, Tally, config, eventually, group_state, probes, publish_until_written, server,
-    subscriber,
+    PacedPublishing, STREAM, Tally, config, group_state, server, shut_down, two_subscribers,
+    wait_until_settled,
 };
 
 const SENT: u64 = 3_000;
@@ -26,59 +24,27 @@ async fn redis_restarted_during_publish_and_consume_loses_nothing() {
     let url = server.url();
     let settings = config(&url);
     let tally = Tally::default();
-    let running = vec![
-        subscriber(&settings, "a", tally.clone()).await,
-        subscriber(&settings, "b", tally.clone()).await,
-    ];
+    let running = two_subscribers(&settings, &tally).await;
     let publisher = Publisher::new(&settings).await.expect("publisher");
-    let published = Arc::new(AtomicU64::new(0));
-    let progress = published.clone();
-    let publishing = tokio::spawn(async move {
-        let mut failures = 0;
-        for start in (0..SENT).step_by(CHUNK as usize) {
-            failures += publish_until_written(&publisher, &probes(start..start + CHUNK)).await;
-            progress.store(start + CHUNK, Ordering::SeqCst);
-            tokio::time::sleep(Duration::from_millis(15)).await;
-        }
-        failures
-    });
+    let publishing = PacedPublishing::start(publisher, SENT, CHUNK, Duration::from_millis(15));
 
     let mut moments = Vec::new();
     for at in [SENT / 3, 2 * SENT / 3] {
-        eventually("publishing progresses", Duration::from_secs(30), || {
-            let published = published.load(Ordering::SeqCst);
-            async move { published >= at }
-        })
-        .await;
+        publishing.reached(at).await;
         moments.push(format!(
             "{} published / {} handled",
-            published.load(Ordering::SeqCst),
+            publishing.published(),
             tally.handled()
         ));
         tokio::task::block_in_place(|| server.restart()).expect("redis-server restarts");
     }
-    let failures = publishing.await.expect("publishing task");
+    let failures = publishing.finish().await;
 
-    eventually("every event handled", Duration::from_secs(30), || {
-        let missing = tally.missing(0..SENT).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually("nothing pending", Duration::from_secs(10), || {
-        let url = url.clone();
-        async move { group_state(&url, STREAM).await.pending == 0 }
-    })
-    .await;
-    for subscriber in running {
-        subscriber.shutdown().await.expect("shutdown");
-    }
+    wait_until_settled(&url, &tally, 0..SENT, Duration::from_secs(30)).await;
+    shut_down(running).await;
 
     let state = group_state(&url, STREAM).await;
-    report.sent = SENT;
-    report.acked = state.acked();
-    report.handled = tally.handled();
-    report.duplicates = tally.duplicates();
-    report.lost = tally.missing(0..SENT).len() as u64;
+    report.count(SENT, &state, &tally);
     report.notes = format!(
         "restarts at {}; {} stream entries for {SENT} events; {failures} publish calls failed and were retried with the same event ids",
         moments.join(" and at "),

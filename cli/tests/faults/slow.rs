@@ -7,7 +7,9 @@ use std::time::Duration;
 use event_runtime::{Event, HandlerError, Publisher, RawEvent, RunningSubscriber, Subscriber};
 
 use crate::report::Report;
-use crate::support::{ProbeV1, STREAM, Tally, config, eventually, group_state, probes, server};
+use crate::support::{
+    ProbeV1, STREAM, Tally, config, group_state, probes, server, shut_down, wait_until_settled,
+};
 
 const SENT: u64 = 24;
 const WORK: Duration = Duration::from_millis(1_500);
@@ -62,29 +64,14 @@ async fn a_slow_handler_is_not_claimed_away_while_it_works() {
         .await
         .expect("publish");
 
-    eventually("every event handled", Duration::from_secs(20), || {
-        let missing = tally.missing(0..SENT).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually("nothing pending", Duration::from_secs(10), || {
-        let url = url.clone();
-        async move { group_state(&url, STREAM).await.pending == 0 }
-    })
-    .await;
+    wait_until_settled(&url, &tally, 0..SENT, Duration::from_secs(20)).await;
     // Long enough for any wrongful claim to have started a second run.
     tokio::time::sleep(CLAIM_MIN_IDLE * 2).await;
-    for subscriber in running {
-        subscriber.shutdown().await.expect("shutdown");
-    }
+    shut_down(running).await;
 
     let deliveries = deliveries.lock().expect("deliveries").clone();
     let state = group_state(&url, STREAM).await;
-    report.sent = SENT;
-    report.acked = state.acked();
-    report.handled = tally.handled();
-    report.duplicates = tally.duplicates();
-    report.lost = tally.missing(0..SENT).len() as u64;
+    report.count(SENT, &state, &tally);
     report.notes = format!(
         "{} handler starts for {SENT} events; highest delivery count {}",
         deliveries.len(),

@@ -1,8 +1,11 @@
 //! Shared pieces of the fault tests: the probe event, a tally of handled events, fast
-//! settings, and a look at what Redis holds.
+//! settings, subscribers and paced publishing, waiting for the group to settle, and a look at
+//! what Redis holds.
 
 use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,7 +40,7 @@ pub fn probe(seq: u64) -> ProbeV1 {
     }
 }
 
-pub fn probes(range: std::ops::Range<u64>) -> Vec<ProbeV1> {
+pub fn probes(range: Range<u64>) -> Vec<ProbeV1> {
     range.map(probe).collect()
 }
 
@@ -238,6 +241,80 @@ pub async fn subscriber(config: &Config, name: &str, tally: Tally) -> RunningSub
         .await
         .expect("subscriber")
         .spawn()
+}
+
+/// Subscribers `a` and `b` of the group, each counting the probes it handles in `tally`.
+pub async fn two_subscribers(config: &Config, tally: &Tally) -> Vec<RunningSubscriber> {
+    vec![
+        subscriber(config, "a", tally.clone()).await,
+        subscriber(config, "b", tally.clone()).await,
+    ]
+}
+
+/// Shuts every subscriber down, each within its shutdown timeout.
+pub async fn shut_down(running: Vec<RunningSubscriber>) {
+    for subscriber in running {
+        subscriber.shutdown().await.expect("shutdown");
+    }
+}
+
+/// Waits until every probe of `seqs` is handled (within `within`), then until the group has
+/// nothing pending (within 10 s).
+pub async fn wait_until_settled(url: &str, tally: &Tally, seqs: Range<u64>, within: Duration) {
+    eventually(&format!("probes {seqs:?} handled"), within, || {
+        let missing = tally.missing(seqs.clone()).len();
+        async move { missing == 0 }
+    })
+    .await;
+    eventually("nothing pending", Duration::from_secs(10), || async move {
+        group_state(url, STREAM).await.pending == 0
+    })
+    .await;
+}
+
+/// Probes `0..sent` published in chunks of `chunk` on a task of their own, each chunk until
+/// Redis acknowledges it (see [`publish_until_written`]), with `pause` between chunks: the
+/// traffic a fault is injected into.
+pub struct PacedPublishing {
+    published: Arc<AtomicU64>,
+    task: tokio::task::JoinHandle<u64>,
+}
+
+impl PacedPublishing {
+    pub fn start(publisher: Publisher, sent: u64, chunk: u64, pause: Duration) -> Self {
+        let published = Arc::new(AtomicU64::new(0));
+        let progress = published.clone();
+        let task = tokio::spawn(async move {
+            let mut failures = 0;
+            for start in (0..sent).step_by(chunk as usize) {
+                failures += publish_until_written(&publisher, &probes(start..start + chunk)).await;
+                progress.store(start + chunk, Ordering::SeqCst);
+                tokio::time::sleep(pause).await;
+            }
+            failures
+        });
+        Self { published, task }
+    }
+
+    /// Probes Redis has acknowledged so far.
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::SeqCst)
+    }
+
+    /// Waits until at least `at` probes are acknowledged (within 30 s).
+    pub async fn reached(&self, at: u64) {
+        eventually("publishing progresses", Duration::from_secs(30), || {
+            let published = self.published();
+            async move { published >= at }
+        })
+        .await;
+    }
+
+    /// Waits for the last chunk; returns the publish calls that failed and were retried with
+    /// the same event ids.
+    pub async fn finish(self) -> u64 {
+        self.task.await.expect("publishing task")
+    }
 }
 
 /// Publishes `events` until Redis acknowledges them, counting failed attempts (each retried

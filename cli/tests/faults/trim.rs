@@ -12,6 +12,7 @@ use event_runtime::{HandlerError, Publisher, Subscriber};
 use crate::report::Report;
 use crate::support::{
     GROUP, ProbeV1, STREAM, Tally, command, config, eventually, group_state, probes, server,
+    wait_until_settled,
 };
 
 const SENT: u64 = 300;
@@ -104,23 +105,11 @@ async fn trimming_while_entries_are_pending() {
             .count()
     };
 
-    eventually("every kept event handled", Duration::from_secs(20), || {
-        let missing = tally.missing(SENT - KEPT..SENT).len();
-        async move { missing == 0 }
-    })
-    .await;
-    eventually("nothing pending", Duration::from_secs(10), || {
-        let url = url.clone();
-        async move { group_state(&url, STREAM).await.pending == 0 }
-    })
-    .await;
+    wait_until_settled(&url, &tally, SENT - KEPT..SENT, Duration::from_secs(20)).await;
     running.shutdown().await.expect("shutdown");
 
     let state = group_state(&url, STREAM).await;
-    report.sent = SENT;
-    report.acked = state.acked();
-    report.handled = tally.handled();
-    report.duplicates = tally.duplicates();
+    report.count(SENT, &state, &tally);
     // Lost: kept entries never handled, or trimmed entries left in the pending list.
     report.lost = tally.missing(SENT - KEPT..SENT).len() as u64 + state.pending;
     report.notes = format!(

@@ -392,18 +392,12 @@ fn valid_value(
     match ty {
         FieldType::String => text(c).prop_map(|text| plain(json!(text))).boxed(),
         FieldType::Bool => any::<bool>().prop_map(|b| plain(json!(b))).boxed(),
-        FieldType::Int32 => {
-            let (min, max) = int_bounds(c, i64::from(i32::MIN), i64::from(i32::MAX));
-            prop_oneof![
-                3 => min.max(-50)..=max.min(2000).max(min.max(-50)),
-                1 => min..=max,
-                1 => select(vec![min, max]),
-            ]
-            .prop_map(|n| plain(json!(n)))
-            .boxed()
-        }
-        FieldType::Int64 => {
-            let (min, max) = int_bounds(c, i64::MIN, i64::MAX);
+        FieldType::Int32 | FieldType::Int64 => {
+            let (lowest, highest) = match ty {
+                FieldType::Int32 => (i64::from(i32::MIN), i64::from(i32::MAX)),
+                _ => (i64::MIN, i64::MAX),
+            };
+            let (min, max) = int_bounds(c, lowest, highest);
             prop_oneof![
                 3 => min.max(-50)..=max.min(2000).max(min.max(-50)),
                 1 => min..=max,
