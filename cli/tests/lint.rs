@@ -6,7 +6,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use support::{run, text};
+use support::{run, show, text};
 
 fn arg(path: &Path) -> &str {
     path.to_str().expect("utf-8 path")
@@ -338,13 +338,7 @@ fn a_shallow_clone_works_for_what_it_has_and_says_what_to_fetch() {
     // Doing what it says makes it work.
     git(&dir.path().join("clone"), &["fetch", "-q", "--deepen=1"]);
     let output = run(&["lint", arg(&clone), "--against", "git:HEAD~1"]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 
     let output = run(&["lint", arg(&clone), "--against", "git:origin/feature"]);
     assert_eq!(output.status.code(), Some(2));
@@ -386,13 +380,7 @@ fn against_another_directory_or_lockfile() {
 fn the_catalogue_lints_clean_against_its_committed_lockfile() {
     let schemas_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let output = run(&["lint", arg(&schemas_dir)]);
-    assert_eq!(
-        output.status.code(),
-        Some(0),
-        "{}{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
+    assert_eq!(output.status.code(), Some(0), "{}", show(&output));
 }
 
 #[test]

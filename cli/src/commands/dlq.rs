@@ -55,31 +55,24 @@ pub enum Action {
     },
     /// Hand dead letters back to the group that dead-lettered them (only that group) and
     /// delete them from the dead-letter stream.
-    Requeue {
-        /// The event type.
-        event_type: String,
-        /// Ids of dead letters; see `--all`.
-        ids: Vec<String>,
-        /// Every dead letter of the type.
-        #[arg(long, conflicts_with = "ids")]
-        all: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Delete dead letters for good.
-    Purge {
-        /// The event type.
-        event_type: String,
-        /// Ids of dead letters; see `--all`.
-        ids: Vec<String>,
-        /// Every dead letter of the type (deletes the dead-letter stream).
-        #[arg(long, conflicts_with = "ids")]
-        all: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Requeue(Selection),
+    /// Delete dead letters for good (with `--all`, the dead-letter stream itself).
+    Purge(Selection),
+}
+
+/// The dead letters `requeue` and `purge` act on.
+#[derive(Debug, clap::Args)]
+pub struct Selection {
+    /// The event type.
+    pub event_type: String,
+    /// Ids of dead letters; see `--all`.
+    pub ids: Vec<String>,
+    /// Every dead letter of the type.
+    #[arg(long, conflicts_with = "ids")]
+    pub all: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Provenance fields, as the subscriber writes them.
@@ -337,12 +330,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             ));
             print(&text)?;
         }
-        Action::Requeue {
+        Action::Requeue(Selection {
             event_type,
             ids,
             all,
             json,
-        } => {
+        }) => {
             let key = admin.dead_letter_key(event_type);
             let entries = select(&admin, &key, ids, *all).await?;
             let report = requeue(&admin, &key, entries).await?;
@@ -375,12 +368,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Findings);
             }
         }
-        Action::Purge {
+        Action::Purge(Selection {
             event_type,
             ids,
             all,
             json,
-        } => {
+        }) => {
             let key = admin.dead_letter_key(event_type);
             let deleted = if *all {
                 let count = admin.len(&key).await?;
