@@ -21,7 +21,9 @@ use redis::aio::MultiplexedConnection;
 use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
-use redis::streams::{StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply};
+use redis::streams::{
+    StreamInfoConsumersReply, StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply,
+};
 
 /// The consumer name that re-delivered entries are parked under until a consumer of the group
 /// claims them (`events replay --group`, `events dlq requeue`).
@@ -62,6 +64,15 @@ pub struct Group {
     pub last_delivered_id: String,
     /// `None` when Redis cannot tell (see `XINFO GROUPS`).
     pub lag: Option<usize>,
+}
+
+/// One consumer of a group (`XINFO CONSUMERS`).
+#[derive(Debug, Clone)]
+pub struct Consumer {
+    pub name: String,
+    pub pending: usize,
+    /// Milliseconds since the consumer last read or claimed.
+    pub idle_ms: u64,
 }
 
 /// One pending entry (`XPENDING ... - + n`).
@@ -256,6 +267,33 @@ impl Admin {
                 "{key} has no consumer group `{name}`; its groups: {}",
                 names.join(", ")
             ),
+        }
+    }
+
+    /// `XINFO CONSUMERS`: the consumers of a group; none for a missing stream or group.
+    pub async fn consumers(&self, key: &str, group: &str) -> anyhow::Result<Vec<Consumer>> {
+        match self
+            .query::<StreamInfoConsumersReply>(
+                redis::cmd("XINFO").arg("CONSUMERS").arg(key).arg(group),
+            )
+            .await
+        {
+            Ok(reply) => Ok(reply
+                .consumers
+                .into_iter()
+                .map(|consumer| Consumer {
+                    name: consumer.name,
+                    pending: consumer.pending,
+                    idle_ms: consumer.idle as u64,
+                })
+                .collect()),
+            Err(error)
+                if error.to_string().contains("no such key")
+                    || error.to_string().contains("NOGROUP") =>
+            {
+                Ok(Vec::new())
+            }
+            Err(error) => Err(error).with_context(|| format!("XINFO CONSUMERS {key} {group}")),
         }
     }
 

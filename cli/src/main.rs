@@ -54,6 +54,9 @@ enum Command {
     Replay(commands::replay::Args),
     /// List the entries a consumer group has read and not acknowledged.
     Pending(commands::pending::Args),
+    /// A web console: the catalogue, streams and groups with live charts, dead letters
+    /// (requeue and purge with --allow-writes), a live tail; on REDIS_URL, else in memory.
+    Ui(commands::ui::Args),
     /// Throughput and latency of the runtime next to raw redis-rs, on REDIS_URL or a
     /// redis-server of its own (build with --release).
     Bench(commands::bench::Args),
@@ -106,6 +109,7 @@ fn main() -> ExitCode {
         Command::Dlq(args) => block_on(commands::dlq::run(&args)),
         Command::Replay(args) => block_on(commands::replay::run(&args)),
         Command::Pending(args) => block_on(commands::pending::run(&args)),
+        Command::Ui(args) => block_on(commands::ui::run(&args)),
         Command::Bench(args) => block_on(commands::bench::run(&args)),
     };
     match result {

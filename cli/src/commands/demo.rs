@@ -135,7 +135,7 @@ fn lock(observed: &Shared) -> std::sync::MutexGuard<'_, Observed> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn user_v1(first: &str, last: Option<&str>, user_id: i64) -> UserCreatedV1 {
+pub(super) fn user_v1(first: &str, last: Option<&str>, user_id: i64) -> UserCreatedV1 {
     UserCreatedV1 {
         envelope: Envelope::new().with_user_id(user_id),
         telegram_id: 900_000 + user_id,
@@ -149,7 +149,7 @@ fn user_v1(first: &str, last: Option<&str>, user_id: i64) -> UserCreatedV1 {
     }
 }
 
-fn request_v1(number: &str, urgency: Urgency, description: &str) -> RequestCreatedV1 {
+pub(super) fn request_v1(number: &str, urgency: Urgency, description: &str) -> RequestCreatedV1 {
     RequestCreatedV1 {
         envelope: Envelope::new(),
         request_number: number.to_owned(),
@@ -163,7 +163,7 @@ fn request_v1(number: &str, urgency: Urgency, description: &str) -> RequestCreat
     }
 }
 
-fn notification(recipient_id: i64, message: &str) -> NotificationSendV1 {
+pub(super) fn notification(recipient_id: i64, message: &str) -> NotificationSendV1 {
     NotificationSendV1 {
         envelope: Envelope::new(),
         recipient_id,

@@ -76,7 +76,7 @@ pub struct Selection {
 }
 
 /// Provenance fields, as the subscriber writes them.
-const PROVENANCE: [&str; 7] = [
+pub(crate) const PROVENANCE: [&str; 7] = [
     "original_stream",
     "original_id",
     "group",
@@ -158,7 +158,7 @@ async fn select(
 }
 
 #[derive(Debug, Default, Serialize)]
-struct RequeueReport {
+pub(crate) struct RequeueReport {
     requeued: Vec<String>,
     /// Dead letters whose original entry is gone from the stream (trimmed or deleted).
     original_missing: Vec<String>,
@@ -168,7 +168,9 @@ struct RequeueReport {
     failed: BTreeMap<String, String>,
 }
 
-async fn requeue(
+/// Requeues dead letters of the dead-letter stream `key` (see the module docs); `events ui`
+/// requeues through it too.
+pub(crate) async fn requeue(
     admin: &Admin,
     key: &str,
     entries: Vec<StreamEntry>,

@@ -19,6 +19,7 @@ pub mod replay;
 pub mod schema_dir;
 pub mod stats;
 pub mod tail;
+pub mod ui;
 
 use std::io::IsTerminal;
 

@@ -1,0 +1,268 @@
+//! Where the console's stream data comes from: the Redis at `REDIS_URL` (one server or a
+//! cluster), through `crate::admin` like every operator command, or the in-memory demo world
+//! ([`DemoWorld`]). The API handlers ask this one type and never which backend it is.
+
+use serde_json::{Value, json};
+
+use super::demo_world::DemoWorld;
+use super::error::ApiError;
+use super::figures::{
+    ConsumerFigures, GroupFigures, Snapshot, StreamFigures, event_type_of, now_ms,
+};
+use super::input::Selection;
+use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+
+// The runtime's names of stored entries and keys, for the whole console.
+pub use event_runtime::transport::{StreamEntry, dead_letter_key, stream_key};
+
+/// The backend of a running console.
+pub enum Backend {
+    Redis {
+        admin: Admin,
+        /// The URL without its password.
+        location: String,
+        cluster: bool,
+    },
+    Demo(DemoWorld),
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Backend::Redis { location, .. } => write!(f, "Backend::Redis({location})"),
+            Backend::Demo(world) => write!(f, "Backend::Demo({world:?})"),
+        }
+    }
+}
+
+impl Backend {
+    /// The Redis of the environment (`REDIS_URL`).
+    pub async fn redis() -> anyhow::Result<Self> {
+        let config = crate::connect::config_from_env()?;
+        let admin = Admin::connect(&config, REPLY_TIMEOUT).await?;
+        Ok(Backend::Redis {
+            admin,
+            location: event_runtime::config::redact_url(&config.redis_url),
+            cluster: event_runtime::config::cluster_nodes(&config.redis_url).is_some(),
+        })
+    }
+
+    /// `GET /api/info`'s `backend`.
+    pub fn describe(&self) -> Value {
+        match self {
+            Backend::Redis {
+                location, cluster, ..
+            } => json!({
+                "kind": if *cluster { "cluster" } else { "redis" },
+                "location": location,
+                "requeue": true,
+                "note": null,
+            }),
+            Backend::Demo(_) => json!({
+                "kind": "memory",
+                "location": "in-memory demo broker",
+                "requeue": false,
+                "note": "No REDIS_URL: this is an in-memory broker that events ui filled itself with \
+                         the demo's events and keeps busy with a little traffic. What `events demo` \
+                         did in memory ended with its process. Nothing here outlives this one; \
+                         requeue needs Redis.",
+            }),
+        }
+    }
+
+    /// Every event stream with its groups and consumers.
+    pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
+        let admin = match self {
+            Backend::Redis { admin, .. } => admin,
+            Backend::Demo(world) => return world.snapshot().await,
+        };
+        let mut streams = Vec::new();
+        let mut dead_letters: Vec<(String, u64)> = Vec::new();
+        for key in admin.event_streams().await? {
+            let event_type = event_type_of(&key);
+            let dead = match dead_letters.iter().find(|(seen, _)| *seen == event_type) {
+                Some((_, count)) => *count,
+                None => {
+                    let count = admin.len(&admin.dead_letter_key(&event_type)).await?;
+                    dead_letters.push((event_type.clone(), count));
+                    count
+                }
+            };
+            let mut groups = Vec::new();
+            for group in admin.groups(&key).await? {
+                let oldest = if group.pending > 0 {
+                    admin.oldest_pending(&key, &group.name).await?
+                } else {
+                    None
+                };
+                let consumers = admin
+                    .consumers(&key, &group.name)
+                    .await?
+                    .into_iter()
+                    .map(|c| ConsumerFigures::new(c.name, c.pending as u64, Some(c.idle_ms)))
+                    .collect();
+                groups.push(GroupFigures {
+                    group: group.name,
+                    pending: group.pending as u64,
+                    lag: group.lag.map(|lag| lag as u64),
+                    oldest_pending_age_ms: oldest.as_deref().and_then(age_ms),
+                    consumers,
+                });
+            }
+            streams.push(StreamFigures {
+                length: admin.len(&key).await?,
+                stream: key,
+                event_type,
+                dead_letters: dead,
+                groups,
+            });
+        }
+        Ok(Snapshot {
+            sampled_at_ms: now_ms(),
+            streams,
+        })
+    }
+
+    /// The dead-letter stream of a type.
+    pub fn dead_letter_key(&self, event_type: &str) -> String {
+        match self {
+            Backend::Redis { admin, .. } => admin.dead_letter_key(event_type),
+            Backend::Demo(_) => DemoWorld::dead_letter_key(event_type),
+        }
+    }
+
+    /// Dead letters after `after` (from the first when `None`), oldest first, at most
+    /// `count`, and how many the type has.
+    pub async fn dead_letters(
+        &self,
+        event_type: &str,
+        after: Option<&str>,
+        count: usize,
+    ) -> anyhow::Result<(u64, Vec<StreamEntry>)> {
+        match self {
+            Backend::Redis { admin, .. } => {
+                let key = admin.dead_letter_key(event_type);
+                let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
+                let total = admin.len(&key).await?;
+                Ok((total, admin.range(&key, &start, "+", count, false).await?))
+            }
+            Backend::Demo(world) => Ok(world.dead_letters(event_type, after, count)),
+        }
+    }
+
+    /// One dead letter.
+    pub async fn dead_letter(
+        &self,
+        event_type: &str,
+        id: &str,
+    ) -> anyhow::Result<Option<StreamEntry>> {
+        match self {
+            Backend::Redis { admin, .. } => {
+                let key = admin.dead_letter_key(event_type);
+                Ok(admin.range(&key, id, id, 1, false).await?.pop())
+            }
+            Backend::Demo(world) => Ok(world.dead_letter(event_type, id)),
+        }
+    }
+
+    /// Entries of `events:<type>` after `after`, oldest first, or the last `count` when
+    /// `after` is `None` (the live tail).
+    pub async fn entries(
+        &self,
+        event_type: &str,
+        after: Option<&str>,
+        count: usize,
+    ) -> anyhow::Result<Vec<StreamEntry>> {
+        match self {
+            Backend::Redis { admin, .. } => {
+                let key = stream_key(event_type);
+                match after {
+                    Some(id) => {
+                        admin
+                            .range(&key, &format!("({id}"), "+", count, false)
+                            .await
+                    }
+                    None => {
+                        let mut recent = admin.range(&key, "-", "+", count, true).await?;
+                        recent.reverse();
+                        Ok(recent)
+                    }
+                }
+            }
+            Backend::Demo(world) => Ok(world.entries(event_type, after, count)),
+        }
+    }
+
+    /// Hands dead letters back to the groups that dead-lettered them (`events dlq requeue`).
+    pub async fn requeue(
+        &self,
+        event_type: &str,
+        selection: &Selection,
+    ) -> Result<Value, ApiError> {
+        let admin = match self {
+            Backend::Redis { admin, .. } => admin,
+            Backend::Demo(world) => return world.requeue(),
+        };
+        let key = admin.dead_letter_key(event_type);
+        let entries = self.select(admin, &key, selection).await?;
+        let report = crate::commands::dlq::requeue(admin, &key, entries).await?;
+        serde_json::to_value(report)
+            .map_err(|error| ApiError::backend(&anyhow::anyhow!("the requeue report: {error}")))
+    }
+
+    /// Deletes dead letters (`events dlq purge`).
+    pub async fn purge(&self, event_type: &str, selection: &Selection) -> Result<Value, ApiError> {
+        let admin = match self {
+            Backend::Redis { admin, .. } => admin,
+            Backend::Demo(world) => return world.purge(event_type, selection),
+        };
+        let key = admin.dead_letter_key(event_type);
+        let deleted = match selection {
+            Selection::All => {
+                let count = admin.len(&key).await?;
+                admin.delete_key(&key).await?;
+                count
+            }
+            Selection::Ids(ids) => {
+                self.select(admin, &key, selection).await?;
+                admin.delete_entries(&key, ids).await?
+            }
+        };
+        Ok(json!({ "deleted": deleted }))
+    }
+
+    /// The entries a selection names; every id must be there, or nothing is done.
+    async fn select(
+        &self,
+        admin: &Admin,
+        key: &str,
+        selection: &Selection,
+    ) -> Result<Vec<StreamEntry>, ApiError> {
+        let ids = match selection {
+            Selection::All => return Ok(admin.pages(key, "-", "+").all().await?),
+            Selection::Ids(ids) => ids,
+        };
+        let mut entries = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match admin.range(key, id, id, 1, false).await?.pop() {
+                Some(entry) => entries.push(entry),
+                None => missing.push(id.as_str()),
+            }
+        }
+        if !missing.is_empty() {
+            return Err(ApiError::not_found(format!(
+                "{key} has no entry {}; nothing was done",
+                missing.join(", ")
+            )));
+        }
+        Ok(entries)
+    }
+
+    /// Stops what the backend runs (the demo world's subscribers and traffic).
+    pub async fn stop(self) {
+        if let Backend::Demo(world) = self {
+            world.stop().await;
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! What the tests put in Redis, in the documented wire format: `user.created` v2 entries
+//! (with the sensitive `first_name`), a consumer group `mailer` whose consumer `c1` read some
+//! and acknowledged the first, and a dead letter of that first entry as the subscriber writes
+//! it.
+
+use redis::ConnectionLike;
+use serde_json::json;
+
+pub const STREAM: &str = "events:user.created";
+pub const GROUP: &str = "mailer";
+
+/// The name every test event carries: what must never show unredacted.
+pub fn first_name(n: usize) -> String {
+    format!("Secretname{n}")
+}
+
+pub fn event_data(n: usize) -> String {
+    json!({
+        "event_type": "user.created",
+        "version": "v2",
+        "event_id": format!("0190a000-0000-7000-8000-{n:012}"),
+        "timestamp": "2025-09-26T10:30:00Z",
+        "source_service": "users",
+        "correlation_id": null,
+        "user_id": n,
+        "metadata": {},
+        "telegram_id": 1000 + n,
+        "first_name": first_name(n),
+        "full_name": first_name(n),
+        "role": "executor",
+    })
+    .to_string()
+}
+
+fn query<T: redis::FromRedisValue>(conn: &mut impl ConnectionLike, cmd: &redis::Cmd) -> T {
+    cmd.query(conn)
+        .unwrap_or_else(|error| panic!("{cmd:?}: {error}"))
+}
+
+/// Appends event `n` to the stream.
+pub fn add(conn: &mut impl ConnectionLike, n: usize) -> String {
+    query(
+        conn,
+        redis::cmd("XADD")
+            .arg(STREAM)
+            .arg("*")
+            .arg("event_id")
+            .arg(format!("0190a000-0000-7000-8000-{n:012}"))
+            .arg("event_type")
+            .arg("user.created")
+            .arg("version")
+            .arg("v2")
+            .arg("timestamp")
+            .arg("2025-09-26T10:30:00Z")
+            .arg("event_data")
+            .arg(event_data(n)),
+    )
+}
+
+/// A dead letter of entry `original` (event `n`) in `dlq`, as the subscriber writes it.
+pub fn dead_letter(conn: &mut impl ConnectionLike, dlq: &str, original: &str, n: usize) -> String {
+    query(
+        conn,
+        redis::cmd("XADD")
+            .arg(dlq)
+            .arg("*")
+            .arg("original_stream")
+            .arg(STREAM)
+            .arg("original_id")
+            .arg(original)
+            .arg("group")
+            .arg(GROUP)
+            .arg("consumer")
+            .arg("c1")
+            .arg("error")
+            .arg("mail server said no")
+            .arg("attempts")
+            .arg("3")
+            .arg("dead_lettered_at")
+            .arg("2025-09-26T10:31:00.000Z")
+            .arg("event_id")
+            .arg(format!("0190a000-0000-7000-8000-{n:012}"))
+            .arg("event_type")
+            .arg("user.created")
+            .arg("version")
+            .arg("v2")
+            .arg("timestamp")
+            .arg("2025-09-26T10:30:00Z")
+            .arg("event_data")
+            .arg(event_data(n)),
+    )
+}
+
+/// `XACK` of the group, as the subscriber acknowledges an entry it dead-lettered.
+pub fn ack(conn: &mut impl ConnectionLike, id: &str) {
+    let _: u64 = query(conn, redis::cmd("XACK").arg(STREAM).arg(GROUP).arg(id));
+}
+
+/// What [`fill`] wrote.
+#[derive(Debug)]
+pub struct Filled {
+    /// The five entries of the stream.
+    pub ids: Vec<String>,
+    /// The dead letter of the first.
+    pub letter: String,
+}
+
+/// Five events; `mailer`'s `c1` read three and acknowledged the first (pending 2, lag 2);
+/// the first is dead-lettered in `dlq`.
+pub fn fill(conn: &mut impl ConnectionLike, dlq: &str) -> Filled {
+    let ids: Vec<String> = (1..=5).map(|n| add(conn, n)).collect();
+    let _: () = query(
+        conn,
+        redis::cmd("XGROUP")
+            .arg("CREATE")
+            .arg(STREAM)
+            .arg(GROUP)
+            .arg("0"),
+    );
+    let _: redis::Value = query(
+        conn,
+        redis::cmd("XREADGROUP")
+            .arg("GROUP")
+            .arg(GROUP)
+            .arg("c1")
+            .arg("COUNT")
+            .arg(3)
+            .arg("STREAMS")
+            .arg(STREAM)
+            .arg(">"),
+    );
+    ack(conn, &ids[0]);
+    let letter = dead_letter(conn, dlq, &ids[0], 1);
+    Filled { ids, letter }
+}
+
+/// `XLEN`.
+pub fn len(conn: &mut impl ConnectionLike, key: &str) -> u64 {
+    query(conn, redis::cmd("XLEN").arg(key))
+}
+
+/// The pending entries of the group: (id, consumer).
+pub fn pending(conn: &mut impl ConnectionLike) -> Vec<(String, String)> {
+    let reply: Vec<(String, String, u64, u64)> = query(
+        conn,
+        redis::cmd("XPENDING")
+            .arg(STREAM)
+            .arg(GROUP)
+            .arg("-")
+            .arg("+")
+            .arg(100),
+    );
+    reply
+        .into_iter()
+        .map(|(id, consumer, _, _)| (id, consumer))
+        .collect()
+}
