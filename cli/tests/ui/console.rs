@@ -123,6 +123,23 @@ impl Console {
         self.log.lock().expect("log").clone()
     }
 
+    /// Waits until the log holds `text` (the log is read from a pipe, a little after the
+    /// response); returns the log.
+    pub fn log_with(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let log = self.log();
+            if log.contains(text) {
+                return log;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "the log has no `{text}`:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Polls `check` on the JSON of `path` until it holds (10 s at most).
     pub fn wait_for(
         &self,

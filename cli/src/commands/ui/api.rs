@@ -29,6 +29,8 @@ pub fn info(console: &Console) -> Value {
             "event_types": catalogue.events.len(),
         },
         "backend": console.backend.describe(),
+        // The page shows an event's payload before its envelope.
+        "envelope_fields": event_runtime::ENVELOPE_FIELDS,
         "writes": console.writes,
         "token_required": console.access.token_required(),
         "fleet": {

@@ -19,6 +19,7 @@ export function mount(main, context, args) {
     const show = () => renderList(list, found, catalogue, search.value, chosen?.name);
     search.addEventListener('input', show);
     show();
+    list.querySelector('.active')?.scrollIntoView({ block: 'center' });
     if (chosen) renderEvent(detail, catalogue, chosen);
     else replace(detail, empty('This catalogue has no events.'));
   }, (error) => replace(detail, empty(`The catalogue could not be loaded: ${explain(error)}`)));

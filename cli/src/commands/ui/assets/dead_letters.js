@@ -4,7 +4,7 @@
 // requeue or purge, each after a confirmation, when the console allows writes.
 
 import { get, post, explain } from './api.js';
-import { h, replace, pill, empty, count, idTime, jsonView, confirmAction } from './dom.js';
+import { h, replace, pill, empty, count, idTime, jsonView, payloadFirst, confirmAction } from './dom.js';
 
 const LIVE_EVERY = 3000;
 
@@ -188,7 +188,7 @@ async function showLetter(box, state, why) {
       : hidden ? h('p', { class: 'small muted' }, letter.redacted.whole_payload
         ? 'The catalogue does not know this event\'s shape, so every payload value is hidden.'
         : `Hidden as sensitive: ${letter.redacted.fields.join(', ')}.`) : null,
-    jsonView(letter.event)));
+    jsonView(payloadFirst(letter.event, state.context.info.envelope_fields))));
 }
 
 async function act(state, action, selection, page, letter = null) {
@@ -201,7 +201,7 @@ async function act(state, action, selection, page, letter = null) {
       letter
         ? `Entry ${letter.provenance.original_id} of ${letter.provenance.original_stream} becomes pending again for group ${letter.provenance.group}, and only for it; its subscribers handle it on their next claim pass. Other groups see nothing, and nothing is appended to the stream.`
         : 'Each original entry becomes pending again for the group that dead-lettered it, and only for it; their subscribers handle them on their next claim pass. Nothing is appended to the stream.',
-      'The dead letters are then deleted. Handlers must be idempotent.',
+      letter ? 'The dead letter is then deleted. Handlers must be idempotent.' : 'The dead letters are then deleted. Handlers must be idempotent.',
     ]
     : [`Delete ${subject} of ${state.eventType} for good?`, 'Their provenance and events are gone afterwards; this cannot be undone.'];
   const confirmed = await confirmAction({

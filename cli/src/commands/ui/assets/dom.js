@@ -44,26 +44,38 @@ export function empty(message, ...more) {
 
 const REDACTED = '[redacted]';
 
-// Pretty JSON as nodes: keys, strings, numbers and literals styled, redacted values marked.
-export function jsonView(value) {
-  return h('pre', { class: 'json' }, jsonNodes(value, ''));
+// An event with its payload fields first and its envelope fields (`envelope`) after.
+export function payloadFirst(event, envelope) {
+  if (!event || typeof event !== 'object' || Array.isArray(event)) return event;
+  const keys = Object.keys(event);
+  const ordered = [...keys.filter((k) => !envelope.includes(k)), ...keys.filter((k) => envelope.includes(k))];
+  return Object.fromEntries(ordered.map((k) => [k, event[k]]));
 }
 
+// JSON as nodes: keys, strings, numbers and literals styled, redacted values marked; pretty
+// (indented, one member a line) or on one line.
+export function jsonView(value, { inline = false } = {}) {
+  return h('pre', { class: inline ? 'json inline' : 'json' }, jsonNodes(value, inline ? null : ''));
+}
+
+// `indent` is null for one line.
 function jsonNodes(value, indent) {
   if (value === null) return h('span', { class: 'j-lit' }, 'null');
+  const inner = indent === null ? null : indent + '  ';
+  const open = (bracket) => (indent === null ? bracket : `${bracket}\n`);
+  const lead = indent === null ? '' : inner;
+  const after = (i, n) => (i + 1 < n ? (indent === null ? ', ' : ',\n') : (indent === null ? '' : '\n'));
+  const close = (bracket) => (indent === null ? bracket : [indent, bracket]);
   if (Array.isArray(value)) {
     if (value.length === 0) return '[]';
-    const inner = indent + '  ';
-    return ['[\n', value.map((item, i) => [inner, jsonNodes(item, inner), i + 1 < value.length ? ',\n' : '\n']), indent, ']'];
+    return [open('['), value.map((item, i) => [lead, jsonNodes(item, inner), after(i, value.length)]), close(']')];
   }
   if (typeof value === 'object') {
     const keys = Object.keys(value);
     if (keys.length === 0) return '{}';
-    const inner = indent + '  ';
-    return ['{\n', keys.map((key, i) => [
-      inner, h('span', { class: 'j-key' }, JSON.stringify(key)), ': ', jsonNodes(value[key], inner),
-      i + 1 < keys.length ? ',\n' : '\n',
-    ]), indent, '}'];
+    return [open('{'), keys.map((key, i) => [
+      lead, h('span', { class: 'j-key' }, JSON.stringify(key)), ': ', jsonNodes(value[key], inner), after(i, keys.length),
+    ]), close('}')];
   }
   if (value === REDACTED) return h('span', { class: 'j-redacted', title: 'sensitive: hidden' }, REDACTED);
   if (typeof value === 'string') return h('span', { class: 'j-str' }, JSON.stringify(value));

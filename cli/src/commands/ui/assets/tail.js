@@ -3,13 +3,13 @@
 // what the catalogue finds wrong with it, sensitive fields redacted unless revealed.
 
 import { get, explain } from './api.js';
-import { h, replace, pill, empty, idTime, jsonView } from './dom.js';
+import { h, replace, pill, empty, idTime, jsonView, payloadFirst } from './dom.js';
 
 const EVERY = 1000;
 const KEPT = 200;
 
 export function mount(main, context, args) {
-  const state = { eventType: args[0] || null, entries: [], lastId: null, reveal: false, follow: true, error: null };
+  const state = { eventType: args[0] || null, entries: [], lastId: null, reveal: false, follow: true, error: null, open: new Set() };
   const picker = h('select', {
     'aria-label': 'event type',
     onchange: (event) => { location.hash = `#/tail/${event.target.value}`; },
@@ -20,7 +20,17 @@ export function mount(main, context, args) {
     onchange: (event) => { state.reveal = event.target.checked; state.entries = []; state.lastId = null; schedule(); },
   });
   const status = h('span', { class: 'muted small', id: 'tail-status' });
-  const list = h('div', { class: 'tail', id: 'tail' });
+  const list = h('div', {
+    class: 'tail',
+    id: 'tail',
+    onclick: (event) => {
+      const entry = event.target.closest('.entry');
+      if (!entry || window.getSelection().toString()) return;
+      const id = entry.dataset.id;
+      state.open.has(id) ? state.open.delete(id) : state.open.add(id);
+      render(list, status, state, context.info.envelope_fields);
+    },
+  });
   main.append(h('section', { class: 'page' },
     h('div', { class: 'page-head' }, h('h1', {}, 'Tail'), picker,
       h('label', { class: 'live' }, follow, ' follow'),
@@ -59,13 +69,13 @@ export function mount(main, context, args) {
       if (mine !== generation) return;
       state.error = explain(error);
     }
-    render(list, status, state);
+    render(list, status, state, context.info.envelope_fields);
     if (state.follow) timer = setTimeout(() => poll(mine), EVERY);
   }
   return () => { generation += 1; clearTimeout(timer); };
 }
 
-function render(list, status, state) {
+function render(list, status, state, envelope) {
   replace(status, state.error ? pill(state.error, 'danger')
     : `${state.entries.length} shown${state.follow ? ' · following' : ' · paused'}${state.knownType === false ? ' · not in the catalogue: unchecked' : ''}`);
   if (!state.entries.length) {
@@ -74,7 +84,8 @@ function render(list, status, state) {
   }
   replace(list, state.entries.map((entry) => {
     const event = entry.event;
-    return h('article', { class: entry.problem ? 'entry problem-entry' : 'entry', dataset: { id: entry.id } },
+    const open = state.open.has(entry.id);
+    return h('article', { class: `entry${entry.problem ? ' problem-entry' : ''}${open ? ' open' : ''}`, dataset: { id: entry.id }, title: open ? 'click to fold' : 'click to unfold' },
       h('div', { class: 'entry-head' },
         h('span', { class: 'mono' }, entry.id),
         h('span', { class: 'muted' }, idTime(entry.id)),
@@ -83,6 +94,6 @@ function render(list, status, state) {
         entry.problem ? pill('problem', 'danger', entry.problem) : null,
         entry.redacted.fields.length ? h('span', { class: 'muted small' }, `${entry.redacted.fields.length} hidden`) : null),
       entry.problem ? h('p', { class: 'small error-text' }, entry.problem) : null,
-      jsonView(event));
+      jsonView(payloadFirst(event, envelope), { inline: !open }));
   }));
 }
