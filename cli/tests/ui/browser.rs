@@ -92,7 +92,7 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
 
     // Streams: the lag of `mailer` is 2, and follows entries appended meanwhile.
     browser.goto(&console.url("/#/streams/events:user.created"));
-    browser.wait("the lag legend at 2", "const v = document.querySelector('#lag-chart [data-series=\"mailer\"][data-value]'); return v && v.dataset.value === '2'");
+    browser.wait("the lag legend at 2", "const v = document.querySelector('#lag-chart .lag-legend [data-series=\"mailer\"][data-value]'); return v && v.dataset.value === '2'");
     let points_before = browser.script(
         "return Number(document.querySelector('#lag-chart svg.chart').dataset.points)",
         json!([]),
@@ -100,7 +100,7 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
     for n in 6..=9 {
         fixture::add(&mut conn, n);
     }
-    browser.wait("the lag legend at 6", "const v = document.querySelector('#lag-chart [data-series=\"mailer\"][data-value]'); return v && v.dataset.value === '6'");
+    browser.wait("the lag legend at 6", "const v = document.querySelector('#lag-chart .lag-legend [data-series=\"mailer\"][data-value]'); return v && v.dataset.value === '6'");
     let points_after = browser.script(
         "return Number(document.querySelector('#lag-chart svg.chart').dataset.points)",
         json!([]),
@@ -111,7 +111,7 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
     );
     assert!(
         browser.script(
-            "return !!document.querySelector('#lag-chart polyline[data-series=\"mailer\"]')",
+            "return !!document.querySelector('#lag-chart svg[aria-label^=\"lag of\"] polyline[data-series=\"mailer\"]')",
             json!([])
         ) == true,
         "the lag line is drawn"

@@ -194,6 +194,50 @@ fn streams_show_groups_consumers_lag_and_dead_letters_and_their_history() {
 }
 
 #[test]
+fn while_redis_is_down_the_last_figures_stay_and_a_restarted_redis_is_read_again() {
+    let mut server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    fixture::fill(&mut connection(&url), DLQ);
+    let console = on_redis(&url, &[]);
+    assert_eq!(stream(&console.json("/api/streams"), STREAM)["length"], 5);
+
+    server.stop();
+    let down = console.wait_for("/api/streams", "the sampling failure", |streams| {
+        !streams["error"].is_null()
+    });
+    assert_eq!(stream(&down, STREAM)["length"], 5, "the last figures stay");
+    let refused = console.get("/api/dead-letters/user.created");
+    assert_eq!(refused.status, 503, "{}", refused.text());
+    assert!(
+        refused.error().contains("the backend failed"),
+        "{}",
+        refused.text()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1000));
+    let log = console.log_with("sampling the streams failed");
+    assert_eq!(
+        log.matches("sampling the streams failed").count(),
+        1,
+        "a failure is told once, not at every sample: {log}"
+    );
+
+    server.restart().expect("redis-server restarts");
+    console.wait_for(
+        "/api/streams",
+        "sampling on the restarted server",
+        |streams| streams["error"].is_null(),
+    );
+    console.log_with("sampling the streams works again");
+    let list = console.get("/api/dead-letters/user.created");
+    assert_eq!(
+        list.status,
+        200,
+        "requests use the new connection: {}",
+        list.text()
+    );
+}
+
+#[test]
 fn dead_letters_are_listed_and_shown_with_sensitive_fields_hidden_unless_asked() {
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();

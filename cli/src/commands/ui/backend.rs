@@ -1,6 +1,10 @@
 //! Where the console's stream data comes from: the Redis at `REDIS_URL` (one server or a
 //! cluster), through `crate::admin` like every operator command, or the in-memory demo world
 //! ([`DemoWorld`]). The API handlers ask this one type and never which backend it is.
+//!
+//! The console runs for days, unlike the operator commands: when sampling fails, the
+//! sampler asks for a new connection ([`Backend::reconnect`]), so a restarted Redis is
+//! picked up again (a single server's multiplexed connection does not reconnect by itself).
 
 use serde_json::{Value, json};
 
@@ -10,6 +14,8 @@ use super::figures::{
     ConsumerFigures, GroupFigures, Snapshot, StreamFigures, event_type_of, now_ms,
 };
 use super::input::Selection;
+use std::sync::Arc;
+
 use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
 
 // The runtime's names of stored entries and keys, for the whole console.
@@ -17,19 +23,35 @@ pub use event_runtime::transport::{StreamEntry, dead_letter_key, stream_key};
 
 /// The backend of a running console.
 pub enum Backend {
-    Redis {
-        admin: Admin,
-        /// The URL without its password.
-        location: String,
-        cluster: bool,
-    },
+    Redis(Box<RedisBackend>),
     Demo(DemoWorld),
+}
+
+/// The Redis of `REDIS_URL`.
+pub struct RedisBackend {
+    config: event_runtime::Config,
+    /// Replaced by [`Backend::reconnect`]; requests take the current one.
+    admin: std::sync::RwLock<Arc<Admin>>,
+    /// The URL without its password.
+    location: String,
+    cluster: bool,
+}
+
+impl RedisBackend {
+    fn admin(&self) -> Arc<Admin> {
+        Arc::clone(
+            &self
+                .admin
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+    }
 }
 
 impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Backend::Redis { location, .. } => write!(f, "Backend::Redis({location})"),
+            Backend::Redis(redis) => write!(f, "Backend::Redis({})", redis.location),
             Backend::Demo(world) => write!(f, "Backend::Demo({world:?})"),
         }
     }
@@ -40,21 +62,32 @@ impl Backend {
     pub async fn redis() -> anyhow::Result<Self> {
         let config = crate::connect::config_from_env()?;
         let admin = Admin::connect(&config, REPLY_TIMEOUT).await?;
-        Ok(Backend::Redis {
-            admin,
+        Ok(Backend::Redis(Box::new(RedisBackend {
+            admin: std::sync::RwLock::new(Arc::new(admin)),
             location: event_runtime::config::redact_url(&config.redis_url),
             cluster: event_runtime::config::cluster_nodes(&config.redis_url).is_some(),
-        })
+            config,
+        })))
+    }
+
+    /// A new connection to Redis in place of the current one (after a failure).
+    pub async fn reconnect(&self) -> anyhow::Result<()> {
+        if let Backend::Redis(redis) = self {
+            let fresh = Admin::connect(&redis.config, REPLY_TIMEOUT).await?;
+            *redis
+                .admin
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(fresh);
+        }
+        Ok(())
     }
 
     /// `GET /api/info`'s `backend`.
     pub fn describe(&self) -> Value {
         match self {
-            Backend::Redis {
-                location, cluster, ..
-            } => json!({
-                "kind": if *cluster { "cluster" } else { "redis" },
-                "location": location,
+            Backend::Redis(redis) => json!({
+                "kind": if redis.cluster { "cluster" } else { "redis" },
+                "location": redis.location,
                 "requeue": true,
                 "note": null,
             }),
@@ -73,7 +106,7 @@ impl Backend {
     /// Every event stream with its groups and consumers.
     pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
         let admin = match self {
-            Backend::Redis { admin, .. } => admin,
+            Backend::Redis(redis) => redis.admin(),
             Backend::Demo(world) => return world.snapshot().await,
         };
         let mut streams = Vec::new();
@@ -126,7 +159,7 @@ impl Backend {
     /// The dead-letter stream of a type.
     pub fn dead_letter_key(&self, event_type: &str) -> String {
         match self {
-            Backend::Redis { admin, .. } => admin.dead_letter_key(event_type),
+            Backend::Redis(redis) => redis.admin().dead_letter_key(event_type),
             Backend::Demo(_) => DemoWorld::dead_letter_key(event_type),
         }
     }
@@ -140,7 +173,8 @@ impl Backend {
         count: usize,
     ) -> anyhow::Result<(u64, Vec<StreamEntry>)> {
         match self {
-            Backend::Redis { admin, .. } => {
+            Backend::Redis(redis) => {
+                let admin = redis.admin();
                 let key = admin.dead_letter_key(event_type);
                 let start = after.map_or_else(|| "-".to_owned(), |id| format!("({id}"));
                 let total = admin.len(&key).await?;
@@ -157,7 +191,8 @@ impl Backend {
         id: &str,
     ) -> anyhow::Result<Option<StreamEntry>> {
         match self {
-            Backend::Redis { admin, .. } => {
+            Backend::Redis(redis) => {
+                let admin = redis.admin();
                 let key = admin.dead_letter_key(event_type);
                 Ok(admin.range(&key, id, id, 1, false).await?.pop())
             }
@@ -174,7 +209,8 @@ impl Backend {
         count: usize,
     ) -> anyhow::Result<Vec<StreamEntry>> {
         match self {
-            Backend::Redis { admin, .. } => {
+            Backend::Redis(redis) => {
+                let admin = redis.admin();
                 let key = stream_key(event_type);
                 match after {
                     Some(id) => {
@@ -200,12 +236,12 @@ impl Backend {
         selection: &Selection,
     ) -> Result<Value, ApiError> {
         let admin = match self {
-            Backend::Redis { admin, .. } => admin,
+            Backend::Redis(redis) => redis.admin(),
             Backend::Demo(world) => return world.requeue(),
         };
         let key = admin.dead_letter_key(event_type);
-        let entries = self.select(admin, &key, selection).await?;
-        let report = crate::commands::dlq::requeue(admin, &key, entries).await?;
+        let entries = select(&admin, &key, selection).await?;
+        let report = crate::commands::dlq::requeue(&admin, &key, entries).await?;
         serde_json::to_value(report)
             .map_err(|error| ApiError::backend(&anyhow::anyhow!("the requeue report: {error}")))
     }
@@ -213,7 +249,7 @@ impl Backend {
     /// Deletes dead letters (`events dlq purge`).
     pub async fn purge(&self, event_type: &str, selection: &Selection) -> Result<Value, ApiError> {
         let admin = match self {
-            Backend::Redis { admin, .. } => admin,
+            Backend::Redis(redis) => redis.admin(),
             Backend::Demo(world) => return world.purge(event_type, selection),
         };
         let key = admin.dead_letter_key(event_type);
@@ -224,39 +260,11 @@ impl Backend {
                 count
             }
             Selection::Ids(ids) => {
-                self.select(admin, &key, selection).await?;
+                select(&admin, &key, selection).await?;
                 admin.delete_entries(&key, ids).await?
             }
         };
         Ok(json!({ "deleted": deleted }))
-    }
-
-    /// The entries a selection names; every id must be there, or nothing is done.
-    async fn select(
-        &self,
-        admin: &Admin,
-        key: &str,
-        selection: &Selection,
-    ) -> Result<Vec<StreamEntry>, ApiError> {
-        let ids = match selection {
-            Selection::All => return Ok(admin.pages(key, "-", "+").all().await?),
-            Selection::Ids(ids) => ids,
-        };
-        let mut entries = Vec::with_capacity(ids.len());
-        let mut missing = Vec::new();
-        for id in ids {
-            match admin.range(key, id, id, 1, false).await?.pop() {
-                Some(entry) => entries.push(entry),
-                None => missing.push(id.as_str()),
-            }
-        }
-        if !missing.is_empty() {
-            return Err(ApiError::not_found(format!(
-                "{key} has no entry {}; nothing was done",
-                missing.join(", ")
-            )));
-        }
-        Ok(entries)
     }
 
     /// Stops what the backend runs (the demo world's subscribers and traffic).
@@ -265,4 +273,31 @@ impl Backend {
             world.stop().await;
         }
     }
+}
+
+/// The entries a selection names; every id must be there, or nothing is done.
+async fn select(
+    admin: &Admin,
+    key: &str,
+    selection: &Selection,
+) -> Result<Vec<StreamEntry>, ApiError> {
+    let ids = match selection {
+        Selection::All => return Ok(admin.pages(key, "-", "+").all().await?),
+        Selection::Ids(ids) => ids,
+    };
+    let mut entries = Vec::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for id in ids {
+        match admin.range(key, id, id, 1, false).await?.pop() {
+            Some(entry) => entries.push(entry),
+            None => missing.push(id.as_str()),
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ApiError::not_found(format!(
+            "{key} has no entry {}; nothing was done",
+            missing.join(", ")
+        )));
+    }
+    Ok(entries)
 }

@@ -112,8 +112,9 @@ impl Figures {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records a snapshot, dropping samples older than the window.
-    pub fn record(&self, snapshot: Snapshot) {
+    /// Records a snapshot, dropping samples older than the window; says whether it ends a
+    /// run of failures.
+    pub fn record(&self, snapshot: Snapshot) -> bool {
         let snapshot = Arc::new(snapshot);
         let oldest = snapshot
             .sampled_at_ms
@@ -128,12 +129,13 @@ impl Figures {
             state.samples.pop_front();
         }
         state.latest = Some(snapshot);
-        state.error = None;
+        state.error.take().is_some()
     }
 
-    /// Records a failed sampling; the last snapshot stays, marked stale by the error.
-    pub fn fail(&self, error: String) {
-        self.lock().error = Some(error);
+    /// Records a failed sampling; the last snapshot stays, marked stale by the error. Says
+    /// whether it begins a run of failures (the last sampling worked).
+    pub fn fail(&self, error: String) -> bool {
+        self.lock().error.replace(error).is_none()
     }
 
     /// `GET /api/streams`: the latest snapshot, with the sampling interval and the last error.
@@ -266,11 +268,17 @@ mod tests {
     #[test]
     fn a_failure_keeps_the_last_snapshot() {
         let figures = Figures::new(Duration::from_secs(2));
-        figures.record(snapshot(1, 1, Some(0)));
-        figures.fail("XLEN: connection refused".into());
+        assert!(!figures.record(snapshot(1, 1, Some(0))));
+        assert!(figures.fail("XLEN: connection refused".into()));
+        assert!(!figures.fail("XLEN: broken pipe".into()), "told once");
         let streams = figures.streams_json();
-        assert_eq!(streams["error"], "XLEN: connection refused");
+        assert_eq!(streams["error"], "XLEN: broken pipe");
         assert_eq!(streams["streams"][0]["length"], 1);
+        assert!(
+            figures.record(snapshot(2, 1, Some(0))),
+            "the failures ended"
+        );
+        assert_eq!(figures.streams_json()["error"], Value::Null);
     }
 
     #[test]

@@ -142,14 +142,24 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
     served.map(|()| Outcome::Clean)
 }
 
-/// Takes one snapshot into the figures.
+/// Takes one snapshot into the figures; a failure is logged once, not at every sample, and
+/// so is the recovery.
 async fn sample(console: &Console) {
     match console.backend.snapshot().await {
-        Ok(snapshot) => console.figures.record(snapshot),
+        Ok(snapshot) => {
+            if console.figures.record(snapshot) {
+                server::log("sampling the streams works again");
+            }
+        }
         Err(error) => {
             let error = format!("{error:#}");
-            server::log(&format!("sampling the streams failed: {error}"));
-            console.figures.fail(error);
+            if console.figures.fail(error.clone()) {
+                server::log(&format!(
+                    "sampling the streams failed (the pages show the last figures): {error}"
+                ));
+            }
+            // The connection may be the one that broke; the next sample takes a new one.
+            let _ = console.backend.reconnect().await;
         }
     }
 }

@@ -44,7 +44,8 @@ function segments(t, values, x, y) {
   return parts;
 }
 
-// series: [{ name, values }] aligned with t (ms since the epoch).
+// series: [{ name, values, color? }] aligned with t (ms since the epoch); color is an index
+// into the palette (the series' own index by default), so one group keeps one colour.
 // width and height are pixels: the chart is drawn at its size, so its text stays readable.
 export function lineChart({ t, series, windowMs, now, width = 800, height = 160, title }) {
   const pad = { left: 46, right: 12, top: 12, bottom: 24 };
@@ -63,8 +64,8 @@ export function lineChart({ t, series, windowMs, now, width = 800, height = 160,
     class: 'axis',
   }, share === 1 ? 'now' : `−${ago(windowMs * (1 - share))}`));
   const lines = series.map((s, index) => segments(t, s.values, x, y).map((points) => points.length === 1
-    ? h('circle', { cx: points[0].split(',')[0], cy: points[0].split(',')[1], r: 2.5, fill: color(index) })
-    : h('polyline', { points: points.join(' '), fill: 'none', stroke: color(index), 'stroke-width': 2, 'stroke-linejoin': 'round', dataset: { series: s.name } })));
+    ? h('circle', { cx: points[0].split(',')[0], cy: points[0].split(',')[1], r: 2.5, fill: color(s.color ?? index) })
+    : h('polyline', { points: points.join(' '), fill: 'none', stroke: color(s.color ?? index), 'stroke-width': 2, 'stroke-linejoin': 'round', dataset: { series: s.name } })));
   return h('svg', {
     viewBox: `0 0 ${width} ${height}`,
     width,
@@ -77,17 +78,17 @@ export function lineChart({ t, series, windowMs, now, width = 800, height = 160,
 }
 
 // A legend: swatch, name, the last value.
-export function legend(series, format = label) {
-  return h('div', { class: 'legend' }, series.map((s, index) => {
+export function legend(series, format = label, kind = '') {
+  return h('div', { class: `legend ${kind}` }, series.map((s, index) => {
     const last = [...s.values].reverse().find((v) => v !== null && v !== undefined);
     return h('span', { class: 'legend-item' },
-      h('span', { class: 'swatch', dataset: { color: index } }),
+      h('span', { class: 'swatch', dataset: { color: (s.color ?? index) % COLORS.length } }),
       s.name, ' ',
       h('strong', { dataset: { series: s.name, value: last ?? '' } }, last === undefined ? '–' : format(last)));
   }));
 }
 
-export function sparkline(t, values, windowMs, now) {
+export function sparkline(t, values, windowMs, now, colorIndex = 0) {
   const width = 120;
   const height = 26;
   const end = now ?? (t.length ? t[t.length - 1] : Date.now());
@@ -95,5 +96,5 @@ export function sparkline(t, values, windowMs, now) {
   const x = (ms) => ((ms - (end - windowMs)) / windowMs) * width;
   const y = (v) => 2 + (1 - v / max) * (height - 4);
   return h('svg', { viewBox: `0 0 ${width} ${height}`, class: 'spark', 'aria-hidden': 'true' },
-    segments(t, values, x, y).map((points) => h('polyline', { points: points.join(' '), fill: 'none', stroke: color(0), 'stroke-width': 1.5 })));
+    segments(t, values, x, y).map((points) => h('polyline', { points: points.join(' '), fill: 'none', stroke: color(colorIndex), 'stroke-width': 1.5 })));
 }

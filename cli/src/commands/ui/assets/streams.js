@@ -46,11 +46,30 @@ function rate(t, lengths) {
   return seconds > 0 ? Math.max(0, (lengths[last] - lengths[first]) / seconds) : null;
 }
 
+// Per second between samples: what `step(i)` says changed from sample i - 1 to i (null when a
+// sample lacks a figure), never below 0.
+function perSecond(t, step) {
+  return t.map((ms, i) => {
+    if (i === 0) return null;
+    const change = step(i);
+    const seconds = (ms - t[i - 1]) / 1000;
+    return change === null || !(seconds > 0) ? null : Math.max(0, change / seconds);
+  });
+}
+
+const delta = (values, i) => (values[i] === null || values[i - 1] === null ? null : values[i] - values[i - 1]);
+
+// Entries appended: the growth of the stream (a trimmed stream grows less).
 function rates(t, lengths) {
-  return lengths.map((value, i) => {
-    if (i === 0 || value === null || lengths[i - 1] === null) return null;
-    const seconds = (t[i] - t[i - 1]) / 1000;
-    return seconds > 0 ? Math.max(0, (value - lengths[i - 1]) / seconds) : null;
+  return perSecond(t, (i) => delta(lengths, i));
+}
+
+// Entries a group acknowledged: appended, less what the group has not read yet (lag) and
+// what it read and holds (pending).
+function acknowledged(t, lengths, group) {
+  return perSecond(t, (i) => {
+    const [grew, lag, pending] = [delta(lengths, i), delta(group.lag, i), delta(group.pending, i)];
+    return grew === null || lag === null || pending === null ? null : grew - lag - pending;
   });
 }
 
@@ -92,6 +111,11 @@ function chartSpan(history) {
   return Math.min(history.window_ms, Math.max(60000, now - first));
 }
 
+// A group's place among the stream's groups in the history, which gives it its colour.
+function groupIndex(series, group) {
+  return Math.max(0, Object.keys(series.groups).indexOf(group));
+}
+
 function lagOf(stream) {
   return stream.groups.reduce((a, g) => a + (g.lag || 0), 0);
 }
@@ -105,7 +129,12 @@ function card(label, value, title, kind = '', href = null) {
 
 function renderChart(chart, stream, history, list, state) {
   const series = history.streams[stream.stream] || { length: [], groups: {} };
-  const lagSeries = Object.entries(series.groups).map(([name, g]) => ({ name, values: g.lag }));
+  // Colour 0 is the stream's appends; each group keeps its colour in both charts.
+  const lagSeries = Object.entries(series.groups).map(([name, g], i) => ({ name, values: g.lag, color: i + 1 }));
+  const throughput = [
+    { name: 'appended', values: rates(history.t, series.length), color: 0 },
+    ...Object.entries(series.groups).map(([name, g], i) => ({ name, values: acknowledged(history.t, series.length, g), color: i + 1 })),
+  ];
   const select = h('select', {
     'aria-label': 'stream',
     onchange: (event) => { location.hash = `#/streams/${event.target.value}`; },
@@ -122,11 +151,12 @@ function renderChart(chart, stream, history, list, state) {
       h('div', {},
         h('h3', {}, 'Lag per group'),
         lagSeries.length
-          ? [lineChart({ t: history.t, series: lagSeries, windowMs: window, now, width: Math.floor(inner * 2 / 3), title: `lag of the groups of ${stream.stream}` }), legend(lagSeries)]
+          ? [lineChart({ t: history.t, series: lagSeries, windowMs: window, now, width: Math.floor(inner * 2 / 3), title: `lag of the groups of ${stream.stream}` }), legend(lagSeries, undefined, 'lag-legend')]
           : h('p', { class: 'muted' }, 'No consumer group reads this stream.')),
       h('div', {},
-        h('h3', {}, 'Appended per second'),
-        lineChart({ t: history.t, series: [{ name: 'appended/s', values: rates(history.t, series.length) }], windowMs: window, now, width: Math.floor(inner / 3), title: `entries appended to ${stream.stream} per second` }))));
+        h('h3', {}, 'Per second: appended, acknowledged by each group'),
+        lineChart({ t: history.t, series: throughput, windowMs: window, now, width: Math.floor(inner / 3), title: `entries appended to ${stream.stream} and acknowledged per second` }),
+        legend(throughput, (v) => v.toFixed(v < 10 ? 1 : 0), 'rate-legend'))));
   chart.dataset.stream = stream.stream;
   state.chosen = stream.stream;
 }
@@ -166,7 +196,7 @@ function renderTable(table, list, history, chosen, idleAfter) {
         h('td', { class: 'num' }, count(group.pending)),
         h('td', { class: group.lag ? 'num lagging' : 'num', dataset: { lag: group.lag ?? '' } }, group.lag === null ? '?' : count(group.lag)),
         h('td', { class: 'num' }, group.oldest_pending_age_ms === null ? '–' : duration(group.oldest_pending_age_ms)),
-        h('td', {}, sparkline(history.t, lag, chartSpan(history))));
+        h('td', {}, sparkline(history.t, lag, chartSpan(history), undefined, groupIndex(series, group.group) + 1)));
     });
   });
   replace(table, h('table', { class: 'grid streams' },
