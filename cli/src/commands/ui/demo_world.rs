@@ -25,7 +25,7 @@ use super::error::ApiError;
 use super::figures::{ConsumerFigures, GroupFigures, Snapshot, StreamFigures, now_ms};
 use super::input::Selection;
 use crate::admin::id_after;
-use crate::catalogue::events::{Urgency, UserCreatedV2};
+use crate::catalogue::events::{NotificationSendV1, RequestCreatedV2, Urgency, UserCreatedV2};
 use crate::commands::demo::{notification, request_v1, user_v1};
 
 /// The types the demo world publishes.
@@ -57,16 +57,21 @@ impl DemoWorld {
         let broker = MemoryBroker::new();
         let mut config = Config::default();
         config.service_name = "events-ui-demo".to_owned();
-        let demo = Subscriber::builder(&config)
+        // The demo's group, as `events demo` sets it up: quick retries, three attempts.
+        let mut demo_settings = config.clone();
+        let subscriber = &mut demo_settings.subscriber;
+        subscriber.consumer_group = DEMO_GROUP.to_owned();
+        subscriber.max_retries = 3;
+        subscriber.claim_min_idle = Duration::from_millis(200);
+        subscriber.claim_interval = Duration::from_millis(100);
+        subscriber.retry_backoff = Duration::from_millis(50);
+        subscriber.retry_backoff_max = Duration::from_millis(200);
+        let demo = Subscriber::builder(&demo_settings)
             .in_memory(&broker)
-            .group(DEMO_GROUP)
-            .max_retries(3)
-            .claim(Duration::from_millis(200), Duration::from_millis(100))
-            .retry_backoff(Duration::from_millis(50), Duration::from_millis(200))
             .on(|_: UserCreatedV2| async { Ok(()) })
             .on({
                 let attempts = std::sync::Arc::new(std::sync::Mutex::new(0u32));
-                move |event: crate::catalogue::events::RequestCreatedV2| {
+                move |event: RequestCreatedV2| {
                     let attempts = std::sync::Arc::clone(&attempts);
                     async move {
                         // The printer for this work order is out of paper twice, as in the demo.
@@ -85,24 +90,24 @@ impl DemoWorld {
                     }
                 }
             })
-            .on(
-                |event: crate::catalogue::events::NotificationSendV1| async move {
-                    if event.recipient_id == 0 {
-                        return Err(HandlerError::new(
-                            "no chat for recipient 0: the bot was never started",
-                        ));
-                    }
-                    Ok(())
-                },
-            )
+            .on(|event: NotificationSendV1| async move {
+                if event.recipient_id == 0 {
+                    return Err(HandlerError::new(
+                        "no chat for recipient 0: the bot was never started",
+                    ));
+                }
+                Ok(())
+            })
             .build()
             .await
             .context("starting the demo's consumer group")?
             .spawn();
-        let reports = Subscriber::builder(&config)
+        // A slow reader of registrations, one at a time.
+        let mut slow_settings = config.clone();
+        slow_settings.subscriber.consumer_group = SLOW_GROUP.to_owned();
+        slow_settings.subscriber.concurrency = 1;
+        let reports = Subscriber::builder(&slow_settings)
             .in_memory(&broker)
-            .group(SLOW_GROUP)
-            .concurrency(1)
             .on(|_: UserCreatedV2| async {
                 tokio::time::sleep(Duration::from_millis(1500)).await;
                 Ok(())
