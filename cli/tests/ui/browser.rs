@@ -2,9 +2,9 @@
 //! redis-server, the catalogue shows `user.created` v1 and v2 with the migration between
 //! them, the lag chart follows entries the test appends, a dead letter the test writes
 //! while the page is open appears and is requeued through the page after its confirmation
-//! (a cancelled confirmation does nothing), and the tail shows new events; without Redis, the
-//! demo world's dead letter is there. A screenshot of each page is kept in
-//! `<target>/ui-screenshots/`.
+//! (a cancelled confirmation does nothing), and the tail shows new events; without Redis and
+//! with a token, the page asks for the token, then shows the demo world's dead letter. A
+//! screenshot of each page is kept in `<target>/ui-screenshots/`.
 
 use std::path::PathBuf;
 
@@ -215,14 +215,26 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
 }
 
 #[test]
-fn without_redis_the_page_shows_the_demo_world_and_its_dead_letter() {
-    let console = Console::start(Options::default());
+fn without_redis_the_page_asks_for_the_token_and_shows_the_demo_world_and_its_dead_letter() {
+    let token = "demo-token-0123456789";
+    let console = Console::start(Options {
+        token: Some(token),
+        ..Options::default()
+    });
     let browser = Browser::start();
     browser.goto(&console.url("/#/dead-letters/notification.send"));
+    browser.wait(
+        "the token form",
+        "return !!document.querySelector('.banner .token input')",
+    );
+    assert!(browser.text(".banner").contains("bearer token"));
+    browser.type_into(".banner .token input", token);
+    browser.click(".banner .token button");
     browser.wait(
         "the demo's dead letter",
         "return !!document.querySelector('table.letters tbody tr')",
     );
+    assert!(browser.text("#status").contains("in-memory demo"));
     assert!(
         browser
             .text("table.letters")
