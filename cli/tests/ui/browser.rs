@@ -12,11 +12,9 @@ use event_runtime::testing::RedisServer;
 use serde_json::json;
 
 use crate::console::{Console, Options};
-use crate::fixture::{self, STREAM};
+use crate::fixture::{self, DLQ, STREAM};
 use crate::support::connection;
 use crate::webdriver::Browser;
-
-const DLQ: &str = "events:dlq:user.created";
 
 /// Where screenshots go: `<target>/ui-screenshots`.
 fn screenshots() -> PathBuf {

@@ -168,3 +168,22 @@ impl Drop for Console {
         let _ = self.child.wait();
     }
 }
+
+/// A console on the Redis at `url`, with `args`.
+pub fn on_redis(url: &str, args: &[&str]) -> Console {
+    Console::start(Options {
+        redis_url: Some(url),
+        args,
+        ..Options::default()
+    })
+}
+
+/// The stream `key` in the answer of `GET /api/streams`.
+pub fn stream<'a>(streams: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    streams["streams"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|s| s["stream"] == key)
+        .unwrap_or_else(|| panic!("no {key} in {streams}"))
+}

@@ -7,6 +7,8 @@ use redis::ConnectionLike;
 use serde_json::json;
 
 pub const STREAM: &str = "events:user.created";
+/// Its dead-letter stream on one server.
+pub const DLQ: &str = "events:dlq:user.created";
 pub const GROUP: &str = "mailer";
 
 /// The name every test event carries: what must never show unredacted.
