@@ -318,3 +318,24 @@ fn the_tail_reads_the_last_entries_and_those_after_an_id() {
     assert_eq!(tail["entries"][0]["id"], broken.as_str());
     assert!(tail["entries"][0]["problem"].as_str().is_some(), "{tail}");
 }
+
+#[test]
+fn schemas_names_the_catalogue_the_console_shows() {
+    let dir = tempfile::tempdir().expect("a schema directory");
+    std::fs::write(
+        dir.path().join("parcels.yaml"),
+        "catalogue:\n  name: parcels\n  version: 1.0.0\n\nevents:\n  parcel.shipped:\n    description: A parcel left.\n    versions:\n      v1:\n        description: First.\n        fields:\n          parcel_id: { type: int64, description: Id. }\n          receiver: { type: string, description: Who., sensitive: true }\n",
+    )
+    .expect("a schema file");
+    let server = RedisServer::start().expect("redis-server");
+    let schemas = dir.path().to_string_lossy().into_owned();
+    let console = on_redis(&server.url(), &["--schemas", &schemas]);
+    let catalogue = console.json("/api/catalogue");
+    assert_eq!(catalogue["name"], "parcels");
+    assert_eq!(catalogue["events"][0]["name"], "parcel.shipped");
+    assert_eq!(
+        catalogue["events"][0]["versions"][0]["fields"][1]["sensitive"],
+        true
+    );
+    console.log_with("catalogue `parcels` 1.0.0 from");
+}

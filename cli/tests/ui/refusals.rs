@@ -173,3 +173,20 @@ fn other_addresses_and_short_tokens_are_refused_at_start() {
         show(&short)
     );
 }
+
+#[test]
+fn an_unreachable_redis_stops_the_console_at_start_with_a_hint() {
+    let output = events()
+        .args(["ui", "--listen", "127.0.0.1:0"])
+        .env("REDIS_URL", "redis://127.0.0.1:1/0")
+        .env_remove("EVENT_UI_TOKEN")
+        .output()
+        .expect("events ui");
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cannot reach Redis at redis://127.0.0.1:1/0"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint:"), "{stderr}");
+}
