@@ -1,25 +1,24 @@
 //! Every Redis command the operator commands (`stats`, `tail`, `dlq`, `replay`, `pending`)
-//! send, in one place, over redis-rs directly; `demo` reads its dead letters here too. Only
-//! `events bench` sends its own, as it measures raw redis-rs.
+//! send, in one place; `demo` reads its dead letters here too. Only `events bench` sends its
+//! own, as it measures raw redis-rs.
 //!
-//! The runtime's own transport stays the only sender of Redis commands inside
-//! `event-runtime`; these are the CLI's administrative reads and the few writes an operator
-//! asks for (re-delivering entries to one group, deleting dead letters). Key names come from
-//! `event_runtime::transport`, entries are `event_runtime::transport::StreamEntry`.
+//! The connection is the runtime's own kind (`event_runtime::transport::RedisConnection`: one
+//! server or a cluster, TLS applied, on `config.subscriber_url()`), so the operator commands
+//! reach Redis exactly as the consumers they inspect do. The commands are the CLI's
+//! administrative reads and the few writes an operator asks for (re-delivering entries to one
+//! group, deleting dead letters), which the runtime has no use for. Key names, entries, ids
+//! and dead-letter provenance are `event_runtime::wire`'s.
 //!
-//! A `REDIS_URL` listing several nodes is a Redis Cluster: every command here names one key
-//! and is routed to its slot's master by redis-rs's cluster connection, and `SCAN` runs on
-//! each master in turn.
+//! On a Redis Cluster every command here names one key and is routed to its slot's master by
+//! redis-rs's cluster connection, and `SCAN` runs on each master in turn.
 
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use event_runtime::Config;
-use event_runtime::transport::StreamEntry;
+use event_runtime::transport::RedisConnection;
+use event_runtime::wire::StreamEntry;
+use event_runtime::{Config, ErrorKind};
 use redis::Value;
-use redis::aio::MultiplexedConnection;
-use redis::cluster::ClusterClientBuilder;
-use redis::cluster_async::ClusterConnection;
 use redis::cluster_routing::{RoutingInfo, SingleNodeRoutingInfo};
 use redis::streams::{
     StreamInfoConsumersReply, StreamInfoGroupsReply, StreamPendingCountReply, StreamPendingReply,
@@ -33,26 +32,12 @@ pub const REDELIVERY_CONSUMER: &str = "events-redeliver";
 /// group's subscribers claim it on their next pass.
 const REDELIVERY_IDLE_MS: u64 = 24 * 60 * 60 * 1000;
 
-/// How long an operator command waits for a reply, unless it needs longer (blocking reads,
-/// re-delivering whole windows).
-pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// How long connecting may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
 /// Entries per `XRANGE` of [`Admin::pages`].
 const PAGE_SIZE: usize = 500;
 
 /// A connection for administrative commands.
 pub struct Admin {
-    conn: Connection,
-}
-
-/// One server, or a Redis Cluster.
-#[derive(Clone)]
-enum Connection {
-    Single(MultiplexedConnection),
-    Cluster(ClusterConnection),
+    conn: RedisConnection,
 }
 
 /// One consumer group of a stream (`XINFO GROUPS`).
@@ -90,49 +75,30 @@ impl Admin {
         Self::connect(&crate::connect::config_from_env()?, response_timeout).await
     }
 
-    /// Connects to `config.redis_url`; commands time out after `response_timeout` (blocking
-    /// reads need more than their block time).
+    /// Connects as the runtime connects (`config.subscriber_url()`, TLS of the config);
+    /// commands time out after `response_timeout`: the runtime's `RESPONSE_TIMEOUT`, unless
+    /// they need longer (blocking reads, re-delivering whole windows).
     pub async fn connect(config: &Config, response_timeout: Duration) -> anyhow::Result<Self> {
-        let location = event_runtime::config::redact_url(&config.redis_url);
-        let unreachable = |error| crate::connect::unreachable(config, error);
-        if let Some(nodes) = event_runtime::config::cluster_nodes(&config.redis_url) {
-            let client = ClusterClientBuilder::new(nodes)
-                .connection_timeout(CONNECT_TIMEOUT)
-                .response_timeout(response_timeout)
-                .build()
-                .with_context(|| format!("invalid Redis Cluster URLs `{location}`"))?;
-            let conn = client.get_async_connection().await.map_err(unreachable)?;
-            return Ok(Self {
-                conn: Connection::Cluster(conn),
-            });
-        }
-        let client = redis::Client::open(config.redis_url.as_str())
-            .with_context(|| format!("invalid Redis URL `{location}`"))?;
-        let settings = redis::AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(CONNECT_TIMEOUT))
-            .set_response_timeout(Some(response_timeout));
-        let conn = client
-            .get_multiplexed_async_connection_with_config(&settings)
+        let conn = RedisConnection::connect(config, response_timeout)
             .await
-            .map_err(unreachable)?;
-        Ok(Self {
-            conn: Connection::Single(conn),
-        })
+            .map_err(|error| match error.kind() {
+                ErrorKind::Config => anyhow::Error::new(error),
+                _ => crate::connect::unreachable(config, error),
+            })?;
+        Ok(Self { conn })
     }
 
     async fn query<T: redis::FromRedisValue>(&self, cmd: &redis::Cmd) -> redis::RedisResult<T> {
-        match &self.conn {
-            Connection::Single(conn) => cmd.query_async(&mut conn.clone()).await,
-            Connection::Cluster(conn) => cmd.query_async(&mut conn.clone()).await,
-        }
+        cmd.query_async(&mut self.conn.clone()).await
     }
 
     /// The dead-letter stream of `event_type`: `events:dlq:<type>`, or on a cluster
     /// `events:dlq:{events:<type>}` (in the slot of the type's stream).
     pub fn dead_letter_key(&self, event_type: &str) -> String {
-        match self.conn {
-            Connection::Single(_) => event_runtime::transport::dead_letter_key(event_type),
-            Connection::Cluster(_) => event_runtime::transport::cluster_dead_letter_key(event_type),
+        if self.conn.is_cluster() {
+            event_runtime::wire::cluster_dead_letter_key(event_type)
+        } else {
+            event_runtime::wire::dead_letter_key(event_type)
         }
     }
 
@@ -140,7 +106,7 @@ impl Admin {
     async fn scan_all(&self, cmd: impl Fn(u64) -> redis::Cmd) -> anyhow::Result<Vec<String>> {
         let mut keys = Vec::new();
         match &self.conn {
-            Connection::Single(_) => {
+            RedisConnection::Single(_) => {
                 let mut cursor = 0u64;
                 loop {
                     let (next, page): (u64, Vec<String>) =
@@ -152,7 +118,7 @@ impl Admin {
                     }
                 }
             }
-            Connection::Cluster(conn) => {
+            RedisConnection::Cluster(conn) => {
                 for (host, port) in self.masters().await? {
                     let mut cursor = 0u64;
                     loop {
@@ -221,7 +187,7 @@ impl Admin {
                 cmd
             })
             .await?;
-        keys.retain(|key| !key.starts_with("events:dlq:"));
+        keys.retain(|key| !key.starts_with(event_runtime::wire::DEAD_LETTER_PREFIX));
         keys.sort();
         keys.dedup();
         Ok(keys)
@@ -551,30 +517,4 @@ fn bytes(value: Value) -> Vec<u8> {
 
 fn text(value: Value) -> String {
     String::from_utf8_lossy(&bytes(value)).into_owned()
-}
-
-/// How old the entry with id `<ms>-<seq>` is, from the time in its id, in milliseconds.
-pub fn age_ms(id: &str) -> Option<u64> {
-    let written: u64 = id.split('-').next()?.parse().ok()?;
-    Some(now_millis().saturating_sub(written))
-}
-
-/// Whether entry id `a` comes after `b` (`<ms>-<seq>` compared numerically).
-pub fn id_after(a: &str, b: &str) -> bool {
-    let parse = |id: &str| {
-        let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
-        (
-            ms.parse::<u64>().unwrap_or(0),
-            seq.parse::<u64>().unwrap_or(0),
-        )
-    };
-    parse(a) > parse(b)
-}
-
-/// Milliseconds since the Unix epoch, now.
-fn now_millis() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|elapsed| elapsed.as_millis() as u64)
-        .unwrap_or(0)
 }

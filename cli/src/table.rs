@@ -194,7 +194,7 @@ pub fn parse_time(text: &str) -> anyhow::Result<DateTime<Utc>> {
             return Ok(time);
         }
     }
-    if let Some(time) = event_runtime::wire::datetime::parse(text) {
+    if let Some(time) = event_runtime::wire::parse_timestamp(text) {
         return Ok(time);
     }
     if let Ok(date) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {

@@ -199,6 +199,41 @@ fn stats_and_pending_report_streams_groups_and_dead_letters() {
 }
 
 #[test]
+fn stats_reads_the_dead_letters_of_a_partition_stream_s_type() {
+    // A partitioned type's streams are `events:<type>:p<k>`; their dead letters go to the
+    // type's one dead-letter stream, which stats must read for each of them.
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let mut conn = connection(&url);
+    let partition = "events:user.created:p3";
+    let _: String = conn
+        .xadd(
+            partition,
+            "*",
+            &[("version", "v2".to_owned()), ("event_data", event_data(1))],
+        )
+        .expect("XADD partition");
+    for attempt in 0..2 {
+        let _: String = conn
+            .xadd(
+                DLQ,
+                "*",
+                &[
+                    ("original_stream", partition.to_owned()),
+                    ("error", format!("attempt {attempt}")),
+                ],
+            )
+            .expect("XADD dlq");
+    }
+
+    let stats = json(&url, &["stats", "--json"]);
+    let stream = &stats[0];
+    assert_eq!(stream["stream"], partition, "{stats}");
+    assert_eq!(stream["event_type"], "user.created", "{stats}");
+    assert_eq!(stream["dead_letters"], 2, "{stats}");
+}
+
+#[test]
 fn dead_letters_are_listed_shown_requeued_to_their_group_and_purged() {
     let server = RedisServer::start().expect("redis-server");
     let url = server.url();

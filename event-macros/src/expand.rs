@@ -1,4 +1,5 @@
-//! Emitting: the `Event` impl of a checked [`Event`], or the errors plus a stub impl.
+//! Emitting: the `Event` impl of a checked [`Event`] (through the runtime's `impl_event!`,
+//! which generated code expands to as well), or the errors plus a stub impl.
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
@@ -58,25 +59,12 @@ fn emit(event: &Event<'_>) -> TokenStream {
     let envelope_mut = quote_spanned!(envelope_ident.span()=> &mut self.#envelope_ident);
     let validate = event.validate.as_ref().map(|function| {
         let call = quote_spanned!(function.span()=> #function(self));
-        quote! {
-            fn validate(&self) -> ::core::result::Result<(), ::event_runtime::ValidationError> {
-                #call
-            }
-        }
+        quote!(validate = #call;)
     });
-    let previous = event.previous.as_ref().map(|previous| {
-        let call = quote_spanned! {previous.span()=>
-            ::event_runtime::wire::decode_via::<Self, #previous>(version, event_data)
-        };
-        quote! {
-            fn decode_version(
-                version: u32,
-                event_data: &str,
-            ) -> ::core::result::Result<Self, ::event_runtime::DecodeError> {
-                #call
-            }
-        }
-    });
+    let previous = event
+        .previous
+        .as_ref()
+        .map(|previous| quote!(previous = #previous;));
     let previous_check = event.previous.as_ref().map(|previous| {
         let message = format!(
             "`previous` must be version {} of `{name}`, the version right before this one",
@@ -105,23 +93,20 @@ fn emit(event: &Event<'_>) -> TokenStream {
         }
     });
 
+    // The one `impl Event` shape, shared with generated code. `self` is passed in so that the
+    // expressions spanned on the user's tokens above may use it.
     quote! {
-        impl ::event_runtime::Event for #ident {
-            const EVENT_TYPE: &'static str = #name;
-            const VERSION: u32 = #version;
-            const DESCRIPTION: &'static str = #description;
-            const SENSITIVE_FIELDS: &'static [&'static str] = &[#(#sensitive),*];
-
-            fn envelope(&self) -> &::event_runtime::Envelope {
-                #envelope
+        ::event_runtime::__private::impl_event! {
+            self: #ident {
+                event_type = #name;
+                version = #version;
+                description = #description;
+                sensitive_fields = [#(#sensitive),*];
+                envelope = #envelope;
+                envelope_mut = #envelope_mut;
+                #validate
+                #previous
             }
-
-            fn envelope_mut(&mut self) -> &mut ::event_runtime::Envelope {
-                #envelope_mut
-            }
-
-            #validate
-            #previous
         }
 
         #previous_check

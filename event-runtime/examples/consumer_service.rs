@@ -48,7 +48,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("metrics at http://{address}/metrics");
     tokio::spawn(serve_metrics(listener, metrics));
 
-    let config = Config::from_env()?;
+    let mut config = Config::from_env()?;
+    // The gauges every 5 s: a setting in code (`EVENT_SUBSCRIBER_METRICS_INTERVAL` is its
+    // variable), like every other one, before the subscriber is built.
+    config.subscriber.metrics_interval = Duration::from_secs(5);
     let attempts: Arc<Mutex<HashMap<i64, u32>>> = Arc::default();
     let subscriber = Subscriber::builder(&config)
         .on(move |event: UserCreatedV2| {
@@ -77,7 +80,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 Ok(())
             }
         })
-        .metrics_interval(Duration::from_secs(5))
         .build()
         .await?;
     println!(

@@ -6,18 +6,6 @@ use serde_json::{Map, Value};
 
 use crate::EventId;
 
-/// Names of the envelope fields on the wire. A schema may not use them for payload fields.
-pub const ENVELOPE_FIELDS: [&str; 8] = [
-    "event_id",
-    "event_type",
-    "version",
-    "timestamp",
-    "source_service",
-    "correlation_id",
-    "user_id",
-    "metadata",
-];
-
 /// The envelope fields of an event, flattened into the event's JSON next to the payload.
 ///
 /// `event_type` and `version` are not stored here: they follow from the Rust type
@@ -33,10 +21,10 @@ pub struct Envelope {
     /// original services declared it `str`).
     pub event_id: EventId,
     /// When the event happened, UTC. Naive timestamps on the wire are read as UTC.
-    #[serde(with = "crate::wire::datetime")]
+    #[serde(with = "crate::wire::adapters::datetime")]
     pub timestamp: DateTime<Utc>,
     /// Name of the service that published the event. Filled by the publisher when empty.
-    #[serde(default, deserialize_with = "crate::wire::null_as_default")]
+    #[serde(default, deserialize_with = "crate::wire::adapters::null_as_default")]
     pub source_service: String,
     /// Id tying together the events caused by one request.
     #[serde(default)]
@@ -45,7 +33,7 @@ pub struct Envelope {
     #[serde(default)]
     pub user_id: Option<i64>,
     /// Free-form context; keys are the publisher's.
-    #[serde(default, deserialize_with = "crate::wire::null_as_default")]
+    #[serde(default, deserialize_with = "crate::wire::adapters::null_as_default")]
     pub metadata: Map<String, Value>,
 }
 

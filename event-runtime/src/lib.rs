@@ -3,7 +3,7 @@
 //! Events are described in YAML and compiled by `event-codegen` (from `build.rs`) into
 //! versioned structs, or written by hand with `#[derive(Event)]`. This crate holds what those
 //! structs implement and use: the [`Event`] trait, the [`Envelope`], the [`Registry`], the wire
-//! format ([`encode`], [`decode_exact`]) and constraint checks ([`validate`]).
+//! format ([`encode`], [`decode_exact`]) and constraint checks ([`ValidationError`]).
 //!
 //! ```
 //! use event_runtime::{Envelope, Event};
@@ -36,72 +36,88 @@
 //!   receive the version they ask for; older entries are upgraded.
 //! - [`LiveSubscription`]: real-time pub/sub, at most once.
 //! - [`Replayer`]: a time window of a stream, again, without touching any group.
-//! - [`Config`]: every setting, from environment variables ([`Config::from_env`]).
+//! - [`Config`]: every setting, from environment variables ([`Config::from_env`]) or code.
 //! - [`memory::MemoryBroker`]: the same semantics in process, for unit tests and for running
 //!   without Redis (`Publisher::in_memory`, `Subscriber::builder(..).in_memory(..)`).
-//! - `testing::RedisServer` (feature `testing`): a `redis-server` per test, and
-//!   `testing::RedisCluster`, a throw-away Redis Cluster.
+//! - `testing` (feature `testing`): a `redis-server` per test (`RedisServer`), a throw-away
+//!   Redis Cluster (`RedisCluster`), and what tests of a service share: fast settings,
+//!   waiting for a condition, a handler that records what it handled.
 //!
 //! A `REDIS_URL` that lists several node URLs, comma-separated, is a Redis Cluster: the
 //! runtime then keeps every command within one hash slot (see [`config`]). Event types can
-//! be spread over several streams by a payload field ([`partition`], `EVENT_PARTITIONS`), and
-//! publishing can wait for replicas (`EVENT_PUBLISHER_DURABLE_REPLICAS`).
+//! be spread over several streams by a payload field ([`wire::partition_of`],
+//! `EVENT_PARTITIONS`), and publishing can wait for replicas
+//! (`EVENT_PUBLISHER_DURABLE_REPLICAS`).
 //!
 //! `docs/wire-format.md` describes exactly what is stored, for services in other languages.
 //! The `tls` feature adds `rediss://` URLs. Without default features the crate is the core
 //! alone, with neither tokio nor redis in its dependency tree.
+//!
+//! # Where things are
+//!
+//! Every item has one path. The crate root holds what a service names in its own code: the
+//! event model ([`Event`], [`Envelope`], [`Registry`]), encoding and decoding, the errors, the
+//! [`Config`], and the publisher, subscriber, live subscription and replayer with what their
+//! methods take and return. A module holds a vocabulary that only some code needs:
+//!
+//! - [`config`]: the settings inside a [`Config`], section by section;
+//! - [`types`]: the Rust types of the schema's value types (`Decimal`, `DateTime`, ...);
+//! - [`validate`]: writing the checks of a hand-written event's `validate` function;
+//! - [`wire`]: the stored format, for tools and other languages: key names, entry fields and
+//!   ids, dead-letter provenance, versions, timestamps, partitions;
+//! - `health`, `memory`, `observe`, `transport` (feature `redis`): health reports, the
+//!   in-memory broker, metric names and the correlation context, and the connection for
+//!   administrative tools;
+//! - `testing` (feature `testing`): test support.
+//!
+//! What generated code and `#[derive(Event)]` use and nothing else (the one `impl Event`
+//! shape, serde adapters, re-exported crates) is in `__private`: not part of the API, and
+//! free to change with the generator and the derive.
 
 pub mod config;
 mod envelope;
 mod error;
 mod event;
 mod event_id;
-pub mod partition;
 mod registry;
-mod runtime_error;
 pub mod types;
 pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "redis")]
+mod backend;
+#[cfg(feature = "redis")]
 pub mod health;
 #[cfg(feature = "redis")]
 pub mod memory;
 #[cfg(feature = "redis")]
+pub mod observe;
+#[cfg(feature = "redis")]
 mod publisher;
 #[cfg(feature = "redis")]
-pub mod pubsub;
+mod pubsub;
 #[cfg(feature = "redis")]
-pub mod replay;
+mod replay;
 #[cfg(feature = "redis")]
-pub mod subscriber;
+mod subscriber;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "redis")]
 pub mod transport;
 
-// One-pass encoding with the publisher's envelope values; metrics, spans and the handling
-// context.
-mod fill;
-#[cfg(feature = "redis")]
-pub mod observe;
-
-pub use envelope::{ENVELOPE_FIELDS, Envelope};
-pub use error::{DecodeError, EncodeError};
-pub use event::{DynEvent, Event};
+pub use config::{Config, ConfigError};
+pub use envelope::Envelope;
+pub use error::{Error, ErrorKind, Result};
+pub use event::Event;
+pub use event::decode::{DecodeError, FieldFailure, decode_exact};
+pub use event::encode::{EncodeError, encode, encode_validated};
 pub use event_id::EventId;
-pub use registry::{EventEntry, Registry};
+/// Names of the envelope fields on the wire, `event_type` and `version` included; a payload
+/// field may not use them. The one list, shared with the code generator and the derive.
+pub use event_names::ENVELOPE_FIELDS;
+pub use registry::{DynEvent, Registry, RegistryEntry};
 pub use validate::{ValidationError, Violation};
-pub use wire::{decode_exact, encode, encode_validated};
 
-pub use config::{
-    Config, ConfigError, Durability, Partitioning, PubSubPolicy, PublisherConfig, Retention,
-    StartPosition, SubscriberConfig,
-};
-pub use runtime_error::{Error, ErrorKind, Result};
-
-#[cfg(feature = "redis")]
-pub use health::{HealthStatus, PublisherHealth, SubscriberHealth};
 #[cfg(feature = "redis")]
 pub use publisher::{EncodedEvent, PublishOptions, PublishReceipt, Publisher};
 #[cfg(feature = "redis")]
@@ -119,6 +135,9 @@ pub use event_macros::Event;
 /// Items used by generated code and `#[derive(Event)]`; not part of the stable API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__impl_event as impl_event;
+    pub use crate::event::impl_event::UpgradesTo;
+    pub use crate::wire::adapters::{datetime, datetime_opt, null_as_default};
     pub use chrono;
     pub use regex_lite::Regex;
     pub use serde;

@@ -20,7 +20,8 @@
 //! | `events_trimmed_pending_total` | counter | `event_type` | pending entries whose data was trimmed before being handled |
 //!
 //! The three gauges are polled by each running subscriber every `metrics_interval`
-//! (10 s by default, [`SubscriberBuilder::metrics_interval`](crate::SubscriberBuilder::metrics_interval)).
+//! (10 s by default: [`SubscriberConfig::metrics_interval`](crate::config::SubscriberConfig::metrics_interval),
+//! `EVENT_SUBSCRIBER_METRICS_INTERVAL`).
 //!
 //! # Tracing and correlation
 //!

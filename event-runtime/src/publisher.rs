@@ -2,20 +2,21 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use tracing::Instrument;
 
 use std::collections::BTreeMap;
 
 use crate::EventId;
+use crate::backend::OutgoingEntry;
 use crate::config::{Config, Partitioning, PublisherConfig};
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
+use crate::event::encode::{EncodeError, Fill, encode, encode_filled};
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;
-use crate::runtime_error::{Error, ErrorKind, Result};
-use crate::transport::redis::RedisTransport;
-use crate::transport::{OutgoingEntry, Transport, channel_name, partition_key, stream_key};
-use crate::wire::{encode, version_tag};
+use crate::transport::Transport;
+use crate::wire::{channel_name, entry_fields, partition_key, partition_of, stream_key};
 
 /// Per-call envelope values: what the publisher cannot know by itself.
 ///
@@ -93,7 +94,7 @@ pub struct EncodedEvent {
 /// `event_id` where that matters.
 ///
 /// A partitioned type ([`Config::partitions`]) goes to `events:<type>:p<k>` instead, `k`
-/// from its key field ([`partition`](crate::partition)). With
+/// from its key field ([`partition_of`](crate::wire::partition_of)). With
 /// [`durable`](PublisherConfig::durable) set, each write is followed by `WAIT` on the same
 /// connection; fewer replicas than asked in time is an error of kind
 /// [`NotReplicated`](ErrorKind::NotReplicated), which is not retried (the event is written). On
@@ -125,23 +126,12 @@ impl Publisher {
     /// A comma-separated list of URLs is a Redis Cluster; see [`config`](crate::config).
     pub async fn new(config: &Config) -> Result<Self> {
         let settings = config.publisher.clone();
+        settings.check()?;
         let timeout = settings.publish_timeout;
-        if let Some(durable) = settings.durable {
-            if durable.timeout >= timeout {
-                return Err(Error::new(
-                    ErrorKind::Config,
-                    format!(
-                        "the durable publish timeout ({} ms) must be below the publish timeout ({} ms), which includes it",
-                        durable.timeout.as_millis(),
-                        timeout.as_millis()
-                    ),
-                ));
-            }
-        }
         let transport =
-            RedisTransport::connect(config.publisher_url(), &config.tls, timeout, timeout).await?;
+            Transport::connect(config.publisher_url(), &config.tls, timeout, timeout).await?;
         Ok(Self {
-            transport: Transport::Redis(transport),
+            transport,
             settings,
             partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
@@ -154,7 +144,7 @@ impl Publisher {
     /// [`MemoryBroker`] for an example.
     pub fn in_memory(broker: &MemoryBroker, config: &Config) -> Self {
         Self {
-            transport: Transport::Memory(broker.clone()),
+            transport: Transport::memory(broker),
             settings: config.publisher.clone(),
             partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
@@ -297,7 +287,7 @@ impl Publisher {
             } else {
                 None
             };
-        let fill = crate::fill::Fill {
+        let fill = Fill {
             source_service: (envelope.source_service.is_empty() && !self.service_name.is_empty())
                 .then_some(self.service_name.as_str()),
             correlation_id: options
@@ -325,12 +315,12 @@ impl Publisher {
             copy.envelope_mut().user_id = options.user_id;
             copy.validate()
                 .map_err(|violations| invalid::<E>(violations))?;
-            crate::fill::encode_filled(&copy, &fill)?
+            encode_filled(&copy, &fill)?
         } else {
             event
                 .validate()
                 .map_err(|violations| invalid::<E>(violations))?;
-            crate::fill::encode_filled(event, &fill)?
+            encode_filled(event, &fill)?
         };
         self.prepare_encoded(
             E::EVENT_TYPE,
@@ -370,7 +360,7 @@ impl Publisher {
             .then(|| (channel_name(event_type), event_data.clone()));
         let stream = match self.partitions.get(event_type) {
             Some(partitioning) => {
-                let partition = crate::partition::partition_of(
+                let partition = partition_of(
                     &event_data,
                     &partitioning.key,
                     partitioning.count,
@@ -389,16 +379,13 @@ impl Publisher {
         };
         let entry = OutgoingEntry {
             stream,
-            fields: vec![
-                ("event_id", event_id.as_str().to_owned()),
-                ("event_type", event_type.to_owned()),
-                ("version", version_tag(version)),
-                (
-                    "timestamp",
-                    timestamp.to_rfc3339_opts(SecondsFormat::AutoSi, true),
-                ),
-                ("event_data", event_data),
-            ],
+            fields: entry_fields(
+                event_type,
+                version,
+                event_id.as_str(),
+                timestamp,
+                event_data,
+            ),
             broadcast,
         };
         Ok(Prepared {
@@ -482,10 +469,6 @@ fn service_label(service_name: &str) -> metrics::SharedString {
     metrics::SharedString::from(std::sync::Arc::<str>::from(service_name))
 }
 
-fn invalid<E: Event>(violations: crate::ValidationError) -> Error {
-    Error::from(crate::EncodeError::Invalid {
-        event_type: E::EVENT_TYPE,
-        version: E::VERSION,
-        violations,
-    })
+fn invalid<E: Event>(violations: crate::validate::ValidationError) -> Error {
+    Error::from(EncodeError::invalid::<E>(violations))
 }

@@ -14,13 +14,13 @@ use std::marker::PhantomData;
 
 use futures_util::StreamExt;
 
+use crate::backend::Messages;
 use crate::config::Config;
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::memory::MemoryBroker;
-use crate::runtime_error::{Error, ErrorKind, Result};
-use crate::transport::redis::RedisTransport;
-use crate::transport::{Messages, Transport, channel_name};
-use crate::wire::{WireHead, parse_version};
+use crate::transport::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, Transport};
+use crate::wire::{DataHead, channel_name};
 
 /// A live subscription to the pub/sub channel of `E`'s type, with older versions upgraded.
 ///
@@ -105,19 +105,19 @@ impl RawLiveSubscription {
     /// (`config.subscriber_url()`). Messages published from the moment this returns are
     /// received.
     pub async fn connect(config: &Config, event_type: &str) -> Result<Self> {
-        let transport = RedisTransport::connect(
+        let transport = Transport::connect(
             config.subscriber_url(),
             &config.tls,
-            std::time::Duration::from_secs(10),
-            std::time::Duration::from_secs(5),
+            RESPONSE_TIMEOUT,
+            CONNECT_TIMEOUT,
         )
         .await?;
-        Self::subscribe(Transport::Redis(transport), event_type).await
+        Self::subscribe(transport, event_type).await
     }
 
     /// Subscribes to `events.<event_type>` of an in-memory broker.
     pub async fn in_memory(broker: &MemoryBroker, event_type: &str) -> Result<Self> {
-        Self::subscribe(Transport::Memory(broker.clone()), event_type).await
+        Self::subscribe(Transport::memory(broker), event_type).await
     }
 
     async fn subscribe(transport: Transport, event_type: &str) -> Result<Self> {
@@ -148,11 +148,10 @@ impl RawLiveSubscription {
 fn decode<E: Event>(payload: &[u8]) -> Result<E> {
     let text = std::str::from_utf8(payload)
         .map_err(|_| Error::new(ErrorKind::Decode, "pub/sub message is not UTF-8"))?;
-    let head = WireHead::read(text)?;
-    let version = head
-        .version
-        .as_deref()
-        .and_then(parse_version)
-        .ok_or_else(|| Error::new(ErrorKind::Decode, "pub/sub message has no valid `version`"))?;
+    let unreadable = |reason: String| Error::new(ErrorKind::Decode, reason);
+    let version = DataHead::read(text)
+        .and_then(|head| head.version())
+        .map_err(|error| unreadable(format!("pub/sub message: {error}")))?
+        .ok_or_else(|| unreadable("pub/sub message has no valid `version`".to_owned()))?;
     Ok(E::decode_version(version, text)?)
 }

@@ -1,10 +1,15 @@
-//! The registry: every known event type and version, for decoding by name at run time.
+//! The registry: every known event type and version, for decoding by name at run time, and
+//! [`DynEvent`], the type-erased event it returns.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::error::DecodeError;
-use crate::event::{DynEvent, Event};
+use crate::envelope::Envelope;
+use crate::event::Event;
+use crate::event::decode::DecodeError;
+use crate::event::encode::EncodeError;
+use crate::validate::ValidationError;
 use crate::wire::parse_version;
 
 /// Decodes data written at some version and upgrades it to the entry's version.
@@ -12,7 +17,7 @@ type DecodeFn = fn(u32, &str) -> Result<Box<dyn DynEvent>, DecodeError>;
 
 /// What the registry knows of one event version.
 #[derive(Clone, Copy)]
-pub struct EventEntry {
+pub struct RegistryEntry {
     /// The event type.
     pub event_type: &'static str,
     /// The version.
@@ -26,9 +31,9 @@ pub struct EventEntry {
     decode: DecodeFn,
 }
 
-impl fmt::Debug for EventEntry {
+impl fmt::Debug for RegistryEntry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EventEntry")
+        f.debug_struct("RegistryEntry")
             .field("event_type", &self.event_type)
             .field("version", &self.version)
             .field("rust_type", &self.rust_type)
@@ -55,7 +60,7 @@ fn decode_boxed<E: Event>(
 /// ```
 #[derive(Debug, Clone, Default)]
 pub struct Registry {
-    entries: BTreeMap<&'static str, BTreeMap<u32, EventEntry>>,
+    entries: BTreeMap<&'static str, BTreeMap<u32, RegistryEntry>>,
 }
 
 impl Registry {
@@ -68,7 +73,7 @@ impl Registry {
     pub fn register<E: Event>(&mut self) -> &mut Self {
         self.entries.entry(E::EVENT_TYPE).or_default().insert(
             E::VERSION,
-            EventEntry {
+            RegistryEntry {
                 event_type: E::EVENT_TYPE,
                 version: E::VERSION,
                 description: E::DESCRIPTION,
@@ -104,12 +109,12 @@ impl Registry {
     }
 
     /// Every entry, ordered by type then version.
-    pub fn entries(&self) -> impl Iterator<Item = &EventEntry> {
+    pub fn entries(&self) -> impl Iterator<Item = &RegistryEntry> {
         self.entries.values().flat_map(BTreeMap::values)
     }
 
     /// The entry of one version.
-    pub fn entry(&self, event_type: &str, version: u32) -> Option<&EventEntry> {
+    pub fn entry(&self, event_type: &str, version: u32) -> Option<&RegistryEntry> {
         self.entries.get(event_type)?.get(&version)
     }
 
@@ -198,5 +203,68 @@ impl Registry {
                 .collect::<Vec<_>>()
                 .join(", "),
         }
+    }
+}
+
+/// An event of any type, as the [`Registry`](crate::Registry) returns it.
+///
+/// Every [`Event`] is a `DynEvent`. Get the concrete type back with
+/// `downcast_ref` or `downcast` (methods of `dyn DynEvent`).
+pub trait DynEvent: fmt::Debug + Send + Sync + 'static {
+    /// The event type.
+    fn event_type(&self) -> &'static str;
+    /// The version.
+    fn version(&self) -> u32;
+    /// The envelope.
+    fn envelope(&self) -> &Envelope;
+    /// The wire JSON.
+    fn to_json(&self) -> Result<String, EncodeError>;
+    /// Checks the schema's constraints.
+    fn validate(&self) -> Result<(), ValidationError>;
+    /// For downcasting.
+    fn as_any(&self) -> &dyn Any;
+    /// For downcasting by value.
+    fn into_any(self: Box<Self>) -> Box<dyn Any>;
+}
+
+impl<E: Event> DynEvent for E {
+    fn event_type(&self) -> &'static str {
+        E::EVENT_TYPE
+    }
+
+    fn version(&self) -> u32 {
+        E::VERSION
+    }
+
+    fn envelope(&self) -> &Envelope {
+        Event::envelope(self)
+    }
+
+    fn to_json(&self) -> Result<String, EncodeError> {
+        crate::event::encode::encode(self)
+    }
+
+    fn validate(&self) -> Result<(), ValidationError> {
+        Event::validate(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    fn into_any(self: Box<Self>) -> Box<dyn Any> {
+        self
+    }
+}
+
+impl dyn DynEvent {
+    /// The concrete event, if it is an `E`.
+    pub fn downcast_ref<E: Event>(&self) -> Option<&E> {
+        self.as_any().downcast_ref()
+    }
+
+    /// The concrete event, or the box back if it is not an `E`.
+    pub fn downcast<E: Event>(self: Box<Self>) -> Result<E, Box<dyn Any>> {
+        self.into_any().downcast::<E>().map(|event| *event)
     }
 }

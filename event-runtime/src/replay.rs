@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 
 use crate::config::{Config, Partitioning};
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::memory::MemoryBroker;
-use crate::runtime_error::{Error, ErrorKind, Result};
 use crate::subscriber::{HandlerError, RawEvent, incoming};
-use crate::transport::redis::RedisTransport;
-use crate::transport::{Transport, stream_keys};
+use crate::transport::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, Transport};
+use crate::wire::stream_keys;
 
 /// What a replay did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -41,15 +41,15 @@ pub struct Replayer {
 impl Replayer {
     /// Connects to `config.subscriber_url()`.
     pub async fn connect(config: &Config) -> Result<Self> {
-        let transport = RedisTransport::connect(
+        let transport = Transport::connect(
             config.subscriber_url(),
             &config.tls,
-            std::time::Duration::from_secs(10),
-            std::time::Duration::from_secs(5),
+            RESPONSE_TIMEOUT,
+            CONNECT_TIMEOUT,
         )
         .await?;
         Ok(Self {
-            transport: Transport::Redis(transport),
+            transport,
             page_size: 500,
             max_event_size: config.subscriber.max_event_size,
             partitions: config.partitions.clone(),
@@ -59,7 +59,7 @@ impl Replayer {
     /// Replays from an in-memory broker, with the `subscriber` settings of `config`.
     pub fn in_memory(broker: &MemoryBroker, config: &Config) -> Self {
         Self {
-            transport: Transport::Memory(broker.clone()),
+            transport: Transport::memory(broker),
             page_size: 500,
             max_event_size: config.subscriber.max_event_size,
             partitions: config.partitions.clone(),

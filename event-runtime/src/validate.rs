@@ -1,4 +1,6 @@
-//! Constraint checks. Generated `validate` methods are written with [`Validator`].
+//! Constraint checks: [`Validator`] writes them, for the `validate` function of a hand-written
+//! event (`#[event(validate = path)]`) as for generated ones; they fail with a
+//! [`ValidationError`](crate::ValidationError).
 //!
 //! Messages say what the constraint is and what was found. For a field marked
 //! `sensitive` the found value is never part of the message.

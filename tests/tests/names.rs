@@ -1,6 +1,6 @@
 //! One naming rule for every crate: the event-name rule and the envelope's reserved names are
-//! defined once, in `event-names`, and the schemas, the runtime's settings and the derive all
-//! judge names by it.
+//! defined once, in `event-names` (the runtime re-exports the names as `ENVELOPE_FIELDS`), and
+//! the schemas, the runtime's settings and the derive all judge names by it.
 
 use event_runtime::{Config, ENVELOPE_FIELDS};
 
@@ -48,8 +48,25 @@ fn every_event_of_the_catalogue_follows_the_shared_rule() {
     }
 }
 
-/// The runtime keeps its own list, beside the `Envelope` it describes; it must not drift.
+/// The shared list names exactly the keys an encoded envelope writes, so the names the
+/// schemas and the derive reserve are the ones the runtime uses.
 #[test]
-fn the_runtime_reserves_the_envelope_names_the_schemas_and_the_derive_do() {
-    assert_eq!(ENVELOPE_FIELDS, event_names::ENVELOPE_FIELDS);
+fn the_reserved_names_are_the_keys_of_an_encoded_envelope() {
+    #[derive(Debug, serde::Serialize, serde::Deserialize, event_runtime::Event)]
+    #[event(name = "names.checked", version = 1)]
+    struct Bare {
+        #[serde(flatten)]
+        envelope: event_runtime::Envelope,
+    }
+    let json = event_runtime::encode(&Bare {
+        envelope: event_runtime::Envelope::new(),
+    })
+    .expect("encodes");
+    let object: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&json).expect("an object");
+    let mut written: Vec<&str> = object.keys().map(String::as_str).collect();
+    let mut reserved = ENVELOPE_FIELDS.to_vec();
+    written.sort_unstable();
+    reserved.sort_unstable();
+    assert_eq!(written, reserved);
 }

@@ -136,10 +136,10 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             target,
         }
     };
-    let config = crate::connect::config_from_env()?;
-    let mut builder = Subscriber::builder(&config).group(args.group.clone());
+    let mut config = crate::connect::config_from_env()?;
+    config.subscriber.consumer_group = args.group.clone();
     if let Some(name) = &args.consumer {
-        builder = builder.consumer_name(name.clone());
+        config.subscriber.consumer_name = Some(name.clone());
     }
     if let Some(count) = args.count {
         if count == 0 {
@@ -147,10 +147,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         }
         // Never take more entries than are wanted: unread ones stay for the group.
         let per_read = count.min(MOST_PER_READ);
-        builder = builder
-            .limit(count)
-            .batch_size(per_read)
-            .concurrency(per_read);
+        config.subscriber.batch_size = per_read;
+        config.subscriber.concurrency = per_read;
+    }
+    let mut builder = Subscriber::builder(&config);
+    if let Some(count) = args.count {
+        builder = builder.limit(count);
     }
     let printed = Arc::new(AtomicU64::new(0));
     let rejected = Arc::new(AtomicU64::new(0));

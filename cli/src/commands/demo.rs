@@ -14,15 +14,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use event_runtime::config::cluster_nodes;
+use event_runtime::config::{StartPosition, cluster_nodes};
 use event_runtime::memory::MemoryBroker;
+use event_runtime::transport::RESPONSE_TIMEOUT;
+use event_runtime::wire::provenance;
 use event_runtime::{
-    Config, Envelope, HandlerError, PublishOptions, Publisher, StartPosition, Subscriber,
-    SubscriberBuilder,
+    Config, Envelope, HandlerError, PublishOptions, Publisher, Subscriber, SubscriberBuilder,
 };
 
 use crate::Outcome;
-use crate::admin::{Admin, REPLY_TIMEOUT};
+use crate::admin::Admin;
 use crate::catalogue::events::{
     NotificationPriority, NotificationSendV1, NotificationType, RequestCreatedV1, RequestCreatedV2,
     Urgency, UserCreatedV1, UserCreatedV2,
@@ -70,10 +71,23 @@ impl Backend {
         }
     }
 
-    fn subscriber(&self) -> SubscriberBuilder {
+    /// A subscriber of `group` on this backend, with the demo's settings: quick retries and
+    /// claims, only this run's events.
+    fn subscriber(&self, group: &str) -> SubscriberBuilder {
+        let (Backend::Redis(config) | Backend::Memory(config, _)) = self;
+        let mut config = config.clone();
+        let settings = &mut config.subscriber;
+        settings.consumer_group = group.to_owned();
+        // Only this run's events, also on a shared Redis.
+        settings.start_position = StartPosition::NewOnly;
+        settings.max_retries = 3;
+        settings.claim_min_idle = Duration::from_millis(200);
+        settings.claim_interval = Duration::from_millis(100);
+        settings.retry_backoff = Duration::from_millis(50);
+        settings.retry_backoff_max = Duration::from_millis(200);
         match self {
-            Backend::Redis(config) => Subscriber::builder(config),
-            Backend::Memory(config, broker) => Subscriber::builder(config).in_memory(broker),
+            Backend::Redis(_) => Subscriber::builder(&config),
+            Backend::Memory(_, broker) => Subscriber::builder(&config).in_memory(broker),
         }
     }
 
@@ -98,7 +112,7 @@ impl Backend {
     async fn dead_letters(&self, event_type: &str) -> anyhow::Result<Vec<HashMap<String, String>>> {
         let entries = match self {
             Backend::Redis(config) => {
-                let admin = Admin::connect(config, REPLY_TIMEOUT).await?;
+                let admin = Admin::connect(config, RESPONSE_TIMEOUT).await?;
                 let key = admin.dead_letter_key(event_type);
                 admin.pages(&key, "-", "+").all().await?
             }
@@ -190,13 +204,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         Arc::clone(&observed),
     );
     let subscriber = backend
-        .subscriber()
-        .group(group.clone())
-        // Only this run's events, also on a shared Redis.
-        .start_position(StartPosition::NewOnly)
-        .max_retries(3)
-        .claim(Duration::from_millis(200), Duration::from_millis(100))
-        .retry_backoff(Duration::from_millis(50), Duration::from_millis(200))
+        .subscriber(&group)
         .on(move |event: UserCreatedV2| {
             let users = Arc::clone(&users);
             async move {
@@ -330,10 +338,14 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         writeln!(
             out,
             "    dead letter: {} entry {} after {} attempts: {}",
-            entry.get("original_stream").map_or("?", String::as_str),
-            entry.get("original_id").map_or("?", String::as_str),
-            entry.get("attempts").map_or("?", String::as_str),
-            entry.get("error").map_or("?", String::as_str),
+            entry
+                .get(provenance::ORIGINAL_STREAM)
+                .map_or("?", String::as_str),
+            entry
+                .get(provenance::ORIGINAL_ID)
+                .map_or("?", String::as_str),
+            entry.get(provenance::ATTEMPTS).map_or("?", String::as_str),
+            entry.get(provenance::ERROR).map_or("?", String::as_str),
         )?;
     }
     let pending: u64 = health.pending_messages.values().sum();

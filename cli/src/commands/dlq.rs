@@ -10,13 +10,14 @@
 use std::collections::BTreeMap;
 
 use anyhow::bail;
-use event_runtime::transport::StreamEntry;
+use event_runtime::transport::RESPONSE_TIMEOUT;
+use event_runtime::wire::{StreamEntry, provenance};
 use serde::Serialize;
 
 use super::catalogue_arg::CatalogueArg;
 use super::inspect::Inspector;
 use crate::Outcome;
-use crate::admin::{Admin, REPLY_TIMEOUT};
+use crate::admin::Admin;
 use crate::table::{Progress, Table, print, print_json};
 
 /// Arguments of `events dlq`.
@@ -75,17 +76,6 @@ pub struct Selection {
     pub json: bool,
 }
 
-/// Provenance fields, as the subscriber writes them.
-pub(crate) const PROVENANCE: [&str; 7] = [
-    "original_stream",
-    "original_id",
-    "group",
-    "consumer",
-    "error",
-    "attempts",
-    "dead_lettered_at",
-];
-
 /// A dead letter, as printed.
 #[derive(Debug, Serialize)]
 struct DeadLetter {
@@ -99,7 +89,7 @@ struct DeadLetter {
 }
 
 fn dead_letter(entry: &StreamEntry) -> DeadLetter {
-    let provenance = PROVENANCE
+    let provenance = provenance::ALL
         .iter()
         .filter_map(|name| {
             entry
@@ -180,9 +170,9 @@ pub(crate) async fn requeue(
     let mut by_group: BTreeMap<(String, String), Vec<(String, String)>> = BTreeMap::new();
     for entry in entries {
         match (
-            entry.text("original_stream"),
-            entry.text("group"),
-            entry.text("original_id"),
+            entry.text(provenance::ORIGINAL_STREAM),
+            entry.text(provenance::GROUP),
+            entry.text(provenance::ORIGINAL_ID),
         ) {
             (Some(stream), Some(group), Some(original)) => by_group
                 .entry((stream.to_owned(), group.to_owned()))
@@ -243,7 +233,7 @@ pub(crate) async fn requeue(
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
+    let admin = Admin::from_env(RESPONSE_TIMEOUT).await?;
     match &args.action {
         Action::List {
             event_type,
@@ -275,11 +265,11 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 for letter in &letters {
                     table.row(vec![
                         letter.id.clone(),
-                        field(letter, "original_id"),
-                        field(letter, "group"),
-                        field(letter, "attempts"),
-                        field(letter, "dead_lettered_at"),
-                        shorten(&field(letter, "error"), 72),
+                        field(letter, provenance::ORIGINAL_ID),
+                        field(letter, provenance::GROUP),
+                        field(letter, provenance::ATTEMPTS),
+                        field(letter, provenance::DEAD_LETTERED_AT),
+                        shorten(&field(letter, provenance::ERROR), 72),
                     ]);
                 }
                 text.push('\n');
@@ -307,9 +297,9 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             let mut letter = dead_letter(&entry);
             let stream = letter
                 .provenance
-                .get("original_stream")
+                .get(provenance::ORIGINAL_STREAM)
                 .cloned()
-                .unwrap_or_else(|| event_runtime::transport::stream_key(event_type));
+                .unwrap_or_else(|| event_runtime::wire::stream_key(event_type));
             letter.catalogue = Some(
                 inspector
                     .problem(&stream, &entry.fields)
@@ -320,7 +310,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
                 return Ok(Outcome::Clean);
             }
             let mut text = format!("dead letter {} in {key}\n", letter.id);
-            for name in PROVENANCE {
+            for name in provenance::ALL {
                 text.push_str(&format!("  {name:<17} {}\n", field(&letter, name)));
             }
             if let Some(verdict) = &letter.catalogue {

@@ -2,7 +2,7 @@
 //! as JSON (its `event_data`, or the raw fields of an entry without one), pretty under a
 //! `# <stream> <id>` line, or one compact line with `_stream_id` (and `_problem`) added.
 
-use event_runtime::transport::StreamEntry;
+use event_runtime::wire::StreamEntry;
 use serde_json::Value;
 
 /// The event of an entry as JSON: its `event_data`, or the raw fields when it has none.

@@ -1,11 +1,14 @@
 //! `events pending <type> --group G`: the entries a group has read and not acknowledged,
 //! oldest first, with their consumer, idle time and delivery count.
 
-use event_runtime::transport::stream_key;
+use std::time::SystemTime;
+
+use event_runtime::transport::RESPONSE_TIMEOUT;
+use event_runtime::wire::{EntryId, stream_key};
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+use crate::admin::Admin;
 use crate::table::{Table, human_duration, print, print_json};
 
 /// Arguments of `events pending`.
@@ -45,7 +48,7 @@ struct Entry {
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
+    let admin = Admin::from_env(RESPONSE_TIMEOUT).await?;
     let key = stream_key(&args.event_type);
     let group = admin.group(&key, &args.group).await?;
     let entries: Vec<Entry> = admin
@@ -53,7 +56,11 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         .await?
         .into_iter()
         .map(|pending| Entry {
-            age_ms: age_ms(&pending.id),
+            age_ms: pending
+                .id
+                .parse::<EntryId>()
+                .ok()
+                .map(|id| id.age_ms(SystemTime::now())),
             id: pending.id,
             consumer: pending.consumer,
             idle_ms: pending.idle_ms,

@@ -13,9 +13,9 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context, bail};
 use chrono::{DateTime, Utc};
-use event_runtime::transport::stream_key;
+use event_runtime::wire::{EntryId, stream_key};
 use event_runtime::{HandlerError, Replayer};
 use serde::Serialize;
 
@@ -23,7 +23,7 @@ use super::catalogue_arg::CatalogueArg;
 use super::entries;
 use super::inspect::Inspector;
 use crate::Outcome;
-use crate::admin::{Admin, id_after};
+use crate::admin::Admin;
 use crate::table::{Progress, parse_time, print};
 
 /// Arguments of `events replay`.
@@ -106,7 +106,12 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
 
     let admin = Admin::connect(&config, Duration::from_secs(30)).await?;
     let key = stream_key(&args.event_type);
-    let last_delivered = admin.group(&key, group).await?.last_delivered_id;
+    let last_delivered: EntryId = admin
+        .group(&key, group)
+        .await?
+        .last_delivered_id
+        .parse()
+        .context("the group's last delivered id")?;
     let mut report = Redelivery {
         stream: key.clone(),
         group: group.clone(),
@@ -121,7 +126,7 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         let (read, unread): (Vec<String>, Vec<String>) = page
             .into_iter()
             .map(|entry| entry.id)
-            .partition(|id| !id_after(id, &last_delivered));
+            .partition(|id| id.parse::<EntryId>().is_ok_and(|id| id <= last_delivered));
         report.not_yet_read += unread.len() as u64;
         let queued = admin.redeliver(&key, group, &read).await?;
         report.queued += queued.len() as u64;

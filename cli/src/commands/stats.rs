@@ -1,10 +1,14 @@
 //! `events stats`: per stream and group, length, consumers, pending, lag, the age of the
 //! oldest pending entry, and dead letters.
 
+use std::time::SystemTime;
+
+use event_runtime::transport::RESPONSE_TIMEOUT;
+use event_runtime::wire::{EntryId, event_type_of};
 use serde::Serialize;
 
 use crate::Outcome;
-use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+use crate::admin::Admin;
 use crate::table::{Progress, Table, human_duration, print, print_json};
 
 /// Arguments of `events stats`.
@@ -19,6 +23,7 @@ pub struct Args {
 #[derive(Debug, Serialize)]
 pub struct StreamStats {
     pub stream: String,
+    /// The stream's event type (a partition's too); empty for a stream of no event type.
     pub event_type: String,
     pub length: u64,
     pub dead_letters: u64,
@@ -46,9 +51,14 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
     let mut streams = Vec::with_capacity(keys.len());
     for key in &keys {
         progress.advance(1);
-        let event_type = key.trim_start_matches("events:").to_owned();
+        // A partition (`events:<type>:p<k>`) has its type's dead letters.
+        let event_type = event_type_of(key).unwrap_or_default().to_owned();
         let length = admin.len(key).await?;
-        let dead_letters = admin.len(&admin.dead_letter_key(&event_type)).await?;
+        let dead_letters = if event_type.is_empty() {
+            0
+        } else {
+            admin.len(&admin.dead_letter_key(&event_type)).await?
+        };
         let mut groups = Vec::new();
         for group in admin.groups(key).await? {
             let oldest = if group.pending > 0 {
@@ -57,7 +67,9 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
                 None
             };
             groups.push(GroupStats {
-                oldest_pending_age_ms: oldest.as_deref().and_then(age_ms),
+                oldest_pending_age_ms: oldest
+                    .and_then(|id| id.parse::<EntryId>().ok())
+                    .map(|id| id.age_ms(SystemTime::now())),
                 group: group.name,
                 consumers: group.consumers,
                 pending: group.pending,
@@ -132,7 +144,7 @@ pub fn render(streams: &[StreamStats]) -> String {
 
 /// Runs the command.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let admin = Admin::from_env(REPLY_TIMEOUT).await?;
+    let admin = Admin::from_env(RESPONSE_TIMEOUT).await?;
     let streams = collect(&admin).await?;
     if args.json {
         print_json(&streams)?;

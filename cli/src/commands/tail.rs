@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use event_runtime::transport::{StreamEntry, stream_key};
+use event_runtime::wire::{StreamEntry, stream_key};
 
 use super::catalogue_arg::CatalogueArg;
 use super::entries;

@@ -18,7 +18,7 @@ use std::fmt;
 use chrono::{DateTime, NaiveDate, Utc};
 use event_codegen::ir::{Field, FieldType, NamedType, RecordDef, VersionDef};
 use event_runtime::types::{Decimal, JsonObject};
-use event_runtime::{Envelope, EventId};
+use event_runtime::{Envelope, EventId, FieldFailure};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, de::Error as _};
 use uuid::Uuid;
@@ -65,9 +65,9 @@ pub(super) fn decode(
     }
 }
 
-/// What `event_runtime::wire` makes of a failed decode: a syntax error with its place, or
-/// the field that failed (found again with `serde_path_to_error`) and why, with the message
-/// withheld for sensitive fields.
+/// What the runtime makes of a failed decode: a syntax error with its place, or the field
+/// that failed (found again with `serde_path_to_error`) and why, with the message withheld
+/// for sensitive fields (`event_runtime::FieldFailure`).
 fn describe_failure<'a>(
     schemas: &'a Schemas,
     event_type: &str,
@@ -93,44 +93,18 @@ fn describe_failure<'a>(
         Err(tracked) => (track.path().to_string(), tracked.to_string()),
         Ok(_) => (".".to_owned(), error.to_string()),
     };
-    let message = strip_position(&message);
-    let field = if path == "." || path == "?" {
-        quoted_field_name(&message, "missing field `")
-            .or_else(|| quoted_field_name(&message, "duplicate field `"))
-            .or_else(|| envelope_field(text))
-            .unwrap_or_default()
-    } else {
-        path
-    };
-    let top_level = field.split(['.', '[']).next().unwrap_or_default();
-    let sensitive = version.fields.iter().any(|candidate| {
-        candidate.name == top_level
-            && (candidate.sensitive || schemas.holds_sensitive(&candidate.ty))
+    // Named and worded as the runtime names and words it, from the one function it uses.
+    let failure = FieldFailure::new(&path, &message, text, |top_level| {
+        version.fields.iter().any(|candidate| {
+            candidate.name == top_level
+                && (candidate.sensitive || schemas.holds_sensitive(&candidate.ty))
+        })
     });
-    let message = if sensitive {
-        "invalid value (not shown: sensitive field)".to_owned()
-    } else {
-        message
-    };
     DecodeError::Field {
         event_type: event_type.to_owned(),
         version: version.number,
-        field,
-        message,
-    }
-}
-
-fn quoted_field_name(message: &str, prefix: &str) -> Option<String> {
-    let rest = message.strip_prefix(prefix)?;
-    Some(rest.split('`').next()?.to_owned())
-}
-
-/// The path of the envelope field that fails to decode, if one does.
-fn envelope_field(text: &str) -> Option<String> {
-    let mut deserializer = serde_json::Deserializer::from_str(text);
-    match serde_path_to_error::deserialize::<_, Envelope>(&mut deserializer) {
-        Err(error) => Some(error.path().to_string()).filter(|path| path != "." && path != "?"),
-        Ok(_) => None,
+        field: failure.field,
+        message: failure.message,
     }
 }
 
@@ -225,7 +199,9 @@ impl<'de> DeserializeSeed<'de> for SlotSeed<'_> {
     type Value = Slotted;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Slotted, D::Error> {
-        use event_runtime::wire::{datetime, datetime_opt, null_as_default};
+        // The serde adapters generated code reads these fields with (`__private` is what
+        // generated code uses, and the interpreter does what generated code does).
+        use event_runtime::__private::{datetime, datetime_opt, null_as_default};
         Ok(match self.slot {
             Slot::EventId => Slotted::EventId(EventId::deserialize(deserializer)?),
             Slot::Timestamp => Slotted::Timestamp(datetime::deserialize(deserializer)?),

@@ -450,7 +450,7 @@ pub(crate) fn default_value(
     Some(match (ty, value) {
         (FieldType::String, DefaultValue::String(text)) => Value::String(text.clone()),
         (FieldType::DateTime, DefaultValue::String(text)) => {
-            Value::DateTime(event_runtime::wire::datetime::parse(text)?)
+            Value::DateTime(event_runtime::wire::parse_timestamp(text)?)
         }
         (FieldType::Uuid, DefaultValue::String(text)) => Value::Uuid(text.parse().ok()?),
         (FieldType::Date, DefaultValue::String(text)) => Value::Date(text.parse().ok()?),

@@ -84,7 +84,9 @@ impl Serialize for Value {
             Value::Float64(value) => value.serialize(serializer),
             Value::String(value) => value.serialize(serializer),
             Value::Uuid(value) => value.serialize(serializer),
-            Value::DateTime(value) => event_runtime::wire::datetime::serialize(value, serializer),
+            Value::DateTime(value) => {
+                serializer.serialize_str(&event_runtime::wire::format_timestamp(*value))
+            }
             Value::Date(value) => value.serialize(serializer),
             Value::Decimal(value) => value.serialize(serializer),
             Value::Json(value) => value.serialize(serializer),

@@ -21,10 +21,12 @@ async fn slow_subscriber(
     tally: Tally,
     deliveries: Arc<Mutex<Vec<u32>>>,
 ) -> RunningSubscriber {
-    Subscriber::builder(settings)
-        .consumer_name(name)
-        .concurrency(16)
-        .claim(CLAIM_MIN_IDLE, Duration::from_millis(25))
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_name = Some(name.into());
+    settings.subscriber.concurrency = 16;
+    settings.subscriber.claim_min_idle = CLAIM_MIN_IDLE;
+    settings.subscriber.claim_interval = Duration::from_millis(25);
+    Subscriber::builder(&settings)
         .on_raw("fault.probe", move |raw: RawEvent| {
             let tally = tally.clone();
             let deliveries = deliveries.clone();

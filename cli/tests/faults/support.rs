@@ -228,8 +228,9 @@ where
 
 /// A subscriber named `name` in the group, counting each handled probe in `tally`.
 pub async fn subscriber(config: &Config, name: &str, tally: Tally) -> RunningSubscriber {
-    Subscriber::builder(config)
-        .consumer_name(name)
+    let mut config = config.clone();
+    config.subscriber.consumer_name = Some(name.into());
+    Subscriber::builder(&config)
         .on(move |event: ProbeV1| {
             let tally = tally.clone();
             async move {

@@ -64,8 +64,9 @@ async fn trimming_while_entries_are_pending() {
     let tally = Tally::default();
     let attempts: Arc<Mutex<HashMap<u64, u32>>> = Arc::default();
     let (handler_tally, handler_attempts) = (tally.clone(), attempts.clone());
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_name = Some("live".into());
     let running = Subscriber::builder(&settings)
-        .consumer_name("live")
         .on(move |event: ProbeV1| {
             let tally = handler_tally.clone();
             let attempts = handler_attempts.clone();

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Context;
-use super::syntax::{doc, doc_paragraphs, field_name, ident, str_lit};
+use super::syntax::{doc_paragraphs, field_name, ident, str_lit};
 use super::{checks, migrate, types};
 use crate::ir::{EventDef, VersionDef};
 
@@ -38,8 +38,8 @@ pub(crate) fn event_items(cx: &Context<'_>, event: &EventDef) -> TokenStream {
     }
 }
 
-/// The struct of one version, its inherent impl (default functions), `Debug` when it must
-/// redact, and `impl Event`.
+/// The struct of one version, its inherent impl (default functions, the schema's checks),
+/// `Debug` when it must redact, and `impl Event` (through the runtime's `impl_event!`).
 fn version_items(
     cx: &Context<'_>,
     event: &EventDef,
@@ -78,14 +78,6 @@ fn version_items(
         .iter()
         .map(|field| types::struct_field(cx, &struct_name, field));
 
-    let default_fns = types::default_fns(cx, &version.fields);
-    let inherent = (!default_fns.is_empty()).then(|| {
-        quote! {
-            impl #name {
-                #(#default_fns)*
-            }
-        }
-    });
     let debug = sensitive.then(|| types::redacting_debug(&struct_name, &version.fields, true));
 
     let event_type = str_lit(&event.name);
@@ -99,30 +91,32 @@ fn version_items(
         .filter(|field| field.sensitive || cx.holds_sensitive(&field.ty))
         .map(|field| field.name.as_str())
         .collect();
-    let sensitive_const = (!sensitive_fields.is_empty()).then(
-        || quote!(const SENSITIVE_FIELDS: &'static [&'static str] = &[#(#sensitive_fields),*];),
-    );
-    let validate = checks::validate_body(cx, &version.fields, version.requires_user_id.as_deref())
+    // The checks of the schema, as a private method the `impl Event` calls.
+    let checks = checks::validate_body(cx, &version.fields, version.requires_user_id.as_deref())
         .map(|body| {
             quote! {
-                fn validate(&self) -> Result<(), #rt::ValidationError> {
+                /// The constraints of the schema; `Event::validate` checks them.
+                fn validate_schema(&self) -> Result<(), #rt::ValidationError> {
                     #body
                 }
             }
         });
-    let decode_version = previous.map(|previous| {
+    let validate = checks
+        .is_some()
+        .then(|| quote!(validate = validate_schema;));
+    let previous = previous.map(|previous| {
         let previous = ident(&event.struct_name(previous.number));
+        quote!(previous = #previous;)
+    });
+
+    let default_fns = types::default_fns(cx, &version.fields);
+    let inherent = (!default_fns.is_empty() || checks.is_some()).then(|| {
         quote! {
-            fn decode_version(version: u32, event_data: &str) -> Result<Self, #rt::DecodeError> {
-                #rt::wire::decode_via::<Self, #previous>(version, event_data)
+            impl #name {
+                #(#default_fns)*
+                #checks
             }
         }
-    });
-    let upgrade_note = previous.map(|previous| {
-        doc(&format!(
-            "Reads data of this version, or of an older one upgraded through `From<{}>`.",
-            event.struct_name(previous.number)
-        ))
     });
 
     let wire = wire_items(cx, &struct_name, version);
@@ -144,24 +138,16 @@ fn version_items(
         #inherent
         #debug
 
-        impl #rt::Event for #name {
-            const EVENT_TYPE: &'static str = #event_type;
-            const VERSION: u32 = #number;
-            const DESCRIPTION: &'static str = #description;
-            #sensitive_const
-
-            fn envelope(&self) -> &#rt::Envelope {
-                &self.envelope
+        // The one `impl Event` shape, shared with `#[derive(Event)]`.
+        #rt::__private::impl_event! {
+            #name {
+                event_type = #event_type;
+                version = #number;
+                description = #description;
+                sensitive_fields = [#(#sensitive_fields),*];
+                #validate
+                #previous
             }
-
-            fn envelope_mut(&mut self) -> &mut #rt::Envelope {
-                &mut self.envelope
-            }
-
-            #validate
-
-            #upgrade_note
-            #decode_version
         }
     }
 }
@@ -179,8 +165,8 @@ fn wire_items(cx: &Context<'_>, struct_name: &str, version: &VersionDef) -> Toke
     let rt = cx.rt();
     let serde = cx.serde();
     let serde_crate = cx.rt_text("__private::serde");
-    let datetime = cx.rt_text("wire::datetime");
-    let null_as_default = cx.rt_text("wire::null_as_default");
+    let datetime = cx.rt_text("__private::datetime");
+    let null_as_default = cx.rt_text("__private::null_as_default");
     let name = ident(struct_name);
     let wire = ident(&wire_struct_name(struct_name));
     let fields = version

@@ -200,7 +200,8 @@ impl<'a> Context<'a> {
         self.runtime.to_token_stream()
     }
 
-    /// A path into the runtime crate for serde's string attributes: `::event_runtime::wire::datetime`.
+    /// A path into the runtime crate for serde's string attributes:
+    /// `::event_runtime::__private::datetime`.
     pub(crate) fn rt_text(&self, rest: &str) -> String {
         format!("{}::{rest}", self.runtime_text)
     }

@@ -106,7 +106,7 @@ pub(crate) fn default_expr(cx: &Context<'_>, ty: &FieldType, value: &DefaultValu
         (FieldType::String, DefaultValue::String(text)) if text.is_empty() => quote!(String::new()),
         (FieldType::String, DefaultValue::String(text)) => quote!(String::from(#text)),
         (FieldType::DateTime, DefaultValue::String(text)) => {
-            quote!(#rt::wire::datetime::parse(#text).expect(#CHECKED))
+            quote!(#rt::wire::parse_timestamp(#text).expect(#CHECKED))
         }
         (FieldType::Uuid | FieldType::Date | FieldType::Decimal, DefaultValue::String(text)) => {
             quote!(#text.parse().expect(#CHECKED))
@@ -236,9 +236,9 @@ pub(crate) fn struct_field(cx: &Context<'_>, owner: &str, field: &Field) -> Toke
     }
     if field.ty == FieldType::DateTime {
         let adapter = cx.rt_text(if field.optional {
-            "wire::datetime_opt"
+            "__private::datetime_opt"
         } else {
-            "wire::datetime"
+            "__private::datetime"
         });
         serde_args.push(quote!(with = #adapter));
     }

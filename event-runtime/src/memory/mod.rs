@@ -26,12 +26,12 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), event_runtime::Error> {
 //! let broker = MemoryBroker::new();
-//! let config = Config::default(); // every setting applies; the Redis URLs are not used
+//! let mut config = Config::default(); // every setting applies; the Redis URLs are not used
+//! config.subscriber.consumer_group = "notifier".to_owned();
 //!
 //! let (handled, mut seen) = tokio::sync::mpsc::unbounded_channel();
 //! let subscriber = Subscriber::builder(&config)
 //!     .in_memory(&broker)
-//!     .group("notifier")
 //!     .on(move |event: ParcelShippedV1| {
 //!         let handled = handled.clone();
 //!         async move { handled.send(event.parcel_id).map_err(HandlerError::new) }
@@ -57,7 +57,7 @@
 //! wall clock like Redis's. [`stop`](MemoryBroker::stop) and [`start`](MemoryBroker::start)
 //! simulate an outage of the server, for tests of what happens meanwhile.
 
-mod id;
+mod ids;
 mod stream;
 
 use std::collections::{BTreeMap, HashMap};
@@ -68,11 +68,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::Instant;
 
-use self::id::{EntryId, range_bounds};
+use self::ids::range_bounds;
 use self::stream::{GroupStart, NoGroup, Stream};
+use crate::backend::{Claimed, GroupFigures, GroupRead, OutgoingEntry};
 use crate::config::Retention;
-use crate::runtime_error::{Error, ErrorKind, Result};
-use crate::transport::{Claimed, GroupFigures, GroupRead, OutgoingEntry, StreamEntry};
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::{EntryId, StreamEntry};
 
 /// Messages a live subscription may fall behind before it loses the newest ones.
 const LIVE_BUFFER: usize = 4096;
@@ -143,7 +144,7 @@ impl MemoryBroker {
 
     /// The dead letters of an event type (the entries of `events:dlq:<type>`), oldest first.
     pub fn dead_letters(&self, event_type: &str) -> Vec<StreamEntry> {
-        self.entries(&crate::transport::dead_letter_key(event_type))
+        self.entries(&crate::wire::dead_letter_key(event_type))
     }
 
     /// Entries delivered to `group` and not acknowledged yet (`XPENDING`); 0 when the stream
@@ -181,7 +182,7 @@ impl MemoryBroker {
     pub fn delete(&self, stream: &str, ids: &[&str]) -> usize {
         let ids: Vec<EntryId> = ids
             .iter()
-            .filter_map(|id| EntryId::parse(id, 0).ok())
+            .filter_map(|id| id.parse::<EntryId>().ok())
             .collect();
         self.lock()
             .streams
@@ -282,7 +283,7 @@ impl MemoryBroker {
     pub(crate) fn ensure_group(&self, stream: &str, group: &str, start: &str) -> Result<bool> {
         let start = match start {
             "$" => GroupStart::End,
-            id => GroupStart::After(EntryId::parse(id, 0)?),
+            id => GroupStart::After(ids::parse(id, 0)?),
         };
         let created = self
             .answer()?
@@ -361,7 +362,7 @@ impl MemoryBroker {
         cursor: &str,
         count: usize,
     ) -> Result<Claimed> {
-        let cursor = EntryId::parse(cursor, 0)?;
+        let cursor = ids::parse(cursor, 0)?;
         let mut state = self.answer()?;
         let claimed = state
             .streams
@@ -386,7 +387,7 @@ impl MemoryBroker {
     ) -> Result<Vec<StreamEntry>> {
         let ids = ids
             .iter()
-            .map(|(id, min_idle)| Ok((EntryId::parse(id, 0)?, *min_idle)))
+            .map(|(id, min_idle)| Ok((ids::parse(id, 0)?, *min_idle)))
             .collect::<Result<Vec<_>>>()?;
         self.with_group(stream, group, |s| {
             s.claim(group, consumer, &ids, Instant::now(), false)
@@ -443,7 +444,7 @@ impl MemoryBroker {
         group: &str,
         id: &str,
     ) -> Result<()> {
-        let id = EntryId::parse(id, 0)?;
+        let id = ids::parse(id, 0)?;
         {
             let mut state = self.answer()?;
             state
@@ -547,7 +548,7 @@ fn broadcast(state: &mut State, channel: &str, message: &[u8]) {
 }
 
 fn parse_ids(ids: &[String]) -> Result<Vec<EntryId>> {
-    ids.iter().map(|id| EntryId::parse(id, 0)).collect()
+    ids.iter().map(|id| ids::parse(id, 0)).collect()
 }
 
 fn now_ms() -> u64 {

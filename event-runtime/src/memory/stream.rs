@@ -11,8 +11,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::id::EntryId;
-use crate::transport::StreamEntry;
+use crate::wire::{EntryId, StreamEntry};
 
 /// Field names and values of an entry, in stored order.
 pub(crate) type Fields = Vec<(String, Vec<u8>)>;
@@ -71,7 +70,7 @@ pub(crate) struct AutoClaimed {
 impl Stream {
     /// `XADD <stream> * ...` at wall-clock `now_ms`; returns the new id.
     pub(crate) fn append(&mut self, fields: Fields, now_ms: u64) -> EntryId {
-        let id = EntryId::next_after(self.last_id, now_ms);
+        let id = super::ids::next_id(self.last_id, now_ms);
         self.entries.insert(id, fields);
         self.last_id = id;
         self.entries_added += 1;

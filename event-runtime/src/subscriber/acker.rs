@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Shared;
-use super::dispatch::InFlight;
+use super::in_flight::InFlight;
 
 /// A request to the acker.
 #[derive(Debug)]

@@ -1,4 +1,5 @@
-//! Building a [`Subscriber`]: settings, handlers, connections, groups.
+//! Building a [`Subscriber`]: handlers, the backend, connections, groups. The settings are
+//! the config's (`config/subscriber.rs`, their one home), checked here as they are.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -11,16 +12,18 @@ use tokio::task::JoinSet;
 
 use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
-use crate::config::{Config, Partitioning, StartPosition, SubscriberConfig, TlsConfig};
+use crate::config::{Config, Partitioning, SubscriberConfig, TlsConfig};
+use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::memory::MemoryBroker;
 use crate::observe::GroupLabels;
-use crate::runtime_error::{Error, ErrorKind, Result};
-use crate::transport::redis::RedisTransport;
-use crate::transport::{Transport, stream_keys};
+use crate::transport::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, Transport};
+use crate::wire::stream_keys;
 
-/// Settings and handlers of a [`Subscriber`]. Starts from the `subscriber` section of a
-/// [`Config`]; every setter overrides one setting.
+/// Handlers of a [`Subscriber`], with the `subscriber` settings of a [`Config`]: change a
+/// setting on the config before building ([`SubscriberConfig`] lists them, each with its
+/// variable), what the builder adds is what is not a setting: the handlers, the in-memory
+/// backend, a limit.
 #[must_use = "a builder does nothing until `build` is awaited"]
 pub struct SubscriberBuilder {
     redis_url: String,
@@ -31,7 +34,6 @@ pub struct SubscriberBuilder {
     handlers: Vec<(String, Arc<dyn ErasedHandler>)>,
     /// Set by [`in_memory`](Self::in_memory): no Redis connection.
     broker: Option<MemoryBroker>,
-    metrics_interval: Duration,
     /// Set by [`limit`](Self::limit).
     limit: Option<usize>,
 }
@@ -59,7 +61,6 @@ impl SubscriberBuilder {
             partitions: config.partitions.clone(),
             handlers: Vec::new(),
             broker: None,
-            metrics_interval: Duration::from_secs(10),
             limit: None,
         }
     }
@@ -68,95 +69,6 @@ impl SubscriberBuilder {
     /// not used); see [`MemoryBroker`] for an example.
     pub fn in_memory(mut self, broker: &MemoryBroker) -> Self {
         self.broker = Some(broker.clone());
-        self
-    }
-
-    /// The consumer group (`EVENT_SUBSCRIBER_CONSUMER_GROUP`).
-    pub fn group(mut self, group: impl Into<String>) -> Self {
-        self.settings.consumer_group = group.into();
-        self
-    }
-
-    /// This consumer's name; it must be unique within the group. By default each process
-    /// gets `<host>-<pid>-<random>`.
-    pub fn consumer_name(mut self, name: impl Into<String>) -> Self {
-        self.settings.consumer_name = Some(name.into());
-        self
-    }
-
-    /// Most entries read per stream and call.
-    pub fn batch_size(mut self, batch_size: usize) -> Self {
-        self.settings.batch_size = batch_size;
-        self
-    }
-
-    /// How long one read waits for new entries.
-    pub fn block_time(mut self, block_time: Duration) -> Self {
-        self.settings.block_time = block_time;
-        self
-    }
-
-    /// Deliveries (attempts) of an entry before it is dead-lettered.
-    pub fn max_retries(mut self, max_retries: u32) -> Self {
-        self.settings.max_retries = max_retries;
-        self
-    }
-
-    /// Handlers running at once. The subscriber never reads more entries than it has free
-    /// slots, so nothing waits in a local buffer.
-    pub fn concurrency(mut self, concurrency: usize) -> Self {
-        self.settings.concurrency = concurrency;
-        self
-    }
-
-    /// Handlers running at once per stream (`EVENT_SUBSCRIBER_STREAM_CONCURRENCY`; no limit
-    /// by default). With `1`, each stream, so each partition of a partitioned type, is handled
-    /// one entry after the other, in stream order (a failed entry holds its stream until it
-    /// succeeds or is dead-lettered), while up to `concurrency` streams run in parallel: with
-    /// partitions by key, every key's events are handled in publish order.
-    pub fn stream_concurrency(mut self, per_stream: usize) -> Self {
-        self.settings.stream_concurrency = Some(per_stream);
-        self
-    }
-
-    /// How long an entry stays unacknowledged before another consumer may claim it, and how
-    /// often the claimer looks.
-    pub fn claim(mut self, min_idle: Duration, interval: Duration) -> Self {
-        self.settings.claim_min_idle = min_idle;
-        self.settings.claim_interval = interval;
-        self
-    }
-
-    /// Wait before the first retry and the longest wait; doubles per attempt in between.
-    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.settings.retry_backoff = initial;
-        self.settings.retry_backoff_max = max;
-        self
-    }
-
-    /// Where the group starts if it does not exist yet.
-    pub fn start_position(mut self, start: StartPosition) -> Self {
-        self.settings.start_position = start;
-        self
-    }
-
-    /// How long graceful shutdown waits for running handlers.
-    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.shutdown_timeout = timeout;
-        self
-    }
-
-    /// Larger entries are dead-lettered without being decoded.
-    pub fn max_event_size(mut self, bytes: usize) -> Self {
-        self.settings.max_event_size = bytes;
-        self
-    }
-
-    /// How often the running subscriber polls its groups' lag, pending count and dead-letter
-    /// stream length for the `events_consumer_lag`, `events_pending` and `events_dead_letters`
-    /// gauges (default 10 s; see [`observe`](crate::observe)).
-    pub fn metrics_interval(mut self, interval: Duration) -> Self {
-        self.metrics_interval = interval.max(Duration::from_millis(1));
         self
     }
 
@@ -213,10 +125,10 @@ impl SubscriberBuilder {
             partitions,
             handlers,
             broker,
-            metrics_interval,
             limit,
         } = self;
-        check(&settings, &handlers)?;
+        settings.check()?;
+        check(&handlers)?;
         if limit == Some(0) {
             return Err(Error::new(
                 ErrorKind::Usage,
@@ -230,23 +142,16 @@ impl SubscriberBuilder {
         settings.consumer_name = Some(consumer.clone());
 
         let (transport, reader) = match broker {
-            Some(broker) => (Transport::Memory(broker.clone()), Transport::Memory(broker)),
+            Some(broker) => (Transport::memory(&broker), Transport::memory(&broker)),
             None => {
-                let connect_timeout = Duration::from_secs(5);
-                let transport = RedisTransport::connect(
-                    &redis_url,
-                    &tls,
-                    Duration::from_secs(10),
-                    connect_timeout,
-                )
-                .await?;
+                let transport =
+                    Transport::connect(&redis_url, &tls, RESPONSE_TIMEOUT, CONNECT_TIMEOUT).await?;
                 // The blocking read waits up to `block_time` for an answer: give it room.
                 let read_timeout =
                     settings.block_time + settings.block_time / 2 + Duration::from_secs(2);
                 let reader =
-                    RedisTransport::connect(&redis_url, &tls, read_timeout, connect_timeout)
-                        .await?;
-                (Transport::Redis(transport), Transport::Redis(reader))
+                    Transport::connect(&redis_url, &tls, read_timeout, CONNECT_TIMEOUT).await?;
+                (transport, reader)
             }
         };
 
@@ -278,7 +183,6 @@ impl SubscriberBuilder {
             running: AtomicBool::new(false),
             shutdown: watch::Sender::new(false),
             tasks: Mutex::new(JoinSet::new()),
-            metrics_interval,
             limit: limit.map(|total| Arc::new(super::limit::Limit::new(total))),
             settings,
         });
@@ -291,7 +195,8 @@ impl SubscriberBuilder {
     }
 }
 
-fn check(settings: &SubscriberConfig, handlers: &[(String, Arc<dyn ErasedHandler>)]) -> Result<()> {
+/// One handler per event type, at least one.
+fn check(handlers: &[(String, Arc<dyn ErasedHandler>)]) -> Result<()> {
     let usage = |message: String| Err(Error::new(ErrorKind::Usage, message));
     if handlers.is_empty() {
         return usage("the subscriber has no handler; add one with `on` or `on_raw`".to_owned());
@@ -305,30 +210,6 @@ fn check(settings: &SubscriberConfig, handlers: &[(String, Arc<dyn ErasedHandler
                 "two handlers for `{event_type}`; a subscriber has one handler per event type (use another consumer group for a second one)"
             ));
         }
-    }
-    if settings.consumer_group.trim().is_empty() {
-        return usage("the consumer group name is empty".to_owned());
-    }
-    let positive = [
-        ("batch_size", settings.batch_size as u128),
-        ("concurrency", settings.concurrency as u128),
-        (
-            "stream_concurrency",
-            settings.stream_concurrency.map_or(1, |limit| limit as u128),
-        ),
-        ("max_retries", u128::from(settings.max_retries)),
-        ("block_time", settings.block_time.as_millis()),
-        ("claim min idle", settings.claim_min_idle.as_millis()),
-        ("claim interval", settings.claim_interval.as_millis()),
-        ("max_event_size", settings.max_event_size as u128),
-    ];
-    if let Some((name, _)) = positive.iter().find(|(_, value)| *value == 0) {
-        return usage(format!(
-            "{name} must be at least 1 (milliseconds for times)"
-        ));
-    }
-    if settings.concurrency > Semaphore::MAX_PERMITS || settings.concurrency > u32::MAX as usize {
-        return usage("concurrency is too large".to_owned());
     }
     Ok(())
 }

@@ -8,8 +8,8 @@ use std::time::Instant;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{Shared, dispatch, lock};
-use crate::runtime_error::Result;
-use crate::transport::StreamEntry;
+use crate::error::Result;
+use crate::wire::StreamEntry;
 
 /// Runs a pass every `claim_interval` until shutdown.
 pub(super) async fn run(shared: Arc<Shared>) {

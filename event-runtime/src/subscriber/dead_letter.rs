@@ -6,21 +6,11 @@ use std::time::Duration;
 use chrono::{SecondsFormat, Utc};
 
 use super::Shared;
-use crate::transport::StreamEntry;
+use crate::wire::{StreamEntry, provenance};
 
-/// Provenance fields written before the original entry's fields.
-pub(crate) const PROVENANCE_FIELDS: [&str; 7] = [
-    "original_stream",
-    "original_id",
-    "group",
-    "consumer",
-    "error",
-    "attempts",
-    "dead_lettered_at",
-];
-
-/// The fields of the dead-letter entry: provenance, then every original field (one whose name
-/// collides with a provenance field is kept as `original_<name>`).
+/// The fields of the dead-letter entry: provenance ([`provenance::ALL`], in that order), then
+/// every original field (one whose name collides with a provenance field is kept as
+/// `original_<name>`).
 pub(crate) fn fields(
     shared: &Shared,
     stream: usize,
@@ -28,7 +18,7 @@ pub(crate) fn fields(
     reason: &str,
     attempts: u32,
 ) -> Vec<(String, Vec<u8>)> {
-    let provenance = [
+    let values = [
         shared.subscriptions[stream].key.clone(),
         entry.id.clone(),
         shared.group.clone(),
@@ -37,13 +27,13 @@ pub(crate) fn fields(
         attempts.to_string(),
         Utc::now().to_rfc3339_opts(SecondsFormat::Millis, true),
     ];
-    let mut fields: Vec<(String, Vec<u8>)> = PROVENANCE_FIELDS
+    let mut fields: Vec<(String, Vec<u8>)> = provenance::ALL
         .iter()
-        .zip(provenance)
+        .zip(values)
         .map(|(name, value)| ((*name).to_owned(), value.into_bytes()))
         .collect();
     for (name, value) in &entry.fields {
-        let name = if PROVENANCE_FIELDS.contains(&name.as_str()) {
+        let name = if provenance::ALL.contains(&name.as_str()) {
             format!("original_{name}")
         } else {
             name.clone()

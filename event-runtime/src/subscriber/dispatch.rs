@@ -10,9 +10,10 @@ use tracing::Instrument;
 
 use super::acker::AckMessage;
 use super::handler::Outcome;
+use super::in_flight::InFlight;
 use super::{Retry, Shared, dead_letter, incoming, lock};
 use crate::observe::Consumed;
-use crate::transport::StreamEntry;
+use crate::wire::StreamEntry;
 
 /// Runs `entry` (delivered `deliveries` times, this time included) on a task of its own,
 /// holding one handler slot.
@@ -29,37 +30,6 @@ pub(super) fn spawn(
         process(&task_shared, stream, entry, deliveries, guard).await;
         drop(permit);
     });
-}
-
-/// Marks an entry as being handled here until dropped (also on panic or cancellation). After a
-/// success it travels with the acknowledgement and is dropped only once the `XACK` was sent,
-/// so the claimer keeps the entry ours (not idle, not claimable) until then.
-pub(super) struct InFlight {
-    shared: Arc<Shared>,
-    key: (usize, String),
-}
-
-impl InFlight {
-    fn enter(shared: &Arc<Shared>, stream: usize, id: &str) -> Self {
-        let key = (stream, id.to_owned());
-        lock(&shared.in_flight).insert(key.clone(), Instant::now());
-        Self {
-            shared: shared.clone(),
-            key,
-        }
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        lock(&self.shared.in_flight).remove(&self.key);
-    }
-}
-
-impl std::fmt::Debug for InFlight {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("InFlight").field(&self.key).finish()
-    }
 }
 
 async fn process(

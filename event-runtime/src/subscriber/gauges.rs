@@ -17,7 +17,7 @@ pub(super) async fn run(shared: Arc<Shared>) {
             poll(&shared, streams).await;
         }
         tokio::select! {
-            _ = tokio::time::sleep(shared.metrics_interval) => {}
+            _ = tokio::time::sleep(shared.settings.metrics_interval) => {}
             _ = shutdown.changed() => return,
         }
         if shared.shutting_down() {

@@ -2,8 +2,7 @@
 //! themselves are [`crate::wire::parse_entry`], public so that they can be fuzzed and reused.
 
 use super::handler::RawEvent;
-use crate::transport::StreamEntry;
-use crate::wire::parse_entry;
+use crate::wire::{StreamEntry, parse_entry};
 
 /// A parsed entry plus what goes into the handler's tracing span.
 #[derive(Debug)]

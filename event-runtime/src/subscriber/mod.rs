@@ -11,8 +11,9 @@
 //!   (`XAUTOCLAIM`), acknowledges entries whose data was trimmed, and keeps entries of long
 //!   running handlers from being claimed by others.
 //!
-//! See [`SubscriberBuilder`] for the settings, and [`SubscriberBuilder::in_memory`] to consume
-//! from a [`MemoryBroker`](crate::memory::MemoryBroker) instead of Redis.
+//! The settings are [`SubscriberConfig`](crate::config::SubscriberConfig)'s; see
+//! [`SubscriberBuilder::in_memory`] to consume from a
+//! [`MemoryBroker`](crate::memory::MemoryBroker) instead of Redis.
 
 mod acker;
 mod builder;
@@ -21,6 +22,7 @@ mod dead_letter;
 mod dispatch;
 mod gauges;
 pub(crate) mod handler;
+mod in_flight;
 pub(crate) mod incoming;
 mod limit;
 mod reader;
@@ -39,8 +41,8 @@ pub use builder::SubscriberBuilder;
 pub use handler::{HandlerError, RawEvent};
 
 use crate::config::{Config, StartPosition, SubscriberConfig};
+use crate::error::Result;
 use crate::health::{HealthStatus, SubscriberHealth};
-use crate::runtime_error::Result;
 use crate::transport::Transport;
 use acker::AckMessage;
 use handler::ErasedHandler;
@@ -53,9 +55,9 @@ use handler::ErasedHandler;
 /// # #[event(name = "user.created", version = 1)]
 /// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, account_id: i64 }
 /// # async fn run() -> Result<(), event_runtime::Error> {
-/// let config = Config::from_env()?;
+/// let mut config = Config::from_env()?;
+/// config.subscriber.consumer_group = "welcome-mails".to_owned();
 /// let subscriber = Subscriber::builder(&config)
-///     .group("welcome-mails")
 ///     .on(|event: UserCreatedV1| async move {
 ///         println!("welcome, account {}", event.account_id);
 ///         Ok::<(), HandlerError>(())
@@ -130,8 +132,6 @@ struct Shared {
     running: AtomicBool,
     shutdown: watch::Sender<bool>,
     tasks: Mutex<JoinSet<()>>,
-    /// How often `gauges.rs` polls lag, pending and dead letters.
-    metrics_interval: Duration,
     /// Set by [`SubscriberBuilder::limit`]: the entries still to take and settle.
     limit: Option<Arc<limit::Limit>>,
 }
@@ -361,8 +361,8 @@ impl RunningSubscriber {
     pub async fn join(self) -> Result<()> {
         match self.task.await {
             Ok(result) => result,
-            Err(error) => Err(crate::runtime_error::Error::new(
-                crate::runtime_error::ErrorKind::Handler,
+            Err(error) => Err(crate::error::Error::new(
+                crate::error::ErrorKind::Handler,
                 format!("the subscriber task failed: {error}"),
             )),
         }

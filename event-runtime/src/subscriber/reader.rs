@@ -6,7 +6,8 @@ use std::time::Duration;
 use tokio::sync::OwnedSemaphorePermit;
 
 use super::{Shared, dispatch, lock};
-use crate::transport::{GroupRead, Transport};
+use crate::backend::GroupRead;
+use crate::transport::Transport;
 
 /// Reads until shutdown is requested. A read already sent is allowed to finish (it lasts at
 /// most `block_time`) and what it returns is handled, so nothing is left delivered but

@@ -1,127 +1,37 @@
-//! Where entries are stored and read: key names and the storage operations the publisher,
-//! subscriber, replay and pub/sub are written against.
+//! Connections to Redis: [`RedisConnection`], the kind the runtime opens, for
+//! administrative tools too, and the timeouts the runtime waits for Redis with
+//! ([`CONNECT_TIMEOUT`], [`RESPONSE_TIMEOUT`]).
 //!
-//! Two backends sit behind `Transport`: `redis.rs`, the only file that sends Redis commands,
-//! and [`MemoryBroker`], an in-process broker with the same semantics (consumer groups,
-//! pending lists, delivery counts, claims). Everything above this module speaks in
-//! [`StreamEntry`] and the semantic operations of `Transport` (append, group read, ack, claim,
-//! dead-letter, range, subscribe), never in commands of a backend.
+//! Inside the crate, the storage operations the publisher, subscriber, replay and pub/sub are
+//! written against (`Transport`): append, group read, ack, claim, dead-letter, range,
+//! subscribe, each named after the Redis command it stands for. Two backends sit behind it:
+//! `redis/`, where every Redis command of the runtime is sent, and the in-memory broker
+//! (`memory/`), with the same semantics (consumer groups, pending lists, delivery counts,
+//! claims). What they take and return is `backend.rs`; everything above this module speaks in
+//! [`StreamEntry`] and those operations, and uses no type and sends no command of a backend.
 
-pub(crate) mod redis;
+mod redis;
+
+pub use redis::RedisConnection;
 
 use std::collections::HashMap;
-use std::pin::Pin;
 use std::time::Duration;
 
-use futures_util::Stream;
-
-use crate::config::{Durability, Partitioning, Retention};
+use crate::backend::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry};
+use crate::config::TlsConfig;
+use crate::config::{Durability, Retention};
+use crate::error::Result;
 use crate::memory::MemoryBroker;
-use crate::runtime_error::Result;
+use crate::wire::{StreamEntry, cluster_dead_letter_key, dead_letter_key};
 
-/// The stream of an event type: `events:user.created`.
-pub fn stream_key(event_type: &str) -> String {
-    format!("events:{event_type}")
-}
+/// How long connecting to Redis may take: the runtime's connections for subscribers, live
+/// subscriptions and replays, pub/sub connections, and [`RedisConnection::connect`]. (A
+/// publisher waits for its `publish_timeout` instead.)
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The pub/sub channel of an event type: `events.user.created`.
-pub fn channel_name(event_type: &str) -> String {
-    format!("events.{event_type}")
-}
-
-/// The dead-letter stream of an event type: `events:dlq:user.created`.
-pub fn dead_letter_key(event_type: &str) -> String {
-    format!("events:dlq:{event_type}")
-}
-
-/// The dead-letter stream of an event type on a Redis Cluster:
-/// `events:dlq:{events:user.created}`. Its hash tag is the name of the type's stream, so it
-/// lives in the slot of `events:user.created` (which keeps the name the original services
-/// use), and moving an entry there and acknowledging it is one `MULTI` on one node.
-pub fn cluster_dead_letter_key(event_type: &str) -> String {
-    format!("events:dlq:{{events:{event_type}}}")
-}
-
-/// The stream of partition `partition` (from 0) of a partitioned event type:
-/// `events:user.created:p3`. Without a hash tag, the partitions of a type spread over the
-/// slots, and so over the nodes, of a Redis Cluster.
-pub fn partition_key(event_type: &str, partition: u16) -> String {
-    format!("events:{event_type}:p{partition}")
-}
-
-/// Every stream a subscriber of `event_type` reads: `events:<type>`, then the partitions
-/// `events:<type>:p0` ... when the type is partitioned (the plain stream too, for producers
-/// that do not partition, such as the original services).
-pub fn stream_keys(event_type: &str, partitioning: Option<&Partitioning>) -> Vec<String> {
-    let partitions = partitioning.map_or(0, |partitioning| partitioning.count);
-    std::iter::once(stream_key(event_type))
-        .chain((0..partitions).map(|partition| partition_key(event_type, partition)))
-        .collect()
-}
-
-/// One stream entry as stored: its id and its fields, in stored order.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct StreamEntry {
-    /// The entry id, `<ms>-<seq>`.
-    pub id: String,
-    /// Field names and raw values.
-    pub fields: Vec<(String, Vec<u8>)>,
-}
-
-impl StreamEntry {
-    /// The raw value of a field.
-    pub fn field(&self, name: &str) -> Option<&[u8]> {
-        self.fields
-            .iter()
-            .find(|(field, _)| field == name)
-            .map(|(_, value)| value.as_slice())
-    }
-
-    /// A field as text, if present and UTF-8.
-    pub fn text(&self, name: &str) -> Option<&str> {
-        self.field(name)
-            .and_then(|value| std::str::from_utf8(value).ok())
-    }
-}
-
-/// One entry to append, with its optional pub/sub copy.
-#[derive(Debug, Clone)]
-pub(crate) struct OutgoingEntry {
-    pub(crate) stream: String,
-    pub(crate) fields: Vec<(&'static str, String)>,
-    /// `(channel, message)` to PUBLISH in the same transaction.
-    pub(crate) broadcast: Option<(String, String)>,
-}
-
-/// What a claim returned.
-#[derive(Debug, Default)]
-pub(crate) struct Claimed {
-    /// Entries now owned by the claimer.
-    pub(crate) entries: Vec<StreamEntry>,
-    /// Ids whose data was deleted or trimmed; Redis dropped them from the pending list.
-    pub(crate) deleted: Vec<String>,
-    /// Cursor for the next call; `0-0` when the pass is complete.
-    pub(crate) next: String,
-}
-
-/// Per-group figures for health.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct GroupFigures {
-    pub(crate) pending: u64,
-    pub(crate) lag: Option<u64>,
-}
-
-/// The outcome of a group read.
-#[derive(Debug)]
-pub(crate) enum GroupRead {
-    /// Entries per stream (none when the block time passed).
-    Entries(Vec<(String, Vec<StreamEntry>)>),
-    /// The group or a stream is gone (deleted stream, `FLUSHALL`): recreate and read again.
-    NoGroup,
-}
-
-/// The payloads of a pub/sub subscription, until the connection closes.
-pub(crate) type Messages = Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>;
+/// How long the runtime waits for Redis to answer a command on its shared connections
+/// (a blocking read waits on a connection of its own, for its block time and more).
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A backend: Redis, or the in-memory broker. Cheap to clone.
 ///
@@ -137,6 +47,24 @@ pub(crate) enum Transport {
 }
 
 impl Transport {
+    /// Connects to Redis at `url` (one server or a cluster), waiting at most
+    /// `connect_timeout`; commands then time out after `response_timeout`.
+    pub(crate) async fn connect(
+        url: &str,
+        tls: &TlsConfig,
+        response_timeout: Duration,
+        connect_timeout: Duration,
+    ) -> Result<Self> {
+        let transport =
+            redis::RedisTransport::connect(url, tls, response_timeout, connect_timeout).await?;
+        Ok(Transport::Redis(transport))
+    }
+
+    /// The in-memory broker `broker`.
+    pub(crate) fn memory(broker: &MemoryBroker) -> Self {
+        Transport::Memory(broker.clone())
+    }
+
     /// The Redis URL (password hidden) or `memory://broker-<n>`.
     pub(crate) fn location(&self) -> &str {
         match self {

@@ -1,16 +1,76 @@
-//! Stream entries: from the stored fields of an entry to what decoding needs, or the reason
-//! the entry must be dead-lettered.
+//! Stream entries: what is stored ([`StreamEntry`]), the layout of the entry of an event
+//! ([`entry_fields`]), and back from the stored fields of an entry to what decoding needs, or
+//! the reason the entry must be dead-lettered ([`parse_entry`]).
 //!
 //! Accepts what we write (`event_id`, `event_type`, `version`, `timestamp`, `event_data`) and
 //! what the original services wrote (only `event_id`, `event_data`, `timestamp`; type and
 //! version inside `event_data`). Reasons never quote payload values, and quote entry fields
 //! (type, version, field names) only cut to a few dozen characters, so a hostile entry cannot
 //! blow up a log line or a dead letter.
+//!
+//! The head of `event_data` (its `event_type`, `version`, `event_id`, `correlation_id`) is
+//! read here and only here, for stream entries and pub/sub messages alike ([`DataHead`]).
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::parse_version;
+use super::{field, format_timestamp, parse_version, strip_position, version_tag};
+
+/// One stream entry as stored: its id and its fields, in stored order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StreamEntry {
+    /// The entry id, `<ms>-<seq>` (see [`EntryId`](super::EntryId)).
+    pub id: String,
+    /// Field names and raw values.
+    pub fields: Vec<(String, Vec<u8>)>,
+}
+
+impl StreamEntry {
+    /// The raw value of a field.
+    pub fn field(&self, name: &str) -> Option<&[u8]> {
+        self.fields
+            .iter()
+            .find(|(field, _)| field == name)
+            .map(|(_, value)| value.as_slice())
+    }
+
+    /// A field as text, if present and UTF-8.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        self.field(name)
+            .and_then(|value| std::str::from_utf8(value).ok())
+    }
+}
+
+/// The fields of the stream entry of an encoded event, in the order the publisher writes
+/// them: `event_id`, `event_type`, `version` (`v<N>`), `timestamp` (RFC 3339, see
+/// [`format_timestamp`]) and `event_data`. Whoever writes entries of their own (a benchmark's
+/// raw side, a publisher in a test) writes exactly what the runtime writes with this.
+///
+/// ```
+/// use event_runtime::wire::entry_fields;
+///
+/// let at = "2025-09-26T10:30:00Z".parse()?;
+/// let fields = entry_fields("user.created", 2, "e-1", at, r#"{"user_id":7}"#.to_owned());
+/// assert_eq!(fields[2], ("version", "v2".to_owned()));
+/// assert_eq!(fields[3], ("timestamp", "2025-09-26T10:30:00Z".to_owned()));
+/// # Ok::<(), chrono::ParseError>(())
+/// ```
+pub fn entry_fields(
+    event_type: &str,
+    version: u32,
+    event_id: &str,
+    timestamp: DateTime<Utc>,
+    event_data: String,
+) -> Vec<(&'static str, String)> {
+    vec![
+        (field::EVENT_ID, event_id.to_owned()),
+        (field::EVENT_TYPE, event_type.to_owned()),
+        (field::VERSION, version_tag(version)),
+        (field::TIMESTAMP, format_timestamp(timestamp)),
+        (field::EVENT_DATA, event_data),
+    ]
+}
 
 /// Longest piece of an entry quoted in an [`EntryError`], in characters.
 const MAX_QUOTED: usize = 64;
@@ -42,9 +102,10 @@ impl EntryError {
     }
 }
 
-/// The keys of `event_data` needed before decoding; lenient about their types.
-#[derive(Deserialize)]
-struct Head {
+/// The keys of `event_data` needed before decoding, read without building the payload;
+/// lenient about their types (a `version` may be `"v2"`, `"2"` or `2`).
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DataHead {
     #[serde(default)]
     event_type: Option<Value>,
     #[serde(default)]
@@ -53,6 +114,62 @@ struct Head {
     event_id: Option<Value>,
     #[serde(default)]
     correlation_id: Option<Value>,
+}
+
+impl DataHead {
+    /// Reads the head of `event_data`, which must be a JSON object.
+    pub(crate) fn read(event_data: &str) -> Result<Self, EntryError> {
+        // The head alone, skipping the payload without building it; only when that fails is
+        // the whole document parsed, to say why (and to read the head of an object serde
+        // rejects as a struct, e.g. one with a repeated key).
+        // (A struct also reads from a JSON array: only objects take the direct way.)
+        let direct = if event_data.trim_start().starts_with('{') {
+            serde_json::from_str::<Self>(event_data).ok()
+        } else {
+            None
+        };
+        match direct.ok_or_else(|| serde_json::from_str::<Value>(event_data)) {
+            Ok(head) => Ok(head),
+            Err(Err(error)) => Err(EntryError(format!(
+                "event_data is not valid JSON: {} (line {}, column {})",
+                strip_position(&error.to_string()),
+                error.line(),
+                error.column()
+            ))),
+            Err(Ok(Value::Object(map))) => Self::deserialize(Value::Object(map))
+                .map_err(|_| EntryError("event_data has an unreadable head".to_owned())),
+            Err(Ok(_)) => Err(EntryError("event_data is not a JSON object".to_owned())),
+        }
+    }
+
+    /// The `version` of `event_data`: `"v2"`, `"2"` or `2`; `None` when there is none, an
+    /// error when it names no version.
+    pub(crate) fn version(&self) -> Result<Option<u32>, EntryError> {
+        match &self.version {
+            Some(Value::String(tag)) => parse_version(tag)
+                .map(Some)
+                .ok_or_else(|| unknown_version(tag.as_bytes())),
+            Some(Value::Number(number)) => number
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .map(Some)
+                .ok_or_else(|| {
+                    EntryError(format!(
+                        "unknown version `{}`",
+                        quote(number.to_string().as_bytes())
+                    ))
+                }),
+            _ => Ok(None),
+        }
+    }
+}
+
+fn unknown_version(tag: &[u8]) -> EntryError {
+    EntryError(format!(
+        "unknown version `{}` (expected `v1`, `v2`, ...)",
+        quote(tag)
+    ))
 }
 
 /// Checks the fields of an entry of `stream`, the stream of `event_type`: an `event_data` of
@@ -81,16 +198,16 @@ pub fn parse_entry<'a>(
     fields: &'a [(String, Vec<u8>)],
     max_size: usize,
 ) -> Result<EntryHead<'a>, EntryError> {
-    let field = |name: &str| {
+    let value = |name: &str| {
         fields
             .iter()
             .find(|(field, _)| field == name)
             .map(|(_, value)| value.as_slice())
     };
-    let text = |name: &str| field(name).and_then(|value| std::str::from_utf8(value).ok());
+    let text = |name: &str| value(name).and_then(|value| std::str::from_utf8(value).ok());
     let fail = |message: String| Err(EntryError(message));
 
-    let Some(data) = field("event_data") else {
+    let Some(data) = value(field::EVENT_DATA) else {
         let mut names: Vec<String> = fields
             .iter()
             .take(8)
@@ -113,33 +230,9 @@ pub fn parse_entry<'a>(
     let Ok(event_data) = std::str::from_utf8(data) else {
         return fail("event_data is not UTF-8".to_owned());
     };
-    // The head alone, skipping the payload without building it; only when that fails is the
-    // whole document parsed, to say why (and to read the head of an object serde rejects as
-    // a struct, e.g. one with a repeated key).
-    // (A struct also reads from a JSON array: only objects take the direct way.)
-    let direct = if event_data.trim_start().starts_with('{') {
-        serde_json::from_str::<Head>(event_data).ok()
-    } else {
-        None
-    };
-    let head: Head = match direct.ok_or_else(|| serde_json::from_str::<Value>(event_data)) {
-        Ok(head) => head,
-        Err(Err(error)) => {
-            return fail(format!(
-                "event_data is not valid JSON: {} (line {}, column {})",
-                strip_position(&error.to_string()),
-                error.line(),
-                error.column()
-            ));
-        }
-        Err(Ok(Value::Object(map))) => match Head::deserialize(Value::Object(map)) {
-            Ok(head) => head,
-            Err(_) => return fail("event_data has an unreadable head".to_owned()),
-        },
-        Err(Ok(_)) => return fail("event_data is not a JSON object".to_owned()),
-    };
+    let head = DataHead::read(event_data)?;
 
-    let written_type = match field("event_type") {
+    let written_type = match value(field::EVENT_TYPE) {
         Some(raw) => Some(raw.to_vec()),
         None => string(head.event_type.as_ref()).map(String::into_bytes),
     };
@@ -150,33 +243,14 @@ pub fn parse_entry<'a>(
         ));
     }
 
-    let unknown = |tag: &[u8]| {
-        EntryError(format!(
-            "unknown version `{}` (expected `v1`, `v2`, ...)",
-            quote(tag)
-        ))
-    };
-    let version = match field("version") {
+    let version = match value(field::VERSION) {
         Some(raw) => std::str::from_utf8(raw)
             .ok()
             .and_then(parse_version)
-            .ok_or_else(|| unknown(raw))?,
-        None => match &head.version {
-            Some(Value::String(tag)) => {
-                parse_version(tag).ok_or_else(|| unknown(tag.as_bytes()))?
-            }
-            Some(Value::Number(number)) => number
-                .as_u64()
-                .and_then(|n| u32::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or_else(|| {
-                    EntryError(format!(
-                        "unknown version `{}`",
-                        quote(number.to_string().as_bytes())
-                    ))
-                })?,
-            _ => return fail("no `version` in the entry nor in its event_data".to_owned()),
-        },
+            .ok_or_else(|| unknown_version(raw))?,
+        None => head.version()?.ok_or_else(|| {
+            EntryError("no `version` in the entry nor in its event_data".to_owned())
+        })?,
     };
 
     // The entry's fields and `event_data` must not tell two stories.
@@ -206,7 +280,7 @@ pub fn parse_entry<'a>(
         ));
     }
 
-    let event_id = text("event_id")
+    let event_id = text(field::EVENT_ID)
         .map(str::to_owned)
         .or_else(|| string(head.event_id.as_ref()))
         .unwrap_or_default();
@@ -239,12 +313,6 @@ fn quote(raw: &[u8]) -> String {
         quoted.push_str(&format!("... ({length} characters)"));
     }
     quoted
-}
-
-fn strip_position(message: &str) -> &str {
-    message
-        .rfind(" at line ")
-        .map_or(message, |index| &message[..index])
 }
 
 #[cfg(test)]

@@ -6,8 +6,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use event_runtime::transport::stream_keys;
-use event_runtime::{Durability, Partitioning, Publisher, Subscriber};
+use event_runtime::config::{Durability, Partitioning};
+use event_runtime::wire::stream_keys;
+use event_runtime::{Publisher, Subscriber};
 use tokio::task::JoinSet;
 
 use crate::support::{Keyed, Report, Tally, config, connection, start_cluster};

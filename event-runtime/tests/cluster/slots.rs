@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use event_runtime::transport::{cluster_dead_letter_key, partition_key, stream_keys};
-use event_runtime::{
-    Durability, ErrorKind, HandlerError, LiveSubscription, Partitioning, Publisher, Subscriber,
-};
+use event_runtime::config::{Durability, Partitioning};
+use event_runtime::wire::{cluster_dead_letter_key, partition_key, stream_keys};
+use event_runtime::{ErrorKind, HandlerError, LiveSubscription, Publisher, Subscriber};
 
 use crate::support::{
     Alpha, Beta, Delta, Epsilon, Gamma, Keyed, Poison, Tally, config, connection, start_cluster,
@@ -43,9 +42,10 @@ async fn partitions_spread_over_masters_and_keep_per_key_order() {
     let handler_order = order.clone();
     let tally = Tally::default();
     let handler_tally = tally.clone();
+    let mut config = config.clone();
+    config.subscriber.concurrency = 8;
+    config.subscriber.stream_concurrency = Some(1);
     let subscriber = Subscriber::builder(&config)
-        .concurrency(8)
-        .stream_concurrency(1)
         .on(move |event: Keyed| {
             handler_tally.handled(event.n);
             handler_order

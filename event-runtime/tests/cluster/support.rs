@@ -5,8 +5,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use event_runtime::config::Retention;
 use event_runtime::testing::RedisCluster;
-use event_runtime::{Config, Envelope, Event, HandlerError, Retention};
+use event_runtime::{Config, Envelope, Event, HandlerError};
 use serde::{Deserialize, Serialize};
 
 /// An event with a number, an ordering key and the key's sequence number.

@@ -8,9 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use event_runtime::config::Retention;
 use event_runtime::memory::MemoryBroker;
 use event_runtime::testing::{RedisCluster, RedisServer};
-use event_runtime::{Config, Event, HandlerError, Publisher, Retention, SubscriberBuilder};
+use event_runtime::{Config, Event, HandlerError, Publisher, SubscriberBuilder};
 
 use crate::events::Numbered;
 
@@ -266,9 +267,7 @@ impl Backend {
             Backend::Cluster(cluster) => {
                 let mut conn = cluster_connection(cluster).await;
                 redis::cmd("XLEN")
-                    .arg(event_runtime::transport::cluster_dead_letter_key(
-                        E::EVENT_TYPE,
-                    ))
+                    .arg(event_runtime::wire::cluster_dead_letter_key(E::EVENT_TYPE))
                     .query_async(&mut conn)
                     .await
                     .expect("XLEN")

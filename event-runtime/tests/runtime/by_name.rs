@@ -105,11 +105,12 @@ async fn a_limited_subscriber_takes_that_many_entries_settles_them_and_stops() {
 
     let seen: Seen<String> = Seen::new();
     let handled = seen.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_group = "limited".into();
+    // Room for all six in one read: the limit alone holds it to three.
+    settings.subscriber.batch_size = 10;
+    settings.subscriber.concurrency = 10;
     let subscriber = Subscriber::builder(&settings)
-        .group("limited")
-        // Room for all six in one read: the limit alone holds it to three.
-        .batch_size(10)
-        .concurrency(10)
         .limit(3)
         .on_raw("user.created", move |event: RawEvent| {
             let handled = handled.clone();
@@ -178,10 +179,11 @@ async fn a_limited_subscriber_claims_idle_entries_of_other_consumers() {
 
     let seen: Seen<String> = Seen::new();
     let handled = seen.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_group = "limited".into();
+    settings.subscriber.batch_size = 2;
+    settings.subscriber.concurrency = 2;
     let subscriber = Subscriber::builder(&settings)
-        .group("limited")
-        .batch_size(2)
-        .concurrency(2)
         .limit(2)
         .on_raw("user.created", move |event: RawEvent| {
             let handled = handled.clone();

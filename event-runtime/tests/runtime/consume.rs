@@ -4,7 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use event_runtime::{ErrorKind, HandlerError, Publisher, RawEvent, StartPosition, Subscriber};
+use event_runtime::config::StartPosition;
+use event_runtime::{ErrorKind, HandlerError, Publisher, RawEvent, Subscriber};
 
 use crate::common::{
     Seen, UserCreatedV1, UserCreatedV2, config, entries, eventually, pending_count, redis, server,
@@ -21,9 +22,10 @@ async fn two_consumers_in_one_group_split_the_work_without_duplicates() {
     let mut running = Vec::new();
     for name in ["a", "b"] {
         let seen = seen.clone();
+        let mut settings = settings.clone();
+        settings.subscriber.consumer_name = Some(name.into());
+        settings.subscriber.concurrency = 4;
         let subscriber = Subscriber::builder(&settings)
-            .consumer_name(name)
-            .concurrency(4)
             .on(move |event: UserCreatedV1| {
                 let seen = seen.clone();
                 async move {
@@ -71,8 +73,9 @@ async fn two_groups_each_get_everything() {
     for group in ["billing", "mailer"] {
         let seen: Seen<i64> = Seen::new();
         seens.push(seen.clone());
+        let mut settings = settings.clone();
+        settings.subscriber.consumer_group = group.into();
         let subscriber = Subscriber::builder(&settings)
-            .group(group)
             .on(move |event: UserCreatedV1| {
                 let seen = seen.clone();
                 async move {
@@ -314,16 +317,16 @@ async fn graceful_shutdown_finishes_running_handlers_and_loses_nothing() {
         .expect("batch");
     let seen: Seen<i64> = Seen::new();
     let build = |seen: Seen<i64>| {
-        Subscriber::builder(&settings)
-            .concurrency(5)
-            .on(move |event: UserCreatedV1| {
-                let seen = seen.clone();
-                async move {
-                    tokio::time::sleep(Duration::from_millis(30)).await;
-                    seen.push(event.account_id);
-                    Ok::<(), HandlerError>(())
-                }
-            })
+        let mut settings = settings.clone();
+        settings.subscriber.concurrency = 5;
+        Subscriber::builder(&settings).on(move |event: UserCreatedV1| {
+            let seen = seen.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                seen.push(event.account_id);
+                Ok::<(), HandlerError>(())
+            }
+        })
     };
     let first = build(seen.clone())
         .build()
@@ -363,8 +366,9 @@ async fn shutdown_deadline_leaves_unfinished_entries_pending() {
     publisher.publish(&user(1)).await.expect("publish");
     let started: Seen<i64> = Seen::new();
     let handler_started = started.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.shutdown_timeout = Duration::from_millis(100);
     let subscriber = Subscriber::builder(&settings)
-        .shutdown_timeout(Duration::from_millis(100))
         .on(move |event: UserCreatedV1| {
             let started = handler_started.clone();
             async move {
@@ -445,9 +449,10 @@ async fn new_groups_start_where_told_and_raw_handlers_see_entries() {
     publisher.publish(&user(1)).await.expect("backlog");
     let seen: Seen<RawEvent> = Seen::new();
     let handler_seen = seen.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_group = "new-only".into();
+    settings.subscriber.start_position = StartPosition::NewOnly;
     let subscriber = Subscriber::builder(&settings)
-        .group("new-only")
-        .start_position(StartPosition::NewOnly)
         .on_raw("user.created", move |event: RawEvent| {
             let seen = handler_seen.clone();
             async move {
@@ -485,10 +490,11 @@ async fn subscriber_health_reports_real_pending_counts_and_lag() {
     let publisher = Publisher::new(&settings).await.expect("publisher");
     let release = std::sync::Arc::new(tokio::sync::Notify::new());
     let handler_release = release.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_group = "health".into();
+    settings.subscriber.consumer_name = Some("health-1".into());
+    settings.subscriber.concurrency = 2;
     let subscriber = Subscriber::builder(&settings)
-        .group("health")
-        .consumer_name("health-1")
-        .concurrency(2)
         .on(move |_: UserCreatedV1| {
             let release = handler_release.clone();
             async move {
@@ -581,9 +587,10 @@ async fn builder_mistakes_are_reported() {
             .contains("two handlers for `user.created`"),
         "{error}"
     );
-    let error = Subscriber::builder(&settings)
+    let mut no_batch = settings.clone();
+    no_batch.subscriber.batch_size = 0;
+    let error = Subscriber::builder(&no_batch)
         .on(ok)
-        .batch_size(0)
         .build()
         .await
         .expect_err("batch 0");

@@ -65,8 +65,9 @@ async fn handlers_hand_their_correlation_id_to_what_they_publish() {
     let publisher = Publisher::new(&config).await.expect("publisher");
 
     let answering = publisher.clone();
+    let mut config = config.clone();
+    config.subscriber.consumer_group = "answerer".into();
     let requests = Subscriber::builder(&config)
-        .group("answerer")
         .on(move |request: ProbeRequestedV1| {
             let publisher = answering.clone();
             async move {
@@ -93,8 +94,9 @@ async fn handlers_hand_their_correlation_id_to_what_they_publish() {
         .spawn();
     let seen: Handled<(i64, Option<String>, String)> = Handled::new();
     let recorder = seen.clone();
+    let mut config = config.clone();
+    config.subscriber.consumer_group = "audit".into();
     let answers = Subscriber::builder(&config)
-        .group("audit")
         .on(move |answer: ProbeAnsweredV1| {
             recorder.push((
                 answer.n,
@@ -203,9 +205,10 @@ async fn consumption_is_counted_timed_and_its_backlog_gauged() {
     let publisher = Publisher::new(&config).await.expect("publisher");
     let attempts = Arc::new(Mutex::new(HashMap::<i64, u32>::new()));
     let counting = attempts.clone();
+    let mut config = config.clone();
+    config.subscriber.consumer_group = "metered".into();
+    config.subscriber.metrics_interval = Duration::from_millis(20);
     let subscriber = Subscriber::builder(&config)
-        .group("metered")
-        .metrics_interval(Duration::from_millis(20))
         .on(move |event: ProbeMeteredV1| {
             let attempt = {
                 let mut attempts = counting.lock().expect("lock");

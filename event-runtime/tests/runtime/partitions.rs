@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::Utc;
+use event_runtime::config::{Durability, Partitioning};
 use event_runtime::memory::MemoryBroker;
-use event_runtime::partition::partition_of_text;
-use event_runtime::transport::{dead_letter_key, partition_key};
+use event_runtime::wire::{dead_letter_key, partition_key, partition_of_text};
 use event_runtime::{
-    Config, Durability, Envelope, ErrorKind, Event, HandlerError, Partitioning, Publisher,
-    Replayer, Subscriber, SubscriberBuilder,
+    Config, Envelope, ErrorKind, Event, HandlerError, Publisher, Replayer, Subscriber,
+    SubscriberBuilder,
 };
 use serde::{Deserialize, Serialize};
 
@@ -135,9 +135,10 @@ async fn partitions_keep_per_key_order_and_the_plain_stream_is_read_too() {
 
         let order: Arc<Mutex<BTreeMap<String, Vec<i64>>>> = Arc::default();
         let seen = order.clone();
+        let mut config = config.clone();
+        config.subscriber.concurrency = 1;
         let subscriber = backend
             .subscriber(&config)
-            .concurrency(1)
             .on(move |event: Keyed| {
                 seen.lock()
                     .expect("order")
@@ -349,10 +350,11 @@ async fn one_handler_per_partition_keeps_key_order_in_parallel() {
             most.clone(),
             failed_once.clone(),
         );
+        let mut config = config.clone();
+        config.subscriber.concurrency = 8;
+        config.subscriber.stream_concurrency = Some(1);
         let subscriber = backend
             .subscriber(&config)
-            .concurrency(8)
-            .stream_concurrency(1)
             .on(move |event: Keyed| {
                 let (seen, running, most, failed_once) = (
                     seen.clone(),

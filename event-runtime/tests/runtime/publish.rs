@@ -2,8 +2,9 @@
 
 use std::time::{Duration, Instant};
 
+use event_runtime::config::Retention;
 use event_runtime::testing::RedisServer;
-use event_runtime::{ErrorKind, PublishOptions, Publisher, Retention};
+use event_runtime::{ErrorKind, PublishOptions, Publisher};
 
 use crate::common::{config, entries, order, redis, server, user};
 

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use event_runtime::{LiveSubscription, PubSubPolicy, Publisher};
+use event_runtime::config::PubSubPolicy;
+use event_runtime::{LiveSubscription, Publisher};
 
 use crate::common::{UserCreatedV2, config, server, user};
 

@@ -27,8 +27,9 @@ async fn failing_twice_then_succeeding_is_handled_and_acknowledged() {
         .expect("publish");
     let deliveries: Seen<u32> = Seen::new();
     let handler_deliveries = deliveries.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.max_retries = 3;
     let subscriber = Subscriber::builder(&settings)
-        .max_retries(3)
         .on_raw("user.created", move |event: RawEvent| {
             let deliveries = handler_deliveries.clone();
             async move {
@@ -68,9 +69,10 @@ async fn always_failing_is_dead_lettered_exactly_once_with_provenance() {
         .expect("publish");
     let calls = Arc::new(AtomicU32::new(0));
     let handler_calls = calls.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.consumer_name = Some("worker-1".into());
+    settings.subscriber.max_retries = 3;
     let subscriber = Subscriber::builder(&settings)
-        .consumer_name("worker-1")
-        .max_retries(3)
         .on(move |_: UserCreatedV1| {
             let calls = handler_calls.clone();
             async move {
@@ -264,8 +266,9 @@ async fn entries_redelivered_past_max_retries_are_dead_lettered_without_running(
         .expect("publish");
     let calls = Arc::new(AtomicU32::new(0));
     let handler_calls = calls.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.max_retries = 2;
     let subscriber = Subscriber::builder(&settings)
-        .max_retries(2)
         .on(move |_: UserCreatedV1| {
             let calls = handler_calls.clone();
             async move {
@@ -315,9 +318,10 @@ async fn long_running_handlers_keep_their_entries() {
     let mut running = Vec::new();
     for name in ["slow-a", "slow-b"] {
         let seen = seen.clone();
+        let mut settings = settings.clone();
+        settings.subscriber.consumer_name = Some(name.into());
+        settings.subscriber.concurrency = 2;
         let subscriber = Subscriber::builder(&settings)
-            .consumer_name(name)
-            .concurrency(2)
             .on(move |event: UserCreatedV1| {
                 let seen = seen.clone();
                 async move {
@@ -367,9 +371,10 @@ async fn retries_get_a_slot_while_the_reader_waits_on_an_idle_stream() {
         .expect("publish");
     let deliveries: Seen<u32> = Seen::new();
     let handler_deliveries = deliveries.clone();
+    let mut settings = settings.clone();
+    settings.subscriber.concurrency = 1;
+    settings.subscriber.block_time = Duration::from_millis(400);
     let subscriber = Subscriber::builder(&settings)
-        .concurrency(1)
-        .block_time(Duration::from_millis(400))
         .on_raw("user.created", move |event: RawEvent| {
             let deliveries = handler_deliveries.clone();
             async move {
@@ -402,9 +407,10 @@ async fn many_events_through_several_consumers_with_failures_all_arrive() {
     let mut running = Vec::new();
     for name in ["c1", "c2", "c3"] {
         let seen = seen.clone();
+        let mut settings = settings.clone();
+        settings.subscriber.consumer_name = Some(name.into());
+        settings.subscriber.concurrency = 8;
         let subscriber = Subscriber::builder(&settings)
-            .consumer_name(name)
-            .concurrency(8)
             .on_raw("user.created", move |event: RawEvent| {
                 let seen = seen.clone();
                 async move {

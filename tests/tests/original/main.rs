@@ -612,9 +612,10 @@ async fn a_subscriber_reads_original_entries_of_every_type_as_its_latest_version
     }
 
     let (seen, mut received) = tokio::sync::mpsc::unbounded_channel();
-    let mut builder = Subscriber::builder(&Config::default())
+    let mut config = Config::default();
+    config.subscriber.consumer_group = "original-readers".to_owned();
+    let mut builder = Subscriber::builder(&config)
         .in_memory(&broker)
-        .group("original-readers")
         .limit(PER_TYPE * table.events.len());
     macro_rules! latest {
         ($($ty:ident),*) => { $( builder = counting::<events::$ty>(builder, &seen); )* };

@@ -7,7 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
-use event_runtime::{HandlerError, StartPosition, Subscriber};
+use event_runtime::config::StartPosition;
+use event_runtime::{HandlerError, Subscriber};
 use redis::aio::MultiplexedConnection;
 
 use super::event::UserCreatedV2;
@@ -30,13 +31,15 @@ impl Bench {
         let mut running = Vec::new();
         for index in 0..consumers {
             let counter = handled.clone();
-            let subscriber = Subscriber::builder(&self.config)
-                .group(group.clone())
-                .consumer_name(format!("bench-{index}"))
-                .batch_size(500)
-                .concurrency(1000)
-                .block_time(Duration::from_millis(100))
-                .start_position(StartPosition::Backlog)
+            let mut config = self.config.clone();
+            let settings = &mut config.subscriber;
+            settings.consumer_group = group.clone();
+            settings.consumer_name = Some(format!("bench-{index}"));
+            settings.batch_size = 500;
+            settings.concurrency = 1000;
+            settings.block_time = Duration::from_millis(100);
+            settings.start_position = StartPosition::Backlog;
+            let subscriber = Subscriber::builder(&config)
                 .on(move |_event: UserCreatedV2| {
                     counter.fetch_add(1, Ordering::Relaxed);
                     std::future::ready(Ok::<(), HandlerError>(()))

@@ -1,5 +1,6 @@
 //! The event every scenario sends, a `user.created` v2 of about 400 bytes on the wire, and its
-//! stream entry as the raw side writes it (the fields the runtime writes, ready-made).
+//! stream entry as the raw side writes it: the fields the runtime writes, laid out by the
+//! runtime's own `wire::entry_fields`, ready-made.
 
 use event_runtime::{Envelope, Event};
 
@@ -27,24 +28,16 @@ pub(super) fn sample(n: u64) -> UserCreatedV2 {
     }
 }
 
-/// The position of `timestamp` in [`raw_fields`], which the latency scenario sets anew.
-pub(super) const TIMESTAMP_FIELD: usize = 3;
-
 /// The stream fields the runtime writes for an event, for the raw side.
 pub(super) fn raw_fields(event: &UserCreatedV2, event_data: &str) -> Vec<(&'static str, String)> {
     let envelope = event.envelope();
-    vec![
-        ("event_id", envelope.event_id.to_string()),
-        ("event_type", UserCreatedV2::EVENT_TYPE.to_owned()),
-        ("version", "v2".to_owned()),
-        ("timestamp", timestamp(envelope.timestamp)),
-        ("event_data", event_data.to_owned()),
-    ]
-}
-
-/// A timestamp as the runtime writes it in the entry.
-pub(super) fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+    event_runtime::wire::entry_fields(
+        UserCreatedV2::EVENT_TYPE,
+        UserCreatedV2::VERSION,
+        envelope.event_id.as_str(),
+        envelope.timestamp,
+        event_data.to_owned(),
+    )
 }
 
 /// `XADD <stream> * <fields>`.

@@ -7,9 +7,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use chrono::Utc;
-use event_runtime::{HandlerError, StartPosition, Subscriber};
+use event_runtime::config::StartPosition;
+use event_runtime::wire::{field, format_timestamp};
+use event_runtime::{HandlerError, Subscriber};
 
-use super::event::{TIMESTAMP_FIELD, UserCreatedV2, sample, timestamp, xadd};
+use super::event::{UserCreatedV2, sample, xadd};
 use super::report::{Row, row};
 use super::target::Bench;
 use super::{RAW_READ_COUNT, STREAM, wait_until};
@@ -24,12 +26,14 @@ impl Bench {
         // Runtime: paced publishes -> subscriber -> handler.
         let samples = Arc::new(Mutex::new(Vec::with_capacity(total as usize)));
         let recorder = samples.clone();
-        let subscriber = Subscriber::builder(&self.config)
-            .group(format!("bench-latency-{rate}"))
-            .consumer_name("bench-latency")
-            .batch_size(500)
-            .concurrency(1000)
-            .start_position(StartPosition::NewOnly)
+        let mut config = self.config.clone();
+        let settings = &mut config.subscriber;
+        settings.consumer_group = format!("bench-latency-{rate}");
+        settings.consumer_name = Some("bench-latency".to_owned());
+        settings.batch_size = 500;
+        settings.concurrency = 1000;
+        settings.start_position = StartPosition::NewOnly;
+        let subscriber = Subscriber::builder(&config)
             .on(move |event: UserCreatedV2| {
                 let micros = (Utc::now() - event.envelope.timestamp)
                     .num_microseconds()
@@ -85,10 +89,10 @@ impl Bench {
                     let now = Utc::now();
                     let mut ids = Vec::with_capacity(key.ids.len());
                     for entry in &key.ids {
-                        let written: Option<String> = entry.get("timestamp");
+                        let written: Option<String> = entry.get(field::TIMESTAMP);
                         let micros = written
                             .as_deref()
-                            .and_then(event_runtime::wire::datetime::parse)
+                            .and_then(event_runtime::wire::parse_timestamp)
                             .and_then(|at| (now - at).num_microseconds())
                             .unwrap_or(0);
                         if let Ok(mut samples) = recorder.lock() {
@@ -114,7 +118,12 @@ impl Bench {
         pace(rate, total, |_| {
             let mut conn = conn.clone();
             let mut fields = self.template.clone();
-            fields[TIMESTAMP_FIELD].1 = timestamp(Utc::now());
+            if let Some((_, at)) = fields
+                .iter_mut()
+                .find(|(name, _)| *name == field::TIMESTAMP)
+            {
+                *at = format_timestamp(Utc::now());
+            }
             tokio::spawn(async move {
                 let _ = xadd(&fields).query_async::<String>(&mut conn).await;
             });

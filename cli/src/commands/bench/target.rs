@@ -5,7 +5,8 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use event_runtime::{Config, PubSubPolicy, Publisher, Retention};
+use event_runtime::config::{PubSubPolicy, Retention};
+use event_runtime::{Config, Publisher};
 use redis::aio::MultiplexedConnection;
 
 use super::STREAM;

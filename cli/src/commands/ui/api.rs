@@ -11,7 +11,6 @@ use super::error::ApiError;
 use super::input::{Query, Selection};
 use super::redact::redact;
 use super::server::{HttpResponse, bytes_response, log};
-use crate::commands::dlq::PROVENANCE;
 use crate::commands::entries::event_json;
 
 /// Dead letters or entries listed when no `count` is given, and at most.
@@ -225,7 +224,7 @@ fn described(selection: &Selection) -> String {
 
 /// The provenance fields a dead letter has.
 fn provenance(entry: &StreamEntry) -> Map<String, Value> {
-    PROVENANCE
+    event_runtime::wire::provenance::ALL
         .iter()
         .filter_map(|name| {
             entry

@@ -16,10 +16,12 @@ use super::figures::{
 use super::input::Selection;
 use std::sync::Arc;
 
-use crate::admin::{Admin, REPLY_TIMEOUT, age_ms};
+use crate::admin::Admin;
+use event_runtime::transport::RESPONSE_TIMEOUT;
+use event_runtime::wire::EntryId;
 
 // The runtime's names of stored entries and keys, for the whole console.
-pub use event_runtime::transport::{StreamEntry, dead_letter_key, stream_key};
+pub use event_runtime::wire::{StreamEntry, dead_letter_key, stream_key};
 
 /// The backend of a running console.
 pub enum Backend {
@@ -61,7 +63,7 @@ impl Backend {
     /// The Redis of the environment (`REDIS_URL`).
     pub async fn redis() -> anyhow::Result<Self> {
         let config = crate::connect::config_from_env()?;
-        let admin = Admin::connect(&config, REPLY_TIMEOUT).await?;
+        let admin = Admin::connect(&config, RESPONSE_TIMEOUT).await?;
         Ok(Backend::Redis(Box::new(RedisBackend {
             admin: std::sync::RwLock::new(Arc::new(admin)),
             location: event_runtime::config::redact_url(&config.redis_url),
@@ -73,7 +75,7 @@ impl Backend {
     /// A new connection to Redis in place of the current one (after a failure).
     pub async fn reconnect(&self) -> anyhow::Result<()> {
         if let Backend::Redis(redis) = self {
-            let fresh = Admin::connect(&redis.config, REPLY_TIMEOUT).await?;
+            let fresh = Admin::connect(&redis.config, RESPONSE_TIMEOUT).await?;
             *redis
                 .admin
                 .write()
@@ -138,7 +140,9 @@ impl Backend {
                     group: group.name,
                     pending: group.pending as u64,
                     lag: group.lag.map(|lag| lag as u64),
-                    oldest_pending_age_ms: oldest.as_deref().and_then(age_ms),
+                    oldest_pending_age_ms: oldest
+                        .and_then(|id| id.parse::<EntryId>().ok())
+                        .map(|id| id.age_ms(std::time::SystemTime::now())),
                     consumers,
                 });
             }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use event_runtime::memory::MemoryBroker;
+use event_runtime::wire::EntryId;
 use event_runtime::{Config, HandlerError, Publisher, RunningSubscriber, Subscriber};
 use hyper::StatusCode;
 use serde_json::{Value, json};
@@ -24,7 +25,6 @@ use super::backend::{StreamEntry, dead_letter_key, stream_key};
 use super::error::ApiError;
 use super::figures::{ConsumerFigures, GroupFigures, Snapshot, StreamFigures, now_ms};
 use super::input::Selection;
-use crate::admin::id_after;
 use crate::catalogue::events::{NotificationSendV1, RequestCreatedV2, Urgency, UserCreatedV2};
 use crate::commands::demo::{notification, request_v1, user_v1};
 
@@ -258,9 +258,12 @@ impl DemoWorld {
 
 /// Entries after `after` (all when `None`), at most `count`.
 fn page(entries: Vec<StreamEntry>, after: Option<&str>, count: usize) -> Vec<StreamEntry> {
+    let after: Option<EntryId> = after.map(|after| after.parse().unwrap_or_default());
     entries
         .into_iter()
-        .filter(|entry| after.is_none_or(|after| id_after(&entry.id, after)))
+        .filter(|entry| {
+            after.is_none_or(|after| entry.id.parse::<EntryId>().is_ok_and(|id| id > after))
+        })
         .take(count)
         .collect()
 }

@@ -25,9 +25,10 @@ async fn subscribers(
 ) -> Vec<RunningSubscriber> {
     let mut running = Vec::with_capacity(count);
     for _ in 0..count {
+        let mut config = config.clone();
+        config.subscriber.concurrency = concurrency;
         let subscriber = backend
-            .subscriber(config)
-            .concurrency(concurrency)
+            .subscriber(&config)
             .on(tally.recorder::<Message>())
             .build()
             .await

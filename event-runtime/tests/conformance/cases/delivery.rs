@@ -135,9 +135,10 @@ pub async fn consumer_groups(backend: Backend) -> Outcome {
     let mut tallies = Vec::new();
     for group in ["billing", "mailer", "audit"] {
         let tally = Tally::new();
+        let mut config = config.clone();
+        config.subscriber.consumer_group = group.into();
         let subscriber = backend
             .subscriber(&config)
-            .group(group)
             .on(tally.recorder::<Message>())
             .build()
             .await
@@ -168,9 +169,10 @@ pub async fn in_order_per_key(backend: Backend) -> Outcome {
     let tally = Tally::new();
     let order: Arc<Mutex<BTreeMap<String, Vec<i64>>>> = Arc::default();
     let (handler_tally, handler_order) = (tally.clone(), order.clone());
+    let mut config = config.clone();
+    config.subscriber.concurrency = 1;
     let subscriber = backend
         .subscriber(&config)
-        .concurrency(1)
         .on(move |event: Message| {
             handler_tally.handled(event.n);
             handler_order

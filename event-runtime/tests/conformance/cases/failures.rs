@@ -54,10 +54,11 @@ pub async fn no_ack_holds_the_next_event(backend: Backend) -> Outcome {
     let release = Arc::new(Semaphore::new(0));
     let (handler_tally, handler_delivered, handler_release) =
         (tally.clone(), delivered.clone(), release.clone());
+    let mut config = config.clone();
+    config.subscriber.concurrency = 1;
+    config.subscriber.batch_size = 1;
     let subscriber = backend
         .subscriber(&config)
-        .concurrency(1)
-        .batch_size(1)
         .on(move |event: Message| {
             let (tally, delivered, release) = (
                 handler_tally.clone(),
@@ -111,11 +112,12 @@ pub async fn unacknowledged_is_redelivered(backend: Backend) -> Outcome {
     config.subscriber.claim_min_idle = Duration::from_millis(300);
     let taken: Arc<Mutex<Vec<i64>>> = Arc::default();
     let handler_taken = taken.clone();
+    let mut stuck_config = config.clone();
+    stuck_config.subscriber.consumer_name = Some("stuck".into());
+    stuck_config.subscriber.concurrency = 4;
+    stuck_config.subscriber.shutdown_timeout = Duration::from_millis(100);
     let stuck = backend
-        .subscriber(&config)
-        .consumer_name("stuck")
-        .concurrency(4)
-        .shutdown_timeout(Duration::from_millis(100))
+        .subscriber(&stuck_config)
         .on_raw("conformance.message", move |event: RawEvent| {
             let taken = handler_taken.clone();
             async move {
@@ -139,9 +141,10 @@ pub async fn unacknowledged_is_redelivered(backend: Backend) -> Outcome {
     let tally = Tally::new();
     let redelivered: Arc<Mutex<Vec<(i64, u32)>>> = Arc::default();
     let (handler_tally, handler_redelivered) = (tally.clone(), redelivered.clone());
+    let mut rescuer_config = config.clone();
+    rescuer_config.subscriber.consumer_name = Some("rescuer".into());
     let rescuer = backend
-        .subscriber(&config)
-        .consumer_name("rescuer")
+        .subscriber(&rescuer_config)
         .on_raw("conformance.message", move |event: RawEvent| {
             let n = number(&event);
             let (tally, redelivered) = (handler_tally.clone(), handler_redelivered.clone());
@@ -183,9 +186,10 @@ pub async fn continue_after_errors(backend: Backend) -> Outcome {
     for round in 0..3 {
         let failed: Arc<Mutex<HashSet<i64>>> = Arc::default();
         let (handler_tally, handler_failed) = (tally.clone(), failed.clone());
+        let mut config = config.clone();
+        config.subscriber.consumer_name = Some(format!("failing-{round}"));
         let failing = backend
             .subscriber(&config)
-            .consumer_name(format!("failing-{round}"))
             .on(move |event: Message| {
                 handler_failed.lock().expect("failed").insert(event.n);
                 let error = handler_tally.failed("the database is down");
@@ -201,9 +205,10 @@ pub async fn continue_after_errors(backend: Backend) -> Outcome {
         .await;
         failing.shutdown().await.expect("shutdown");
     }
+    let mut config = config.clone();
+    config.subscriber.consumer_name = Some("healthy".into());
     let healthy = backend
         .subscriber(&config)
-        .consumer_name("healthy")
         .on(tally.recorder::<Message>())
         .build()
         .await

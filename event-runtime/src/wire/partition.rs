@@ -1,23 +1,5 @@
-//! Partitions: which of a type's `N` streams an event goes to, from one of its fields.
-//!
-//! The rule, for publishers in any language (see the wire format page):
-//!
-//! 1. take the value of the key field in `event_data` (the flat JSON object of envelope and
-//!    payload fields);
-//! 2. its *key text*: a string as is (unescaped), a number as written in the JSON, `true` or
-//!    `false`; a missing field or `null` has no key text and goes to partition 0;
-//! 3. partition = FNV-1a (64 bit) of the UTF-8 bytes of the key text, modulo `N`.
-//!
-//! Events with equal keys land in one stream, in the order they were published, so a
-//! subscriber that handles one entry of a partition at a time sees each key's events in order.
-//!
-//! ```
-//! use event_runtime::partition::{fnv1a_64, partition_of};
-//!
-//! let data = r#"{"event_type":"user.created","user_id":42,"role":"tenant"}"#;
-//! assert_eq!(partition_of(data, "user_id", 4), Ok((fnv1a_64(b"42") % 4) as u16));
-//! assert_eq!(partition_of(data, "missing", 4), Ok(0));
-//! ```
+//! Partitions: which of a type's `N` streams an event goes to, from one of its fields; the
+//! rule is on [`partition_of`], for publishers in any language.
 
 use serde_json::Value;
 
@@ -31,6 +13,26 @@ pub fn fnv1a_64(bytes: &[u8]) -> u64 {
 /// The partition (`0..count`) of an event whose `event_data` is `event_data`, keyed by the
 /// field `key`. An error when `event_data` is not a JSON object or the field holds an object
 /// or a list (which have no key text).
+///
+/// The rule, for publishers in any language (see the wire format page):
+///
+/// 1. take the value of the key field in `event_data` (the flat JSON object of envelope and
+///    payload fields);
+/// 2. its *key text*: a string as is (unescaped), a number as written in the JSON, `true` or
+///    `false`; a missing field or `null` has no key text and goes to partition 0;
+/// 3. partition = FNV-1a (64 bit) of the UTF-8 bytes of the key text, modulo `N`.
+///
+/// Events with equal keys land in one stream, in the order they were published, so a
+/// subscriber that handles one entry of a partition at a time sees each key's events in
+/// order.
+///
+/// ```
+/// use event_runtime::wire::{fnv1a_64, partition_of};
+///
+/// let data = r#"{"event_type":"user.created","user_id":42,"role":"tenant"}"#;
+/// assert_eq!(partition_of(data, "user_id", 4), Ok((fnv1a_64(b"42") % 4) as u16));
+/// assert_eq!(partition_of(data, "missing", 4), Ok(0));
+/// ```
 pub fn partition_of(event_data: &str, key: &str, count: u16) -> Result<u16, String> {
     let data: serde_json::Map<String, Value> = serde_json::from_str(event_data)
         .map_err(|error| format!("event_data is not a JSON object: {error}"))?;

@@ -1,4 +1,5 @@
-//! Encoding an event with some envelope fields filled in by the publisher, in one pass.
+//! The encoder: an event to its wire JSON ([`encode`], [`encode_validated`]), with some
+//! envelope fields filled in by the publisher, in one pass, and [`EncodeError`].
 //!
 //! `publish` takes `&E`, and most events leave `source_service` (and `correlation_id`) for the
 //! publisher to fill. Rather than copying the event (through JSON, since `Event` does not
@@ -10,9 +11,56 @@ use std::fmt;
 
 use serde::ser::{self, Impossible, Serialize, SerializeMap, SerializeStruct, Serializer};
 
-use crate::error::EncodeError;
-use crate::event::Event;
+use super::Event;
+use crate::validate::ValidationError;
 use crate::wire::version_tag;
+
+/// Why an event could not be encoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EncodeError {
+    /// The event breaks a constraint of its schema; nothing was encoded.
+    #[error("{event_type} v{version} is invalid: {violations}")]
+    Invalid {
+        /// The event type.
+        event_type: &'static str,
+        /// The version.
+        version: u32,
+        /// Every broken constraint.
+        violations: ValidationError,
+    },
+    /// serde_json refused the value (a map with non-string keys, for instance).
+    #[error("{event_type} could not be serialized: {message}")]
+    Serialize {
+        /// The event type.
+        event_type: &'static str,
+        /// What serde_json said.
+        message: String,
+    },
+}
+
+impl EncodeError {
+    /// `E` breaks these constraints of its schema.
+    pub(crate) fn invalid<E: Event>(violations: ValidationError) -> Self {
+        EncodeError::Invalid {
+            event_type: E::EVENT_TYPE,
+            version: E::VERSION,
+            violations,
+        }
+    }
+}
+
+/// Encodes an event to its wire JSON (`event_data`). Does not validate: see
+/// [`encode_validated`].
+pub fn encode<E: Event>(event: &E) -> Result<String, EncodeError> {
+    encode_filled(event, &Fill::default())
+}
+
+/// Validates an event, then encodes it.
+pub fn encode_validated<E: Event>(event: &E) -> Result<String, EncodeError> {
+    event.validate().map_err(EncodeError::invalid::<E>)?;
+    encode(event)
+}
 
 /// Envelope values to write instead of the event's own.
 #[derive(Debug, Default, Clone, Copy)]
@@ -56,7 +104,7 @@ impl Fill<'_> {
 }
 
 /// The wire JSON of `event`, with the envelope values of `fill` in place of the event's own;
-/// [`encode`](crate::encode) is this with nothing to fill. One pass, no intermediate flatten:
+/// [`encode`] is this with nothing to fill. One pass, no intermediate flatten:
 /// `event_type` and `version` are written first, then the event's entries.
 pub(crate) fn encode_filled<E: Event>(event: &E, fill: &Fill<'_>) -> Result<String, EncodeError> {
     let failed = |message: String| EncodeError::Serialize {
@@ -78,7 +126,7 @@ pub(crate) fn encode_filled<E: Event>(event: &E, fill: &Fill<'_>) -> Result<Stri
 }
 
 /// The event itself: must serialize as a map (structs with a flattened envelope do) or a
-/// struct; writes `event_type` and `version` first, as [`encode`](crate::encode) does.
+/// struct; writes `event_type` and `version` first, as [`encode`] does.
 struct Top<'a, S> {
     inner: S,
     fill: &'a Fill<'a>,

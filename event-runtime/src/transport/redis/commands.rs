@@ -1,224 +1,26 @@
-//! The Redis backend: every Redis command the runtime sends is in this file.
-//!
-//! On a Redis Cluster no command spans two hash slots: a multi-stream read or acknowledgement
-//! is split into one command (or pipeline) per slot, a batch of appends into one pipeline per
-//! slot, and every `MULTI` holds the keys of one slot only (a stream and its dead-letter
-//! stream share a slot by their key names). `PUBLISH` has no key and may sit in any
-//! transaction: a cluster broadcasts it to every node.
+//! The Redis commands of the runtime, one method per operation of `Transport`: appends (with
+//! pub/sub and `WAIT`), groups, reads, acknowledgements, claims, dead letters, figures,
+//! ranges, subscriptions. Multi-key commands and pipelines stay within one hash slot
+//! (`slots.rs`).
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::cluster::ClusterClientBuilder;
-use redis::cluster_async::ClusterConnection;
-use redis::cluster_routing::Slot;
+use redis::Value;
 use redis::streams::{
-    StreamClaimReply, StreamId, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply,
+    StreamClaimReply, StreamInfoGroupsReply, StreamPendingCountReply, StreamRangeReply,
 };
-use redis::{Client, FromRedisValue, Value};
 
-use super::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry, StreamEntry};
-use crate::config::{Durability, Retention, TlsConfig, cluster_nodes, redact_url};
-use crate::runtime_error::{Error, ErrorKind, Result, is_cluster_redirect};
-
-/// A connection to Redis that reconnects on its own: redis-rs's `ConnectionManager` for one
-/// server, its cluster connection (which follows `MOVED` and `ASK` and retries `TRYAGAIN`
-/// and `CLUSTERDOWN`) for a Redis Cluster.
-///
-/// Cheap to clone; clones share one multiplexed connection (per node). Blocking reads must
-/// not go through a shared one: the subscriber opens a [`RedisTransport`] of its own for
-/// them, with a response timeout longer than its `BLOCK` time.
-#[derive(Clone)]
-pub(crate) struct RedisTransport {
-    /// Clients for dedicated pub/sub connections: the server, or every cluster node in the
-    /// order given (a subscription takes the first that answers).
-    pubsub_clients: Vec<Client>,
-    conn: Connection,
-    location: String,
-    /// Which slot group a cluster read blocks on next.
-    next_block: Arc<AtomicUsize>,
-}
-
-#[derive(Clone)]
-enum Connection {
-    Single(ConnectionManager),
-    Cluster(ClusterConnection),
-}
-
-impl std::fmt::Debug for RedisTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RedisTransport")
-            .field("location", &self.location)
-            .finish_non_exhaustive()
-    }
-}
+use super::RedisTransport;
+use super::replies::{convert, unexpected};
+use crate::backend::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry};
+use crate::config::{Durability, Retention};
+use crate::error::{Error, ErrorKind, Result};
+use crate::wire::StreamEntry;
 
 impl RedisTransport {
-    /// Connects, waiting at most `connect_timeout`; commands then time out after
-    /// `response_timeout`. `tls` applies to `rediss://` URLs only.
-    pub(crate) async fn connect(
-        url: &str,
-        tls: &TlsConfig,
-        response_timeout: Duration,
-        connect_timeout: Duration,
-    ) -> Result<Self> {
-        if let Some(nodes) = cluster_nodes(url) {
-            return Self::connect_cluster(&nodes, tls, response_timeout, connect_timeout).await;
-        }
-        let location = redact_url(url);
-        let client = open_client(url, tls)?;
-        let config = ConnectionManagerConfig::new()
-            .set_response_timeout(Some(response_timeout))
-            .set_connection_timeout(Some(connect_timeout))
-            .set_number_of_retries(3)
-            .set_max_delay(Duration::from_millis(1000));
-        let connecting = ConnectionManager::new_with_config(client.clone(), config);
-        let conn = match tokio::time::timeout(connect_timeout, connecting).await {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(error)) => {
-                let kind = if error.kind() == redis::ErrorKind::AuthenticationFailed {
-                    ErrorKind::Redis
-                } else {
-                    ErrorKind::Connection
-                };
-                let hint = certificate_hint(url, tls, &error);
-                return Err(Error::new(
-                    kind,
-                    format!("could not connect to Redis at {location}: {error}{hint}"),
-                )
-                .with_source(error));
-            }
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::Connection,
-                    format!(
-                        "could not connect to Redis at {location} within {} ms",
-                        connect_timeout.as_millis()
-                    ),
-                ));
-            }
-        };
-        Ok(Self {
-            pubsub_clients: vec![client],
-            conn: Connection::Single(conn),
-            location,
-            next_block: Arc::default(),
-        })
-    }
-
-    /// Connects to a Redis Cluster through its `nodes` (any reachable one tells the layout).
-    async fn connect_cluster(
-        nodes: &[&str],
-        tls: &TlsConfig,
-        response_timeout: Duration,
-        connect_timeout: Duration,
-    ) -> Result<Self> {
-        let location = redact_url(&nodes.join(","));
-        let pubsub_clients = nodes
-            .iter()
-            .map(|node| open_client(node, tls))
-            .collect::<Result<Vec<_>>>()?;
-        let builder = ClusterClientBuilder::new(nodes.to_vec())
-            .response_timeout(response_timeout)
-            .connection_timeout(connect_timeout)
-            // Redirections are followed at once; these are for TRYAGAIN, CLUSTERDOWN and
-            // unreachable nodes during a failover. Callers retry on top within their timeouts.
-            .retries(6)
-            .min_retry_wait(20)
-            .max_retry_wait(1000);
-        #[cfg(feature = "tls")]
-        let builder = if nodes.iter().any(|node| is_tls(node)) && !tls.is_empty() {
-            let _ = rustls::crypto::ring::default_provider().install_default();
-            builder.certs(certificates(tls))
-        } else {
-            builder
-        };
-        let client = builder.build().map_err(|error| {
-            Error::new(
-                ErrorKind::Config,
-                format!("invalid Redis Cluster URLs `{location}`: {error}"),
-            )
-        })?;
-        let conn = match tokio::time::timeout(connect_timeout, client.get_async_connection()).await
-        {
-            Ok(Ok(conn)) => conn,
-            Ok(Err(error)) => {
-                let kind = if error.kind() == redis::ErrorKind::AuthenticationFailed {
-                    ErrorKind::Redis
-                } else {
-                    ErrorKind::Connection
-                };
-                return Err(Error::new(
-                    kind,
-                    format!("could not connect to the Redis Cluster at {location}: {error}"),
-                )
-                .with_source(error));
-            }
-            Err(_) => {
-                return Err(Error::new(
-                    ErrorKind::Connection,
-                    format!(
-                        "could not connect to the Redis Cluster at {location} within {} ms",
-                        connect_timeout.as_millis()
-                    ),
-                ));
-            }
-        };
-        Ok(Self {
-            pubsub_clients,
-            conn: Connection::Cluster(conn),
-            location,
-            next_block: Arc::default(),
-        })
-    }
-
-    /// Whether this is a Redis Cluster.
-    pub(crate) fn is_cluster(&self) -> bool {
-        matches!(self.conn, Connection::Cluster(_))
-    }
-
-    /// The URL, password hidden, for messages.
-    pub(crate) fn location(&self) -> &str {
-        &self.location
-    }
-
-    async fn query<T: FromRedisValue>(&self, cmd: &redis::Cmd) -> Result<T> {
-        match &self.conn {
-            Connection::Single(conn) => Ok(cmd.query_async(&mut conn.clone()).await?),
-            Connection::Cluster(conn) => Ok(cmd.query_async(&mut conn.clone()).await?),
-        }
-    }
-
-    /// Sends a pipeline whose keys are all in the slot of `key`.
-    ///
-    /// On a cluster it is routed to the master of that slot explicitly: redis-rs would take
-    /// the channel of a `PUBLISH` for a key and refuse the pipeline as crossing slots. A
-    /// `MOVED` or `ASK` in a pipeline's replies makes redis-rs send the whole pipeline again
-    /// to the node named, which is right because the pipeline is single-slot: every command
-    /// got the redirection, none ran. When its retries run out (a slot moving for long), the
-    /// error reaches us: a single command on `key` then makes the client learn the slot's
-    /// node, and the error is returned as retryable.
-    async fn query_pipe<T: FromRedisValue>(&self, pipe: &redis::Pipeline, key: &str) -> Result<T> {
-        match &self.conn {
-            Connection::Single(conn) => Ok(pipe.query_async(&mut conn.clone()).await?),
-            Connection::Cluster(conn) => match query_cluster_pipe(conn, pipe, key).await {
-                Ok(reply) => Ok(reply),
-                Err(error) => {
-                    if is_cluster_redirect(&error) {
-                        let mut probe = redis::cmd("EXISTS");
-                        probe.arg(key);
-                        let _ = probe.query_async::<Value>(&mut conn.clone()).await;
-                    }
-                    Err(error.into())
-                }
-            },
-        }
-    }
-
     /// `PING`.
     pub(crate) async fn ping(&self) -> Result<()> {
         self.query::<String>(&redis::cmd("PING")).await.map(drop)
@@ -253,33 +55,6 @@ impl RedisTransport {
             }
         }
         Ok(ids)
-    }
-
-    /// Indexes of `keys` grouped by hash slot, in order of first appearance: one group of all
-    /// of them on a single server.
-    fn slot_groups<'a>(&self, keys: impl Iterator<Item = &'a str>) -> Vec<Vec<usize>> {
-        if !self.is_cluster() {
-            let all: Vec<usize> = keys.enumerate().map(|(index, _)| index).collect();
-            return if all.is_empty() {
-                Vec::new()
-            } else {
-                vec![all]
-            };
-        }
-        let mut groups: Vec<(Slot, Vec<usize>)> = Vec::new();
-        for (index, key) in keys.enumerate() {
-            let slot = Slot::for_key(key);
-            match groups.iter_mut().find(|(known, _)| *known == slot) {
-                Some((_, indexes)) => indexes.push(index),
-                None => groups.push((slot, vec![index])),
-            }
-        }
-        groups.into_iter().map(|(_, indexes)| indexes).collect()
-    }
-
-    /// Whether two keys are in one hash slot (always on a single server).
-    fn same_slot(&self, first: &str, second: &str) -> bool {
-        !self.is_cluster() || Slot::for_key(first) == Slot::for_key(second)
     }
 
     /// [`append`](Self::append) of entries of one slot, in one pipeline.
@@ -740,14 +515,20 @@ impl RedisTransport {
     pub(crate) async fn pubsub(&self) -> Result<redis::aio::PubSub> {
         let context = || format!("pub/sub connection to {}", self.location);
         let mut last = None;
-        for client in &self.pubsub_clients {
-            match tokio::time::timeout(Duration::from_secs(5), client.get_async_pubsub()).await {
+        for client in &self.clients {
+            match tokio::time::timeout(super::super::CONNECT_TIMEOUT, client.get_async_pubsub())
+                .await
+            {
                 Ok(Ok(pubsub)) => return Ok(pubsub),
                 Ok(Err(error)) => last = Some(Error::from(error).context(context())),
                 Err(_) => {
                     last = Some(Error::new(
                         ErrorKind::Timeout,
-                        format!("{}: no answer within 5000 ms", context()),
+                        format!(
+                            "{}: no answer within {} ms",
+                            context(),
+                            super::super::CONNECT_TIMEOUT.as_millis()
+                        ),
                     ));
                 }
             }
@@ -771,215 +552,10 @@ impl RedisTransport {
     }
 }
 
-/// Sends `pipe` to the master of `key`'s slot, and reads its replies as
-/// `Pipeline::query_async` does (ignored commands left out, errors raised).
-async fn query_cluster_pipe<T: FromRedisValue>(
-    conn: &ClusterConnection,
-    pipe: &redis::Pipeline,
-    key: &str,
-) -> redis::RedisResult<T> {
-    let (offset, count) = if pipe.is_transaction() {
-        (pipe.len() + 1, 1)
-    } else {
-        (0, pipe.len())
-    };
-    let route = redis::cluster_routing::SingleNodeRoutingInfo::SpecificNode(
-        redis::cluster_routing::Route::with_key(key, redis::cluster_routing::SlotAddr::Master),
-    );
-    let replies = conn
-        .clone()
-        .route_pipeline(pipe.clone(), offset, count, route)
-        .await?;
-    pipe.query_async(&mut Replies(Some(replies))).await
-}
-
-/// Hands replies already received to `Pipeline::query_async`, which turns them into the
-/// pipeline's result.
-struct Replies(Option<Vec<Value>>);
-
-impl redis::aio::ConnectionLike for Replies {
-    fn req_packed_command<'a>(&'a mut self, _: &'a redis::Cmd) -> redis::RedisFuture<'a, Value> {
-        Box::pin(async { Err(unexpected_use()) })
-    }
-
-    fn req_packed_commands<'a>(
-        &'a mut self,
-        _: &'a redis::Pipeline,
-        _: usize,
-        _: usize,
-    ) -> redis::RedisFuture<'a, Vec<Value>> {
-        let replies = self.0.take();
-        Box::pin(async move { replies.ok_or_else(unexpected_use) })
-    }
-
-    fn get_db(&self) -> i64 {
-        0
-    }
-}
-
-fn unexpected_use() -> redis::RedisError {
-    redis::RedisError::from((redis::ErrorKind::Client, "pipeline replies used twice"))
-}
-
-/// Turns redis-rs's entry (a hash map of values) into ours.
-fn convert(entry: StreamId) -> StreamEntry {
-    let mut fields: Vec<(String, Vec<u8>)> = entry
-        .map
-        .into_iter()
-        .map(|(name, value)| (name, value_bytes(value)))
-        .collect();
-    fields.sort_by(|a, b| {
-        field_rank(&a.0)
-            .cmp(&field_rank(&b.0))
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    StreamEntry {
-        id: entry.id,
-        fields,
-    }
-}
-
-/// redis-rs returns fields as a hash map; put the standard ones first in the documented order.
-fn field_rank(name: &str) -> usize {
-    [
-        "event_id",
-        "event_type",
-        "version",
-        "timestamp",
-        "event_data",
-    ]
-    .iter()
-    .position(|known| *known == name)
-    .unwrap_or(usize::MAX)
-}
-
-fn value_bytes(value: Value) -> Vec<u8> {
-    match value {
-        Value::BulkString(bytes) => bytes,
-        Value::SimpleString(text) => text.into_bytes(),
-        Value::Int(number) => number.to_string().into_bytes(),
-        Value::Nil => Vec::new(),
-        other => format!("{other:?}").into_bytes(),
-    }
-}
-
-fn unexpected(command: &str) -> Error {
-    Error::new(ErrorKind::Redis, format!("unexpected reply to {command}"))
-}
-
 /// `MINID` for a time-based retention: the id of `now - age`.
 fn min_id_for_age(age: Duration) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     now.saturating_sub(age).as_millis().to_string()
-}
-
-/// A client for `url`; `rediss://` URLs get the certificates of `tls`.
-fn open_client(url: &str, tls: &TlsConfig) -> Result<Client> {
-    let location = redact_url(url);
-    let invalid = |error: redis::RedisError| {
-        Error::new(
-            ErrorKind::Config,
-            format!(
-                "invalid Redis URL `{location}`: {}",
-                error.detail().unwrap_or("malformed")
-            ),
-        )
-    };
-    if !is_tls(url) {
-        return Client::open(url).map_err(invalid);
-    }
-    #[cfg(not(feature = "tls"))]
-    {
-        let _ = tls;
-        Err(Error::new(
-            ErrorKind::Config,
-            format!(
-                "`{location}` is a TLS URL: `rediss://` needs the `tls` feature of event-runtime"
-            ),
-        ))
-    }
-    #[cfg(feature = "tls")]
-    {
-        // Fails only when a provider is installed already, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        if tls.is_empty() {
-            return Client::open(url).map_err(invalid);
-        }
-        Client::build_with_tls(url, certificates(tls)).map_err(|error| {
-            Error::new(
-                ErrorKind::Config,
-                format!("invalid TLS settings for `{location}`: {error}"),
-            )
-        })
-    }
-}
-
-/// The certificates of `tls`, as redis-rs takes them.
-#[cfg(feature = "tls")]
-fn certificates(tls: &TlsConfig) -> redis::TlsCertificates {
-    redis::TlsCertificates {
-        client_tls: tls
-            .client_identity
-            .as_ref()
-            .map(|identity| redis::ClientTlsConfig {
-                client_cert: identity.certificate_chain_pem.clone(),
-                client_key: identity.private_key_pem.clone(),
-            }),
-        root_cert: tls.ca_pem.clone(),
-    }
-}
-
-fn is_tls(url: &str) -> bool {
-    url.split_once("://")
-        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("rediss"))
-}
-
-/// What to check when a TLS handshake fails on a certificate.
-fn certificate_hint(url: &str, tls: &TlsConfig, error: &redis::RedisError) -> &'static str {
-    let text = error.to_string();
-    if !is_tls(url) {
-        ""
-    } else if text.contains("CertificateRequired") && tls.client_identity.is_none() {
-        " (the server wants a client certificate: set EVENT_REDIS_TLS_CERT_FILE and EVENT_REDIS_TLS_KEY_FILE)"
-    } else if !text.contains("invalid peer certificate") {
-        ""
-    } else if tls.ca_pem.is_some() {
-        " (the server's certificate is not signed by a CA of EVENT_REDIS_TLS_CA_FILE, or not for this host name)"
-    } else {
-        " (for a server certificate from a private CA, set EVENT_REDIS_TLS_CA_FILE)"
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rediss_urls_need_the_tls_feature_or_valid_certificates() {
-        let result = open_client("rediss://app:secret@127.0.0.1:6380/0", &TlsConfig::new());
-        if cfg!(feature = "tls") {
-            assert!(result.is_ok());
-            let garbage = TlsConfig::new().trust_ca_pem("-----BEGIN CERTIFICATE-----\n@@@\n");
-            let message = open_client("rediss://127.0.0.1:6380/0", &garbage)
-                .expect_err("unparsable CA")
-                .to_string();
-            assert!(
-                message.starts_with("invalid TLS settings for `rediss://127.0.0.1:6380/0`: "),
-                "{message}"
-            );
-        } else {
-            let message = result.expect_err("no tls feature").to_string();
-            assert!(
-                message.contains(
-                    "`rediss://app:***@127.0.0.1:6380/0` is a TLS URL: `rediss://` needs the `tls` feature of event-runtime"
-                ),
-                "{message}"
-            );
-        }
-        // Plain URLs ignore the TLS settings.
-        let tls = TlsConfig::new().trust_ca_pem("not used");
-        assert!(open_client("redis://127.0.0.1:6379/0", &tls).is_ok());
-    }
 }
