@@ -2,6 +2,9 @@
 //! respected), events that break constraints, and hostile ones (wrong types, values out of
 //! range, absent, `null`, duplicate and unknown keys, keys in any order, arrays for objects,
 //! broken JSON), so that every decision of the decoder is exercised.
+//!
+//! Long on purpose: one generator per kind of value and per way of breaking it, side by side,
+//! so that each decision of the decoder has its valid and its broken input next to each other.
 
 use event_codegen::ir::{Catalogue, Constraints, Field, FieldType, NamedType, VersionDef};
 use proptest::prelude::*;

@@ -7,6 +7,9 @@
 //! inside a module and provides the functions the fixture names:
 //! `crate::migrations::request_score(&RequestCreatedV1) -> f64` and
 //! `crate::migrations::profile_created_v1_to_v2(ProfileCreatedV1) -> ProfileCreatedV2`.
+//!
+//! Long on purpose: one IR with every form of the schema language, so one snapshot and one
+//! compiled crate show all of emission; split, the forms would no longer meet in one catalogue.
 
 use std::collections::BTreeMap;
 

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use super::url::redact_url;
+use super::redact::redact_url;
 
 /// A malformed setting: names the variable, the value (passwords hidden) and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

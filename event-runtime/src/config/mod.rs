@@ -93,6 +93,7 @@
 mod env;
 mod error;
 mod publisher;
+mod redact;
 mod subscriber;
 #[cfg(test)]
 mod tests;
@@ -104,9 +105,10 @@ use std::collections::BTreeMap;
 pub(crate) use error::Broken;
 pub use error::ConfigError;
 pub use publisher::{Durability, PubSubPolicy, PublisherConfig, Retention};
+pub use redact::redact_url;
 pub use subscriber::{StartPosition, SubscriberConfig};
 pub use tls::{ClientIdentity, TlsConfig};
-pub use url::{cluster_nodes, redact_url};
+pub use url::cluster_nodes;
 
 /// Default Redis URL.
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379/0";

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use super::url::{cluster_nodes, redact_url};
+use super::redact::redact_url;
+use super::url::cluster_nodes;
 use super::*;
 
 fn parse(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {

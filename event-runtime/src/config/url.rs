@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::error::ConfigError;
+use super::redact::redact_url;
 
 /// The node URLs of a Redis Cluster setting (two or more comma-separated URLs); `None` for a
 /// single server's URL.
@@ -96,32 +97,4 @@ fn check_url(name: &str, value: String) -> Result<String, ConfigError> {
         return Err(ConfigError::new(name, &value, "the URL has no host"));
     }
     Ok(value)
-}
-
-/// A Redis URL (or a comma-separated list of them) fit for messages: every password replaced
-/// by `***`.
-pub fn redact_url(url: &str) -> String {
-    if url.contains(',') {
-        return url
-            .split(',')
-            .map(redact_one_url)
-            .collect::<Vec<_>>()
-            .join(",");
-    }
-    redact_one_url(url)
-}
-
-fn redact_one_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((userinfo, host)) => {
-            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
-            format!("{scheme}://{user}:***@{host}{path}")
-        }
-        None => url.to_owned(),
-    }
 }

@@ -5,6 +5,7 @@ mod by_name;
 mod common;
 mod consume;
 mod harness;
+mod lifecycle;
 mod observe;
 mod partitions;
 mod publish;
