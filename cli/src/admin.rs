@@ -171,7 +171,7 @@ impl Admin {
             .collect())
     }
 
-    /// The event streams (`events:<type>`, dead-letter streams excluded), sorted
+    /// The event streams (`events:<type>`, dead-letter and registry streams excluded), sorted
     /// (`SCAN ... MATCH events:* TYPE stream`).
     pub async fn event_streams(&self) -> anyhow::Result<Vec<String>> {
         let mut keys = self
@@ -187,7 +187,10 @@ impl Admin {
                 cmd
             })
             .await?;
-        keys.retain(|key| !key.starts_with(event_runtime::wire::DEAD_LETTER_PREFIX));
+        keys.retain(|key| {
+            !key.starts_with(event_runtime::wire::DEAD_LETTER_PREFIX)
+                && !key.starts_with(event_runtime::wire::REGISTRY_PREFIX)
+        });
         keys.sort();
         keys.dedup();
         Ok(keys)

@@ -30,6 +30,11 @@ pub enum ErrorKind {
     /// publish, `WAIT`): a failover now could lose it. Not retried by the publisher, as that
     /// would write it again.
     NotReplicated,
+    /// A start-up check of the fleet registry refused: this publisher's schemas disagree with
+    /// what the running fleet registered (a released version edited in place, or a version a
+    /// live consumer group cannot read). The message names the type, the version, the other
+    /// service and what to do.
+    Refused,
 }
 
 /// An error of the runtime.

@@ -87,6 +87,8 @@ pub mod wire;
 #[cfg(feature = "redis")]
 mod backend;
 #[cfg(feature = "redis")]
+pub mod fleet;
+#[cfg(feature = "redis")]
 pub mod health;
 #[cfg(feature = "redis")]
 pub mod memory;
@@ -109,6 +111,7 @@ pub use config::{Config, ConfigError};
 pub use envelope::Envelope;
 pub use error::{Error, ErrorKind, Result};
 pub use event::Event;
+pub use event::compatibility::{Compatibility, UnknownCompatibility};
 pub use event::decode::{DecodeError, FieldFailure, decode_exact};
 pub use event::encode::{EncodeError, encode, encode_validated};
 pub use event_id::EventId;

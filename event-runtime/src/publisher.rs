@@ -1,5 +1,6 @@
 //! Publishing: envelope, validation, size limit, and one atomic write per event.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -9,12 +10,14 @@ use std::collections::BTreeMap;
 
 use crate::EventId;
 use crate::backend::OutgoingEntry;
-use crate::config::{Config, Partitioning, PublisherConfig};
+use crate::config::{Config, Partitioning, PublisherConfig, RegistryConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::event::encode::{EncodeError, Fill, encode, encode_filled};
+use crate::fleet::{self, Registration, Role};
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;
+use crate::registry::Registry;
 use crate::transport::Transport;
 use crate::wire::{channel_name, entry_fields, partition_key, partition_of, stream_key};
 
@@ -111,6 +114,10 @@ pub struct Publisher {
     service_name: String,
     /// `service_name` as a metrics label, made once.
     service_label: metrics::SharedString,
+    /// The fleet registry's settings.
+    registry: RegistryConfig,
+    /// The registration in the fleet registry, while any clone lives ([`Publisher::register`]).
+    registration: Arc<Mutex<Option<Registration>>>,
 }
 
 struct Prepared {
@@ -136,6 +143,8 @@ impl Publisher {
             partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
             service_label: service_label(&config.service_name),
+            registry: config.registry.clone(),
+            registration: Arc::default(),
         })
     }
 
@@ -149,7 +158,41 @@ impl Publisher {
             partitions: config.partitions.clone(),
             service_name: config.service_name.clone(),
             service_label: service_label(&config.service_name),
+            registry: config.registry.clone(),
+            registration: Arc::default(),
         }
+    }
+
+    /// Registers this publisher in the fleet registry ([`fleet`](crate::fleet)) as the
+    /// producer of every event type of `produces`, at its newest version there, with every
+    /// version's fingerprint and JSON Schema, and keeps it registered with a heartbeat while a
+    /// clone of the publisher lives. Call it once at start with what the service publishes:
+    /// the generated `registry()`, or a [`Registry`] of some of its types.
+    ///
+    /// First the start-up checks run against what the fleet registered (`config.registry`):
+    /// a version whose fingerprint differs from another live or recent instance's (edited in
+    /// place), and a version that a live consumer group cannot read. A problem is logged
+    /// (`warn`) or, under `refuse`, returned as an error of kind
+    /// [`Refused`](ErrorKind::Refused) naming the type, the version, the other service and
+    /// what to do; nothing is registered then. Redis being away is no error: it is logged and
+    /// the heartbeat registers later. With the registry off (`EVENT_REGISTRY=off`) this does
+    /// nothing. Registering again replaces the earlier registration.
+    pub async fn register(&self, produces: &Registry) -> Result<()> {
+        let registration = fleet::register(
+            &self.transport,
+            &self.registry,
+            &self.service_name,
+            Role::Producer,
+            None,
+            fleet::announce::producing(produces),
+            self.settings.publish_timeout,
+        )
+        .await?;
+        *self
+            .registration
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = registration;
+        Ok(())
     }
 
     /// Publishes one event.
@@ -466,7 +509,7 @@ impl Publisher {
 }
 
 fn service_label(service_name: &str) -> metrics::SharedString {
-    metrics::SharedString::from(std::sync::Arc::<str>::from(service_name))
+    metrics::SharedString::from(Arc::<str>::from(service_name))
 }
 
 fn invalid<E: Event>(violations: crate::validate::ValidationError) -> Error {

@@ -130,6 +130,8 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
         subscriber.metrics_interval = millis(&entry)?;
     }
 
+    config.registry.read_env(&mut read)?;
+
     if let Err(broken) = config.check() {
         let raw = read(broken.setting.variable).map(|(_, value)| value);
         return Err(broken.for_env(raw.as_deref()));
@@ -138,14 +140,14 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
     Ok(config)
 }
 
-fn number((name, value): &Entry) -> Result<usize, ConfigError> {
+pub(super) fn number((name, value): &Entry) -> Result<usize, ConfigError> {
     value
         .parse::<usize>()
         .map_err(|_| ConfigError::new(name, value, "expected a whole number"))
 }
 
 /// Whole milliseconds, `5000` or `5000ms`.
-fn millis((name, value): &Entry) -> Result<Duration, ConfigError> {
+pub(super) fn millis((name, value): &Entry) -> Result<Duration, ConfigError> {
     let digits = value.strip_suffix("ms").unwrap_or(value);
     digits
         .parse::<u64>()

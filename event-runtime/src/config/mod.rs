@@ -43,6 +43,12 @@
 //! | `EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT` | `30000` | ms graceful shutdown waits for running handlers |
 //! | `EVENT_SUBSCRIBER_MAX_EVENT_SIZE` | `1048576` | larger entries are dead-lettered unread |
 //! | `EVENT_SUBSCRIBER_METRICS_INTERVAL` | `10000` | ms between two polls of the gauges of lag, pending entries and dead letters ([`observe`](crate::observe)) |
+//! | `EVENT_REGISTRY` | `on` | publishers and subscribers register in the fleet registry in Redis (see the wire format page): `on` or `off` |
+//! | `EVENT_REGISTRY_HEARTBEAT` | `10000` | ms between two heartbeats of a registered instance |
+//! | `EVENT_REGISTRY_STALE_AFTER` | `3` | missed heartbeats after which an instance is stale |
+//! | `EVENT_REGISTRY_FORGET_AFTER` | `60` | missed heartbeats after which an instance is gone from the registry |
+//! | `EVENT_REGISTRY_CHECK_FINGERPRINTS` | `warn` | at start, a published version whose fingerprint differs from another live or recent instance's (edited in place): `off`, `warn` or `refuse` |
+//! | `EVENT_REGISTRY_CHECK_READERS` | `warn` | at start, a published version that a live consumer group cannot read: `off`, `warn` or `refuse` |
 //! | `EVENT_REDIS_TLS_CA_FILE` | unset: the public (webpki) roots | PEM file of the CA(s) that sign the server's certificate; trusted *instead of* the public roots |
 //! | `EVENT_REDIS_TLS_CERT_FILE` | unset: no client certificate | PEM certificate chain presented to the server (mutual TLS); needs `EVENT_REDIS_TLS_KEY_FILE` |
 //! | `EVENT_REDIS_TLS_KEY_FILE` | unset | PEM private key of that certificate (PKCS#8, PKCS#1 or SEC1) |
@@ -94,6 +100,7 @@ mod env;
 mod error;
 mod publisher;
 mod redact;
+mod registry;
 mod subscriber;
 #[cfg(test)]
 mod tests;
@@ -106,6 +113,7 @@ pub(crate) use error::Broken;
 pub use error::ConfigError;
 pub use publisher::{Durability, PubSubPolicy, PublisherConfig, Retention};
 pub use redact::redact_url;
+pub use registry::{CheckLevel, RegistryConfig};
 pub use subscriber::{StartPosition, SubscriberConfig};
 pub use tls::{ClientIdentity, TlsConfig};
 pub use url::cluster_nodes;
@@ -128,6 +136,8 @@ pub struct Config {
     pub publisher: PublisherConfig,
     /// Subscriber settings.
     pub subscriber: SubscriberConfig,
+    /// The fleet registry: registration, heartbeat, start-up checks (`EVENT_REGISTRY*`).
+    pub registry: RegistryConfig,
     /// Certificates for `rediss://` URLs (`EVENT_REDIS_TLS_*`).
     pub tls: TlsConfig,
     /// Event types spread over several streams, by type (`EVENT_PARTITIONS`); see
@@ -173,6 +183,7 @@ impl Config {
             redis_url: redis_url.into(),
             publisher: PublisherConfig::default(),
             subscriber: SubscriberConfig::with_group(service_name.clone()),
+            registry: RegistryConfig::default(),
             service_name,
             tls: TlsConfig::default(),
             partitions: BTreeMap::new(),
@@ -207,7 +218,8 @@ impl Config {
     /// The rules of every setting, as settings made in code must follow them too.
     pub(crate) fn check(&self) -> Result<(), Broken> {
         self.publisher.check()?;
-        self.subscriber.check()
+        self.subscriber.check()?;
+        self.registry.check()
     }
 
     /// The Redis URL the publisher uses.

@@ -12,9 +12,10 @@ use tokio::task::JoinSet;
 
 use super::handler::{ErasedHandler, HandlerError, Raw, RawEvent, Typed};
 use super::{Shared, Subscriber, Subscription};
-use crate::config::{Config, Partitioning, SubscriberConfig, TlsConfig};
+use crate::config::{Config, Partitioning, RegistryConfig, SubscriberConfig, TlsConfig};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
+use crate::fleet::{self, Role, TypeAnnouncement};
 use crate::memory::MemoryBroker;
 use crate::observe::GroupLabels;
 use crate::transport::{CONNECT_TIMEOUT, RESPONSE_TIMEOUT, Transport};
@@ -36,6 +37,11 @@ pub struct SubscriberBuilder {
     broker: Option<MemoryBroker>,
     /// Set by [`limit`](Self::limit).
     limit: Option<usize>,
+    /// The fleet registry's settings, and the service registered.
+    registry: RegistryConfig,
+    service_name: String,
+    /// What each handler announces to the fleet registry.
+    announced: Vec<TypeAnnouncement>,
 }
 
 impl std::fmt::Debug for SubscriberBuilder {
@@ -62,6 +68,9 @@ impl SubscriberBuilder {
             handlers: Vec::new(),
             broker: None,
             limit: None,
+            registry: config.registry.clone(),
+            service_name: config.service_name.clone(),
+            announced: Vec::new(),
         }
     }
 
@@ -98,6 +107,7 @@ impl SubscriberBuilder {
             E::EVENT_TYPE.to_owned(),
             Arc::new(Typed::<E, F>::new(handler)),
         ));
+        self.announced.push(fleet::announce::consuming::<E>());
         self
     }
 
@@ -109,8 +119,10 @@ impl SubscriberBuilder {
         F: Fn(RawEvent) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
     {
-        self.handlers
-            .push((event_type.into(), Arc::new(Raw(handler))));
+        let event_type = event_type.into();
+        self.announced
+            .push(fleet::announce::consuming_raw(&event_type));
+        self.handlers.push((event_type, Arc::new(Raw(handler))));
         self
     }
 
@@ -126,6 +138,9 @@ impl SubscriberBuilder {
             handlers,
             broker,
             limit,
+            registry,
+            service_name,
+            announced,
         } = self;
         settings.check()?;
         check(&handlers)?;
@@ -184,9 +199,21 @@ impl SubscriberBuilder {
             shutdown: watch::Sender::new(false),
             tasks: Mutex::new(JoinSet::new()),
             limit: limit.map(|total| Arc::new(super::limit::Limit::new(total))),
+            registration: Mutex::new(None),
             settings,
         });
         shared.ensure_groups(false).await?;
+        let registration = fleet::register(
+            &shared.transport,
+            &registry,
+            &service_name,
+            Role::Consumer,
+            Some(shared.group.clone()),
+            announced,
+            CONNECT_TIMEOUT,
+        )
+        .await?;
+        *super::lock(&shared.registration) = registration;
         Ok(Subscriber {
             shared,
             reader,

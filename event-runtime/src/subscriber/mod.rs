@@ -134,6 +134,8 @@ struct Shared {
     tasks: Mutex<JoinSet<()>>,
     /// Set by [`SubscriberBuilder::limit`]: the entries still to take and settle.
     limit: Option<Arc<limit::Limit>>,
+    /// The registration in the fleet registry, until the subscriber stops.
+    registration: Mutex<Option<crate::fleet::Registration>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -280,6 +282,7 @@ impl Subscriber {
             let _ = done.await;
         }
         acker.abort();
+        lock(&shared.registration).take();
         shared.running.store(false, Ordering::SeqCst);
         tracing::info!(group = %shared.group, consumer = %shared.consumer, "subscriber stopped");
         Ok(())

@@ -9,6 +9,11 @@ pub const STREAM_PREFIX: &str = "events:";
 pub const DEAD_LETTER_PREFIX: &str = "events:dlq:";
 /// What every pub/sub channel name starts with: `events.` (`events.user.created`).
 pub const CHANNEL_PREFIX: &str = "events.";
+/// What every key of the fleet registry starts with: `events:registry:`.
+pub const REGISTRY_PREFIX: &str = "events:registry:";
+/// The registry's index of event types: one entry per instance and heartbeat, listing the
+/// types it registered, so that readers find every type without `SCAN`.
+pub const REGISTRY_TYPES_KEY: &str = "events:registry:types";
 
 /// The stream of an event type: `events:user.created`.
 pub fn stream_key(event_type: &str) -> String {
@@ -40,6 +45,19 @@ pub fn cluster_dead_letter_key(event_type: &str) -> String {
     format!("{DEAD_LETTER_PREFIX}{{{STREAM_PREFIX}{event_type}}}")
 }
 
+/// The registry stream of an event type: `events:registry:{events:user.created}`, one
+/// entry per instance and heartbeat saying what the instance produces or reads. Its hash tag
+/// is the type's stream, so on a Redis Cluster it lives in that stream's slot.
+pub fn registry_key(event_type: &str) -> String {
+    format!("{REGISTRY_PREFIX}{{{STREAM_PREFIX}{event_type}}}")
+}
+
+/// The schema stream of an event type: `events:registry:{events:user.created}:schemas`, one
+/// entry per version and fingerprint with its JSON Schema, in the slot of the type's stream.
+pub fn registry_schemas_key(event_type: &str) -> String {
+    format!("{}:schemas", registry_key(event_type))
+}
+
 /// Every stream a subscriber of `event_type` reads: `events:<type>`, then the partitions
 /// `events:<type>:p0` ... when the type is partitioned (the plain stream too, for producers
 /// that do not partition, such as the original services).
@@ -63,7 +81,7 @@ pub fn stream_keys(event_type: &str, partitioning: Option<&Partitioning>) -> Vec
 /// ```
 pub fn event_type_of(stream: &str) -> Option<&str> {
     let name = stream.strip_prefix(STREAM_PREFIX)?;
-    if stream.starts_with(DEAD_LETTER_PREFIX) {
+    if stream.starts_with(DEAD_LETTER_PREFIX) || stream.starts_with(REGISTRY_PREFIX) {
         return None;
     }
     let event_type = match name.rsplit_once(":p") {
@@ -91,6 +109,14 @@ mod tests {
             cluster_dead_letter_key("user.created"),
             "events:dlq:{events:user.created}"
         );
+        assert_eq!(
+            registry_key("user.created"),
+            "events:registry:{events:user.created}"
+        );
+        assert_eq!(
+            registry_schemas_key("user.created"),
+            "events:registry:{events:user.created}:schemas"
+        );
         for event_type in ["user.created", "request.status_changed"] {
             assert_eq!(event_type_of(&stream_key(event_type)), Some(event_type));
             for partition in [0, 7, 1023] {
@@ -100,12 +126,15 @@ mod tests {
             assert_eq!(event_type_of(&dead_letter_key(event_type)), None);
             assert_eq!(event_type_of(&cluster_dead_letter_key(event_type)), None);
             assert_eq!(event_type_of(&channel_name(event_type)), None);
+            assert_eq!(event_type_of(&registry_key(event_type)), None);
+            assert_eq!(event_type_of(&registry_schemas_key(event_type)), None);
         }
         for other in [
             "events:",
             "events:user",
             "events:user.created:p",
             "events:User.Created",
+            REGISTRY_TYPES_KEY,
         ] {
             assert_eq!(event_type_of(other), None, "{other}");
         }
