@@ -11,7 +11,7 @@
 //!
 //! Start it twice to see two consumers share the group's work. The handler refuses accounts
 //! with an id divisible by 4 twice before accepting them, to show retries; events that
-//! still fail after `EVENT_SUBSCRIBER_MAX_RETRIES` attempts land in
+//! still fail after `EVENT_SUBSCRIBER_MAX_DELIVERIES` attempts land in
 //! `events:dlq:user.created` (`redis-cli XRANGE events:dlq:user.created - +`).
 //!
 //! Metrics (see `event_runtime::observe` for the list) are served in the Prometheus text

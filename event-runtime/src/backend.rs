@@ -36,6 +36,17 @@ pub(crate) struct GroupFigures {
     pub(crate) lag: Option<u64>,
 }
 
+/// What removing a consumer from its group did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ConsumerRemoval {
+    /// It held no entry and is gone.
+    Removed,
+    /// Entries are pending for it: it stays, so that they are not dropped.
+    Holds,
+    /// The group (or the stream) does not exist.
+    Absent,
+}
+
 /// The outcome of a group read.
 #[derive(Debug)]
 pub(crate) enum GroupRead {

@@ -130,7 +130,7 @@ async fn logs_and_dead_letter_reasons_never_show_sensitive_values() {
     config.subscriber.claim_interval = Duration::from_millis(25);
     config.subscriber.retry_backoff = Duration::from_millis(10);
     config.subscriber.retry_backoff_max = Duration::from_millis(20);
-    config.subscriber.max_retries = 2;
+    config.subscriber.max_deliveries = 2;
 
     // Undecodable: an event with sensitive values that fails validation (v1 requires the
     // envelope's user_id), and one whose sensitive field has a wrong type serde would quote.

@@ -80,7 +80,7 @@ impl Backend {
         settings.consumer_group = group.to_owned();
         // Only this run's events, also on a shared Redis.
         settings.start_position = StartPosition::NewOnly;
-        settings.max_retries = 3;
+        settings.max_deliveries = 3;
         settings.claim_min_idle = Duration::from_millis(200);
         settings.claim_interval = Duration::from_millis(100);
         settings.retry_backoff = Duration::from_millis(50);

@@ -85,8 +85,30 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
     if let Some(entry) = read("EVENT_SUBSCRIBER_BLOCK_TIME") {
         subscriber.block_time = millis(&entry)?;
     }
-    if let Some(entry) = read("EVENT_SUBSCRIBER_MAX_RETRIES") {
-        subscriber.max_retries = u32::try_from(number(&entry)?)
+    // `EVENT_SUBSCRIBER_MAX_RETRIES` is the old name of the same count (it always counted
+    // deliveries): still read, with a warning, unless the new variable is set too.
+    let deliveries = match (
+        read("EVENT_SUBSCRIBER_MAX_DELIVERIES"),
+        read("EVENT_SUBSCRIBER_MAX_RETRIES"),
+    ) {
+        (Some(entry), old) => {
+            if old.is_some() {
+                tracing::warn!(
+                    "EVENT_SUBSCRIBER_MAX_RETRIES is ignored: EVENT_SUBSCRIBER_MAX_DELIVERIES is set (MAX_RETRIES is its deprecated old name)"
+                );
+            }
+            Some(entry)
+        }
+        (None, Some(old)) => {
+            tracing::warn!(
+                "EVENT_SUBSCRIBER_MAX_RETRIES is deprecated: it counts deliveries, rename it to EVENT_SUBSCRIBER_MAX_DELIVERIES"
+            );
+            Some(old)
+        }
+        (None, None) => None,
+    };
+    if let Some(entry) = deliveries {
+        subscriber.max_deliveries = u32::try_from(number(&entry)?)
             .map_err(|_| ConfigError::new(&entry.0, &entry.1, "is too large"))?;
     }
     if let Some(entry) = read("EVENT_SUBSCRIBER_CONCURRENCY") {

@@ -29,10 +29,10 @@
 //! | `EVENT_PARTITIONS` | unset | event types spread over several streams by a payload field, per-key order kept: `user.created:4:user_id,request.created:8:request_number` (see [Partitions](self#partitions)) |
 //! | `EVENT_SUBSCRIBER_REDIS_URL` | `REDIS_URL` | Redis for the subscriber only |
 //! | `EVENT_SUBSCRIBER_CONSUMER_GROUP` | `EVENT_SERVICE_NAME` | the consumer group |
-//! | `EVENT_SUBSCRIBER_CONSUMER_NAME` | `<host>-<pid>-<random>` | this process's name in the group; must be unique |
+//! | `EVENT_SUBSCRIBER_CONSUMER_NAME` | `<service>-<host>-<pid>` | this process's name in the group; must be unique; removed from the group at a graceful shutdown when it holds no entry |
 //! | `EVENT_SUBSCRIBER_BATCH_SIZE` | `10` | most entries read per stream and call |
 //! | `EVENT_SUBSCRIBER_BLOCK_TIME` | `1000` | ms one read waits for new entries |
-//! | `EVENT_SUBSCRIBER_MAX_RETRIES` | `3` | deliveries (attempts) before an entry is dead-lettered |
+//! | `EVENT_SUBSCRIBER_MAX_DELIVERIES` | `3` | deliveries (attempts) before an entry is dead-lettered |
 //! | `EVENT_SUBSCRIBER_CONCURRENCY` | `16` | handlers running at once |
 //! | `EVENT_SUBSCRIBER_STREAM_CONCURRENCY` | unset: no limit | handlers running at once per stream (per partition); `1` keeps each partition's, so each key's, order while partitions run in parallel |
 //! | `EVENT_SUBSCRIBER_CLAIM_MIN_IDLE` | `30000` | ms an entry stays unacknowledged before another consumer may take it |

@@ -15,7 +15,7 @@ use super::error::{Broken, Rule, Setting};
 ///
 /// let mut config = event_runtime::Config::default();
 /// config.subscriber.consumer_group = "welcome-mails".to_owned();
-/// config.subscriber.max_retries = 5;
+/// config.subscriber.max_deliveries = 5;
 /// config.subscriber.retry_backoff = Duration::from_millis(200);
 /// ```
 #[derive(Debug, Clone, PartialEq)]
@@ -26,7 +26,7 @@ pub struct SubscriberConfig {
     pub redis_url: Option<String>,
     /// The consumer group (`EVENT_SUBSCRIBER_CONSUMER_GROUP`; the service's name by default).
     pub consumer_group: String,
-    /// This consumer's name, unique within the group; `None` picks `<host>-<pid>-<random>`
+    /// This consumer's name, unique within the group; `None` picks `<service>-<host>-<pid>`
     /// (`EVENT_SUBSCRIBER_CONSUMER_NAME`).
     pub consumer_name: Option<String>,
     /// Most entries read per stream and call (`EVENT_SUBSCRIBER_BATCH_SIZE`).
@@ -34,8 +34,8 @@ pub struct SubscriberConfig {
     /// How long one read waits for new entries (`EVENT_SUBSCRIBER_BLOCK_TIME`).
     pub block_time: Duration,
     /// Deliveries (attempts) of an entry before it is dead-lettered
-    /// (`EVENT_SUBSCRIBER_MAX_RETRIES`).
-    pub max_retries: u32,
+    /// (`EVENT_SUBSCRIBER_MAX_DELIVERIES`).
+    pub max_deliveries: u32,
     /// Handlers running at once (`EVENT_SUBSCRIBER_CONCURRENCY`). The subscriber never reads
     /// more entries than it has free slots, so nothing waits in a local buffer.
     pub concurrency: usize,
@@ -102,8 +102,8 @@ impl SubscriberConfig {
         Setting::new("subscriber.batch_size", "EVENT_SUBSCRIBER_BATCH_SIZE");
     pub(crate) const BLOCK_TIME: Setting =
         Setting::new("subscriber.block_time", "EVENT_SUBSCRIBER_BLOCK_TIME");
-    pub(crate) const MAX_RETRIES: Setting =
-        Setting::new("subscriber.max_retries", "EVENT_SUBSCRIBER_MAX_RETRIES");
+    pub(crate) const MAX_DELIVERIES: Setting =
+        Setting::new("subscriber.max_deliveries", "EVENT_SUBSCRIBER_MAX_DELIVERIES");
     pub(crate) const CONCURRENCY: Setting =
         Setting::new("subscriber.concurrency", "EVENT_SUBSCRIBER_CONCURRENCY");
     pub(crate) const STREAM_CONCURRENCY: Setting = Setting::new(
@@ -144,7 +144,7 @@ impl SubscriberConfig {
             consumer_name: None,
             batch_size: 10,
             block_time: Duration::from_millis(1000),
-            max_retries: 3,
+            max_deliveries: 3,
             concurrency: 16,
             stream_concurrency: None,
             claim_min_idle: Duration::from_millis(30_000),
@@ -184,7 +184,7 @@ impl SubscriberConfig {
                 .and_then(|name| Broken::name(Self::CONSUMER_NAME, name)),
             Broken::count(Self::BATCH_SIZE, self.batch_size),
             Broken::time(Self::BLOCK_TIME, self.block_time),
-            Broken::count(Self::MAX_RETRIES, self.max_retries as usize),
+            Broken::count(Self::MAX_DELIVERIES, self.max_deliveries as usize),
             Broken::count(Self::CONCURRENCY, self.concurrency),
             too_large,
             self.stream_concurrency

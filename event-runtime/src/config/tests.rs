@@ -37,7 +37,7 @@ fn defaults_apply_when_nothing_is_set() {
     assert_eq!(config.publisher.pubsub, PubSubPolicy::All);
     assert_eq!(config.subscriber.batch_size, 10);
     assert_eq!(config.subscriber.block_time, Duration::from_millis(1000));
-    assert_eq!(config.subscriber.max_retries, 3);
+    assert_eq!(config.subscriber.max_deliveries, 3);
     assert_eq!(config.subscriber.start_position, StartPosition::Backlog);
     assert_eq!(config.subscriber.consumer_name, None);
     assert_eq!(config.subscriber.stream_concurrency, None);
@@ -57,7 +57,7 @@ fn every_seed_setting_is_read() {
         ("EVENT_SUBSCRIBER_CONSUMER_GROUP", "my-service"),
         ("EVENT_SUBSCRIBER_BATCH_SIZE", "50"),
         ("EVENT_SUBSCRIBER_BLOCK_TIME", "200"),
-        ("EVENT_SUBSCRIBER_MAX_RETRIES", "5"),
+        ("EVENT_SUBSCRIBER_MAX_DELIVERIES", "5"),
     ])
     .expect("valid");
     assert_eq!(config.redis_url, "redis://cache:6379/1");
@@ -71,7 +71,7 @@ fn every_seed_setting_is_read() {
     assert_eq!(config.subscriber.consumer_group, "my-service");
     assert_eq!(config.subscriber.batch_size, 50);
     assert_eq!(config.subscriber.block_time, Duration::from_millis(200));
-    assert_eq!(config.subscriber.max_retries, 5);
+    assert_eq!(config.subscriber.max_deliveries, 5);
 }
 
 #[test]
@@ -138,8 +138,8 @@ fn malformed_values_name_the_variable_and_the_value() {
         r#"EVENT_PUBLISHER_PUBLISH_TIMEOUT="5s" is invalid: expected whole milliseconds, e.g. `5000`"#
     );
     assert_eq!(
-        error(&[("EVENT_SUBSCRIBER_MAX_RETRIES", "-1")]),
-        r#"EVENT_SUBSCRIBER_MAX_RETRIES="-1" is invalid: expected a whole number"#
+        error(&[("EVENT_SUBSCRIBER_MAX_DELIVERIES", "-1")]),
+        r#"EVENT_SUBSCRIBER_MAX_DELIVERIES="-1" is invalid: expected a whole number"#
     );
     assert!(error(&[("EVENT_SUBSCRIBER_START", "middle")]).contains("expected `backlog` or `new`"));
     assert!(error(&[("EVENT_PUBLISHER_PUBSUB", "users")]).contains("`users` is not an event type"));
@@ -429,17 +429,17 @@ fn one_rule_per_setting_words_its_variable_or_its_field() {
 
     let mut config = parse(&[]).expect("defaults");
     assert_eq!(config.check(), Ok(()));
-    config.subscriber.max_retries = 0;
+    config.subscriber.max_deliveries = 0;
     let broken = config.check().expect_err("no attempt at all");
     assert_eq!(
         broken.for_code(),
-        "subscriber.max_retries must be at least 1 (EVENT_SUBSCRIBER_MAX_RETRIES)"
+        "subscriber.max_deliveries must be at least 1 (EVENT_SUBSCRIBER_MAX_DELIVERIES)"
     );
     assert_eq!(
         broken.for_env(None).to_string(),
-        r#"EVENT_SUBSCRIBER_MAX_RETRIES="0" is invalid: must be at least 1"#
+        r#"EVENT_SUBSCRIBER_MAX_DELIVERIES="0" is invalid: must be at least 1"#
     );
-    config.subscriber.max_retries = 3;
+    config.subscriber.max_deliveries = 3;
     config.subscriber.consumer_group = "two words".to_owned();
     assert_eq!(
         config.check().map_err(|broken| broken.for_code()),
@@ -462,4 +462,20 @@ fn pubsub_types_follow_the_event_name_rule() {
             "{message}"
         );
     }
+}
+
+#[test]
+fn the_old_name_of_max_deliveries_is_still_read_and_the_new_one_wins() {
+    let old = parse(&[("EVENT_SUBSCRIBER_MAX_RETRIES", "7")]).expect("old name");
+    assert_eq!(old.subscriber.max_deliveries, 7);
+    let both = parse(&[
+        ("EVENT_SUBSCRIBER_MAX_RETRIES", "7"),
+        ("EVENT_SUBSCRIBER_MAX_DELIVERIES", "4"),
+    ])
+    .expect("both names");
+    assert_eq!(both.subscriber.max_deliveries, 4);
+    assert_eq!(
+        error(&[("EVENT_SUBSCRIBER_MAX_RETRIES", "many")]),
+        r#"EVENT_SUBSCRIBER_MAX_RETRIES="many" is invalid: expected a whole number"#
+    );
 }

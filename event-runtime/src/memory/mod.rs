@@ -6,7 +6,7 @@
 //! other's events exactly as they would through one Redis server: consumer groups start at the
 //! backlog or at the end, every delivered entry sits in the reading consumer's pending list
 //! with a delivery count and an idle time until it is acknowledged, failed entries are retried
-//! and claimed from dead consumers, entries past `max_retries` go to the dead-letter stream,
+//! and claimed from dead consumers, entries past `max_deliveries` go to the dead-letter stream,
 //! replay reads time windows with both bounds inclusive, retention trims streams, and pub/sub
 //! is at most once. The conformance suite (`event-runtime/tests/conformance/`) runs the same
 //! tests on this broker and on Redis.
@@ -70,7 +70,7 @@ use tokio::time::Instant;
 
 use self::ids::range_bounds;
 use self::stream::{GroupStart, NoGroup, Stream};
-use crate::backend::{Claimed, GroupFigures, GroupRead, OutgoingEntry};
+use crate::backend::{Claimed, ConsumerRemoval, GroupFigures, GroupRead, OutgoingEntry};
 use crate::config::Retention;
 use crate::error::{Error, ErrorKind, Result};
 use crate::wire::{EntryId, StreamEntry};
@@ -460,6 +460,26 @@ impl MemoryBroker {
         }
         self.inner.changed.notify_waiters();
         Ok(())
+    }
+
+    /// `XGROUP DELCONSUMER` unless entries are pending for the consumer (this broker keeps
+    /// consumers only through their pending entries, so there is nothing else to remove).
+    pub(crate) fn remove_consumer(
+        &self,
+        key: &str,
+        group: &str,
+        consumer: &str,
+    ) -> Result<ConsumerRemoval> {
+        let state = self.answer()?;
+        let pending = state
+            .streams
+            .get(key)
+            .map(|stream| stream.pending_count(group, Some(consumer)));
+        Ok(match pending {
+            Some(Ok(0)) => ConsumerRemoval::Removed,
+            Some(Ok(_)) => ConsumerRemoval::Holds,
+            None | Some(Err(NoGroup)) => ConsumerRemoval::Absent,
+        })
     }
 
     /// Pending count and lag of a group; zero and unknown when it does not exist.

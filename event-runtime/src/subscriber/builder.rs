@@ -111,6 +111,50 @@ impl SubscriberBuilder {
         self
     }
 
+    /// Like [`on`](Self::on), with state the handler reads: `state` is put in an [`Arc`] once
+    /// and each call gets a clone of it, so the handler needs no clones of its own.
+    ///
+    /// ```no_run
+    /// # use event_runtime::{Config, Subscriber, HandlerError};
+    /// # #[derive(Debug, serde::Serialize, serde::Deserialize, event_runtime::Event)]
+    /// # #[event(name = "user.created", version = 1)]
+    /// # struct UserCreatedV1 { #[serde(flatten)] envelope: event_runtime::Envelope, account_id: i64 }
+    /// # async fn run(config: Config) -> Result<(), event_runtime::Error> {
+    /// struct Mailer { sender: String }
+    ///
+    /// let subscriber = Subscriber::builder(&config)
+    ///     .on_with(Mailer { sender: "hello@example.com".into() }, |mailer, event: UserCreatedV1| async move {
+    ///         println!("{} welcomes account {}", mailer.sender, event.account_id);
+    ///         Ok::<(), HandlerError>(())
+    ///     })
+    ///     .build()
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn on_with<S, E, F, Fut>(self, state: S, handler: F) -> Self
+    where
+        S: Send + Sync + 'static,
+        E: Event,
+        F: Fn(Arc<S>, E) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
+    {
+        let state = Arc::new(state);
+        self.on(move |event: E| handler(state.clone(), event))
+    }
+
+    /// Sets [`SubscriberConfig::max_deliveries`]: deliveries of an entry (its first one
+    /// included) before it is dead-lettered.
+    pub fn max_deliveries(mut self, deliveries: u32) -> Self {
+        self.settings.max_deliveries = deliveries;
+        self
+    }
+
+    /// The old name of [`max_deliveries`](Self::max_deliveries), which it always counted.
+    #[deprecated(note = "it counts deliveries, not retries: use `max_deliveries`")]
+    pub fn max_retries(self, deliveries: u32) -> Self {
+        self.max_deliveries(deliveries)
+    }
+
     /// Handles entries of `event_type` undecoded: the handler gets the stream, entry id,
     /// version and `event_data`. Structurally broken entries (no `event_data`, not JSON, no
     /// version) are dead-lettered before reaching it.
@@ -153,7 +197,7 @@ impl SubscriberBuilder {
         let consumer = settings
             .consumer_name
             .clone()
-            .unwrap_or_else(|| default_consumer_name(&settings.consumer_group));
+            .unwrap_or_else(|| default_consumer_name(&service_name));
         settings.consumer_name = Some(consumer.clone());
 
         let (transport, reader) = match broker {
@@ -193,6 +237,7 @@ impl SubscriberBuilder {
             permits: Arc::new(Semaphore::new(settings.concurrency)),
             acks,
             retries: Mutex::new(Vec::new()),
+            retry_scheduled: tokio::sync::Notify::new(),
             in_flight: Mutex::new(HashMap::new()),
             last_read_at: Mutex::new(None),
             running: AtomicBool::new(false),
@@ -241,15 +286,20 @@ fn check(handlers: &[(String, Arc<dyn ErasedHandler>)]) -> Result<()> {
     Ok(())
 }
 
-/// `<host>-<pid>-<random>`: unique per process, readable in `XINFO CONSUMERS`.
-fn default_consumer_name(group: &str) -> String {
+/// `<service>-<host>-<pid>`, and `-<n>` for the n-th subscriber of the process from the
+/// second on: unique per process, and an operator reading `XINFO CONSUMERS` or
+/// `events pending` sees which service, machine and process each consumer is.
+fn default_consumer_name(service: &str) -> String {
+    static SUBSCRIBERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let host = std::env::var("HOSTNAME")
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .map(|host| host.trim().to_owned())
-        .filter(|host| !host.is_empty())
-        .unwrap_or_else(|| group.to_owned());
-    let random = uuid::Uuid::now_v7().simple().to_string();
-    let suffix = &random[random.len() - 6..];
-    format!("{host}-{}-{suffix}", std::process::id())
+        .filter(|host| !host.is_empty() && !host.contains(char::is_whitespace))
+        .unwrap_or_else(|| "host".to_owned());
+    let name = format!("{service}-{host}-{}", std::process::id());
+    match SUBSCRIBERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) {
+        0 => name,
+        earlier => format!("{name}-{}", earlier + 1),
+    }
 }

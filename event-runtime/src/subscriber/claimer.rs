@@ -11,19 +11,31 @@ use super::{Shared, dispatch, lock};
 use crate::error::Result;
 use crate::wire::StreamEntry;
 
-/// Runs a pass every `claim_interval` until shutdown.
+/// Runs a pass every `claim_interval` until shutdown, and each failed entry's retry when it
+/// is due (woken by `retry_scheduled`, then sleeping until the earliest one).
 pub(super) async fn run(shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut cursors = vec!["0-0".to_owned(); shared.subscriptions.len()];
+    let mut next_pass = Instant::now() + shared.settings.claim_interval;
     loop {
+        let next_retry = lock(&shared.retries).iter().map(|retry| retry.due).min();
+        let wake = next_retry.map_or(next_pass, |due| due.min(next_pass));
         tokio::select! {
-            _ = tokio::time::sleep(shared.settings.claim_interval) => {}
+            () = tokio::time::sleep_until(wake.into()) => {}
+            () = shared.retry_scheduled.notified() => continue,
             _ = shutdown.changed() => break,
         }
         if shared.shutting_down() {
             break;
         }
-        if let Err(error) = pass(&shared, &mut cursors).await {
+        let outcome = if Instant::now() >= next_pass {
+            let outcome = pass(&shared, &mut cursors).await;
+            next_pass = Instant::now() + shared.settings.claim_interval;
+            outcome
+        } else {
+            retry_due(&shared).await
+        };
+        if let Err(error) = outcome {
             if error.is_no_group() {
                 if let Err(error) = shared.ensure_groups(true).await {
                     tracing::warn!(error = %error, "could not recreate the consumer group");
@@ -70,37 +82,24 @@ async fn keep_claimed(shared: &Shared) -> Result<()> {
 }
 
 /// Failed entries whose backoff has passed are claimed back (`XCLAIM` with the backoff as
-/// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again.
+/// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again,
+/// each in the handler slot it kept while waiting.
 async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
-    let due_count = {
-        let now = Instant::now();
-        let retries = lock(&shared.retries);
-        retries.iter().filter(|retry| retry.due <= now).count()
-    };
-    if due_count == 0 {
-        return Ok(());
-    }
-    let mut permits = wait_for_permits(shared, due_count).await;
     let due: Vec<super::Retry> = {
         let now = Instant::now();
         let mut retries = lock(&shared.retries);
         retries.sort_by_key(|retry| retry.due);
-        let ready = retries
-            .iter()
-            .take_while(|retry| retry.due <= now)
-            .count()
-            .min(permits.len());
+        let ready = retries.iter().take_while(|retry| retry.due <= now).count();
         retries.drain(..ready).collect()
     };
-    permits.truncate(due.len());
-    let mut by_stream: BTreeMap<usize, Vec<(String, std::time::Duration)>> = BTreeMap::new();
+    // Per stream: the ids with their min-idle, and the slots they kept.
+    let mut by_stream: BTreeMap<usize, (Vec<_>, Vec<_>)> = BTreeMap::new();
     for retry in due {
-        by_stream
-            .entry(retry.stream)
-            .or_default()
-            .push((retry.id, retry.min_idle));
+        let (ids, permits) = by_stream.entry(retry.stream).or_default();
+        ids.push((retry.id, retry.min_idle));
+        permits.push(retry.permit);
     }
-    for (stream, ids) in by_stream {
+    for (stream, (ids, mut permits)) in by_stream {
         let key = &shared.subscriptions[stream].key;
         let entries = shared
             .transport

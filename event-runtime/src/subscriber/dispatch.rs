@@ -27,8 +27,7 @@ pub(super) fn spawn(
     let guard = InFlight::enter(shared, stream, &entry.id);
     let task_shared = shared.clone();
     lock(&shared.tasks).spawn(async move {
-        process(&task_shared, stream, entry, deliveries, guard).await;
-        drop(permit);
+        process(&task_shared, stream, entry, deliveries, guard, permit).await;
     });
 }
 
@@ -38,14 +37,15 @@ async fn process(
     entry: StreamEntry,
     deliveries: u32,
     in_flight: InFlight,
+    permit: OwnedSemaphorePermit,
 ) {
     let subscription = &shared.subscriptions[stream];
     let settings = &shared.settings;
     let event_type = subscription.event_type.as_str();
-    if deliveries > settings.max_retries {
+    if deliveries > settings.max_deliveries {
         let reason = format!(
-            "delivered {deliveries} times without being acknowledged (max_retries is {}): its handlers timed out or their consumers died",
-            settings.max_retries
+            "delivered {deliveries} times without being acknowledged (max_deliveries is {}): its handlers timed out or their consumers died",
+            settings.max_deliveries
         );
         dead_letter::send(
             shared,
@@ -114,12 +114,15 @@ async fn process(
             )))
         });
     labels.handler_duration(started.elapsed().as_secs_f64());
-    settle(shared, stream, entry, deliveries, outcome, in_flight)
-        .instrument(span)
-        .await;
+    settle(
+        shared, stream, entry, deliveries, outcome, in_flight, permit,
+    )
+    .instrument(span)
+    .await;
 }
 
-/// Acknowledges, schedules a retry or dead-letters, after the handler ran.
+/// Acknowledges, schedules a retry or dead-letters, after the handler ran. The handler slot
+/// (`permit`) is freed, or kept by the retry until it runs.
 async fn settle(
     shared: &Arc<Shared>,
     stream: usize,
@@ -127,6 +130,7 @@ async fn settle(
     deliveries: u32,
     outcome: Outcome,
     in_flight: InFlight,
+    permit: OwnedSemaphorePermit,
 ) {
     let settings = &shared.settings;
     let labels = &shared.subscriptions[stream].labels;
@@ -151,7 +155,7 @@ async fn settle(
             )
             .await;
         }
-        Outcome::Failed(error) if error.is_permanent() || deliveries >= settings.max_retries => {
+        Outcome::Failed(error) if error.is_permanent() || deliveries >= settings.max_deliveries => {
             let reason = error.message();
             dead_letter::send(
                 shared,
@@ -167,12 +171,25 @@ async fn settle(
             let delay = settings.retry_delay(deliveries);
             tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "handler failed; the entry stays pending");
             labels.consumed(Consumed::Retried);
-            lock(&shared.retries).push(Retry {
-                stream,
-                id: entry.id,
-                due: Instant::now() + delay,
-                min_idle: delay,
-            });
+            let mut retries = lock(&shared.retries);
+            // Once shutdown is asked the claimer runs no retry: the entry stays pending for
+            // the group. (Checked under the lock that shutdown clears the retries under.)
+            if !shared.shutting_down() {
+                retries.push(Retry {
+                    stream,
+                    id: entry.id,
+                    due: Instant::now() + delay,
+                    // Redis counts idle time in whole milliseconds from the delivery: a
+                    // little slack so the claim at `due` is never refused by rounding.
+                    min_idle: delay.saturating_sub(RETRY_SLACK),
+                    permit,
+                });
+                drop(retries);
+                shared.retry_scheduled.notify_one();
+            }
         }
     }
 }
+
+/// How much earlier than its backoff a retry's `XCLAIM` accepts the entry as idle.
+const RETRY_SLACK: std::time::Duration = std::time::Duration::from_millis(10);

@@ -12,7 +12,7 @@ use crate::event::Event;
 /// [`HandlerError::new`].
 ///
 /// A failed entry stays pending and is tried again with backoff until it has been delivered
-/// `max_retries` times, then it is dead-lettered. A [`permanent`](HandlerError::permanent)
+/// `max_deliveries` times, then it is dead-lettered. A [`permanent`](HandlerError::permanent)
 /// failure is dead-lettered at once.
 ///
 /// The message is stored in the dead-letter entry and logged: do not put values of sensitive

@@ -24,8 +24,10 @@ mod gauges;
 pub(crate) mod handler;
 mod in_flight;
 pub(crate) mod incoming;
+mod leave;
 mod limit;
 mod reader;
+mod settle;
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -105,14 +107,17 @@ impl std::fmt::Debug for Subscription {
     }
 }
 
-/// A failed entry waiting for its next attempt.
-#[derive(Debug, Clone)]
+/// A failed entry waiting for its next attempt. It keeps its handler slot meanwhile, so the
+/// claimer runs it at `due` without waiting for the reader to free one (a slot freed at the
+/// end of a blocking read would make every retry wait for `block_time`).
+#[derive(Debug)]
 struct Retry {
     stream: usize,
     id: String,
     due: Instant,
     /// `XCLAIM` takes it back only if nobody touched it for this long.
     min_idle: Duration,
+    permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// State shared by the subscriber's tasks.
@@ -126,6 +131,8 @@ struct Shared {
     permits: Arc<Semaphore>,
     acks: mpsc::UnboundedSender<AckMessage>,
     retries: Mutex<Vec<Retry>>,
+    /// Wakes the claimer when a retry is scheduled, so it sleeps until the earliest one due.
+    retry_scheduled: tokio::sync::Notify,
     /// Entries whose handler is running, with when they were last claimed or touched.
     in_flight: Mutex<HashMap<(usize, String), Instant>>,
     last_read_at: Mutex<Option<DateTime<Utc>>>,
@@ -276,12 +283,16 @@ impl Subscriber {
         reader::run(&shared, &reader).await;
         gauges.abort();
         let _ = claimer.await;
+        // Waiting retries free their slots: their entries stay pending for the group (a
+        // handler failing from now on schedules none, see `dispatch::settle`).
+        lock(&shared.retries).clear();
         finish_handlers(&shared).await;
         let (flushed, done) = tokio::sync::oneshot::channel();
         if shared.acks.send(AckMessage::Flush(flushed)).is_ok() {
             let _ = done.await;
         }
         acker.abort();
+        leave::leave_group(&shared).await;
         lock(&shared.registration).take();
         shared.running.store(false, Ordering::SeqCst);
         tracing::info!(group = %shared.group, consumer = %shared.consumer, "subscriber stopped");
@@ -299,6 +310,18 @@ impl Subscriber {
         let result = self.run().await;
         watcher.abort();
         result
+    }
+
+    /// Like [`run`](Subscriber::run), shutting down at Ctrl-C (`SIGINT`); with
+    /// [`SubscriberBuilder::limit`], also once that many entries are settled.
+    pub async fn run_until_ctrl_c(self) -> Result<()> {
+        self.run_until(async {
+            if let Err(error) = tokio::signal::ctrl_c().await {
+                tracing::warn!(error = %error, "cannot listen for Ctrl-C; running until shut down");
+                std::future::pending::<()>().await;
+            }
+        })
+        .await
     }
 
     /// Runs the subscriber on a task of its own.

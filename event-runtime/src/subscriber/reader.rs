@@ -9,9 +9,10 @@ use super::{Shared, dispatch, lock};
 use crate::backend::GroupRead;
 use crate::transport::Transport;
 
-/// Reads until shutdown is requested. A read already sent is allowed to finish (it lasts at
-/// most `block_time`) and what it returns is handled, so nothing is left delivered but
-/// unprocessed.
+/// Reads until shutdown is requested. A blocked read is ended at shutdown without waiting out
+/// `block_time`: dropped on the in-memory broker (which hands entries over in the step that
+/// takes them), unblocked on Redis (`CLIENT UNBLOCK`, where the server allows it), and what it
+/// returns is handled, so nothing is left delivered but unprocessed.
 pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut next_stream = 0;
@@ -66,9 +67,18 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
             .iter()
             .map(|index| shared.subscriptions[*index].key.as_str())
             .collect();
-        let read = reader
-            .read_group(&shared.group, &shared.consumer, &keys, count, block)
-            .await;
+        let read = reader.read_group(&shared.group, &shared.consumer, &keys, count, block);
+        tokio::pin!(read);
+        let read = tokio::select! {
+            read = &mut read => read,
+            _ = shutdown.changed() => {
+                if reader.read_is_cancel_safe() {
+                    break;
+                }
+                shared.transport.unblock(reader).await;
+                read.await
+            }
+        };
         match read {
             Ok(GroupRead::Entries(batches)) => {
                 backoff = Duration::from_millis(50);

@@ -3,7 +3,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{RedisServer, ServerError, free_port_below};
+use super::server::{RedisServer, ServerError, free_port_below};
 
 /// Every node also listens on its port + 10000 (the cluster bus), so node ports stay below
 /// 45000 and the bus ports below 55000, under the ephemeral range.

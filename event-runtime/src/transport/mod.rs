@@ -17,7 +17,7 @@ pub use redis::RedisConnection;
 use std::collections::HashMap;
 use std::time::Duration;
 
-use crate::backend::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry};
+use crate::backend::{Claimed, ConsumerRemoval, GroupFigures, GroupRead, Messages, OutgoingEntry};
 use crate::config::TlsConfig;
 use crate::config::{Durability, Retention};
 use crate::error::Result;
@@ -255,6 +255,34 @@ impl Transport {
             Transport::Memory(broker) => {
                 broker.dead_letter(dead_letter_stream, fields, stream, group, id)
             }
+        }
+    }
+
+    /// Removes a consumer from its group on `stream` unless entries are pending for it.
+    pub(crate) async fn remove_consumer(
+        &self,
+        stream: &str,
+        group: &str,
+        consumer: &str,
+    ) -> Result<ConsumerRemoval> {
+        match self {
+            Transport::Redis(redis) => redis.remove_consumer(stream, group, consumer).await,
+            Transport::Memory(broker) => broker.remove_consumer(stream, group, consumer),
+        }
+    }
+
+    /// Whether a blocked [`read_group`](Self::read_group) of this backend may be dropped
+    /// unfinished without losing what it read: the in-memory broker hands entries over in the
+    /// same step that takes them; a Redis read must be ended by [`unblock`](Self::unblock).
+    pub(crate) fn read_is_cancel_safe(&self) -> bool {
+        matches!(self, Transport::Memory(_))
+    }
+
+    /// Ends the blocked read of `reader` (a transport of the same backend) now, where Redis
+    /// lets it (`CLIENT UNBLOCK`); the read returns what it has, usually nothing.
+    pub(crate) async fn unblock(&self, reader: &Transport) {
+        if let (Transport::Redis(commands), Transport::Redis(reader)) = (self, reader) {
+            commands.unblock(reader).await;
         }
     }
 

@@ -11,6 +11,10 @@ use crate::common::{
     Seen, UserCreatedV1, config, entries, eventually, pending_count, redis, server, user,
 };
 
+// The timing of retries, shutdown and settling, on Redis and in memory.
+#[path = "on_time.rs"]
+mod on_time;
+
 const WAIT: Duration = Duration::from_secs(10);
 const STREAM: &str = "events:user.created";
 const DEAD_LETTERS: &str = "events:dlq:user.created";
@@ -28,7 +32,7 @@ async fn failing_twice_then_succeeding_is_handled_and_acknowledged() {
     let deliveries: Seen<u32> = Seen::new();
     let handler_deliveries = deliveries.clone();
     let mut settings = settings.clone();
-    settings.subscriber.max_retries = 3;
+    settings.subscriber.max_deliveries = 3;
     let subscriber = Subscriber::builder(&settings)
         .on_raw("user.created", move |event: RawEvent| {
             let deliveries = handler_deliveries.clone();
@@ -71,7 +75,7 @@ async fn always_failing_is_dead_lettered_exactly_once_with_provenance() {
     let handler_calls = calls.clone();
     let mut settings = settings.clone();
     settings.subscriber.consumer_name = Some("worker-1".into());
-    settings.subscriber.max_retries = 3;
+    settings.subscriber.max_deliveries = 3;
     let subscriber = Subscriber::builder(&settings)
         .on(move |_: UserCreatedV1| {
             let calls = handler_calls.clone();
@@ -92,7 +96,11 @@ async fn always_failing_is_dead_lettered_exactly_once_with_provenance() {
     .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     subscriber.shutdown().await.expect("shutdown");
-    assert_eq!(calls.load(Ordering::SeqCst), 3, "tried max_retries times");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        3,
+        "tried max_deliveries times"
+    );
     let dead = entries(&mut conn, DEAD_LETTERS).await;
     assert_eq!(dead.len(), 1, "exactly one dead letter");
     let fields = &dead[0].1;
@@ -253,7 +261,7 @@ async fn trimmed_pending_entries_are_acknowledged_not_retried() {
 }
 
 #[tokio::test]
-async fn entries_redelivered_past_max_retries_are_dead_lettered_without_running() {
+async fn entries_redelivered_past_max_deliveries_are_dead_lettered_without_running() {
     // A poison entry that crashes every consumer that takes it never reaches a handler
     // again once it has used up its deliveries.
     let server = server();
@@ -267,7 +275,7 @@ async fn entries_redelivered_past_max_retries_are_dead_lettered_without_running(
     let calls = Arc::new(AtomicU32::new(0));
     let handler_calls = calls.clone();
     let mut settings = settings.clone();
-    settings.subscriber.max_retries = 2;
+    settings.subscriber.max_deliveries = 2;
     let subscriber = Subscriber::builder(&settings)
         .on(move |_: UserCreatedV1| {
             let calls = handler_calls.clone();

@@ -61,7 +61,7 @@ impl DemoWorld {
         let mut demo_settings = config.clone();
         let subscriber = &mut demo_settings.subscriber;
         subscriber.consumer_group = DEMO_GROUP.to_owned();
-        subscriber.max_retries = 3;
+        subscriber.max_deliveries = 3;
         subscriber.claim_min_idle = Duration::from_millis(200);
         subscriber.claim_interval = Duration::from_millis(100);
         subscriber.retry_backoff = Duration::from_millis(50);

@@ -243,6 +243,7 @@ impl RedisTransport {
             .arg(count);
         if let Some(block) = block {
             cmd.arg("BLOCK").arg(block.as_millis().max(1) as u64);
+            self.learn_client_id().await;
         }
         cmd.arg("STREAMS").arg(streams);
         for _ in streams {
@@ -264,7 +265,10 @@ impl RedisTransport {
                     .unwrap_or_default(),
             )),
             Err(error) if error.is_no_group() => Ok(GroupRead::NoGroup),
-            Err(error) => Err(error),
+            Err(error) => {
+                self.forget_client_id();
+                Err(error)
+            }
         }
     }
 
@@ -553,7 +557,7 @@ impl RedisTransport {
 }
 
 /// `MINID` for a time-based retention: the id of `now - age`.
-fn min_id_for_age(age: Duration) -> String {
+pub(super) fn min_id_for_age(age: Duration) -> String {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();

@@ -11,6 +11,7 @@
 
 mod commands;
 mod connection;
+mod consumers;
 mod replies;
 mod slots;
 
@@ -39,6 +40,10 @@ pub(crate) struct RedisTransport {
     location: String,
     /// Which slot group a cluster read blocks on next.
     next_block: Arc<AtomicUsize>,
+    /// `CLIENT ID` of this connection on a single server, learnt before its first blocking
+    /// read (and again after an error, which may mean a new connection), so that another
+    /// connection can end a blocked read at shutdown (`consumers.rs`).
+    client_id: Arc<std::sync::Mutex<Option<i64>>>,
 }
 
 impl std::fmt::Debug for RedisTransport {
@@ -64,6 +69,7 @@ impl RedisTransport {
             conn: opened.connection,
             location: opened.location,
             next_block: Arc::default(),
+            client_id: Arc::default(),
         })
     }
 

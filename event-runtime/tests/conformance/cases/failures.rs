@@ -179,7 +179,7 @@ pub async fn unacknowledged_is_redelivered(backend: Backend) -> Outcome {
 pub async fn continue_after_errors(backend: Backend) -> Outcome {
     let mut config = backend.config();
     config.subscriber.claim_min_idle = Duration::from_millis(300);
-    config.subscriber.max_retries = 100;
+    config.subscriber.max_deliveries = 100;
     let publisher = backend.publisher(&config).await;
     let sent = publish_batches::<Message>(&publisher, 0..100).await;
     let tally = Tally::new();

@@ -1,22 +1,4 @@
-//! Test support: a throw-away `redis-server` per test (feature `testing`).
-//!
-//! ```no_run
-//! use event_runtime::testing::RedisServer;
-//!
-//! let server = RedisServer::start().expect("redis-server");
-//! let config = event_runtime::Config::new(server.url());
-//! // ... the server is killed and its directory removed when `server` is dropped.
-//! ```
-//!
-//! Each server listens on a free loopback port below 55000 (under the ephemeral range, so
-//! client sockets never take it between two starts) with its own temporary directory and
-//! append-only file, so tests run in parallel and a test may [`restart`](RedisServer::restart)
-//! its server without losing data. [`RedisServer::start_tls`] starts one that speaks TLS only.
-//!
-//! [`RedisCluster::start`] starts a Redis Cluster of three masters and three replicas (six
-//! `redis-server` processes, each with its own directory and AOF) and waits until it serves
-//! every slot; a test may [`kill`](RedisCluster::kill) a master and
-//! [`wait_for_failover`](RedisCluster::wait_for_failover).
+//! A throw-away `redis-server` per test, on a free port, killed on drop ([`RedisServer`]).
 
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
@@ -115,7 +97,7 @@ impl RedisServer {
     /// Starts a server on a port `pick_port` returns, trying another while the port turns out
     /// to be taken.
     /// Its directory is made in `parent`, or in the system's temporary directory.
-    fn start_on(
+    pub(super) fn start_on(
         binary: &str,
         extra_args: &[&str],
         tls: Option<ServerTls>,
@@ -324,7 +306,7 @@ fn free_port() -> u16 {
 
 /// A random port in [20000, `highest`) that nobody listens on right now, and for which
 /// `also_free` holds.
-fn free_port_below(highest: u16, also_free: impl Fn(u16) -> bool) -> u16 {
+pub(super) fn free_port_below(highest: u16, also_free: impl Fn(u16) -> bool) -> u16 {
     loop {
         let mut hasher = RandomState::new().build_hasher();
         hasher.write_u128(Instant::now().elapsed().as_nanos());
@@ -336,7 +318,3 @@ fn free_port_below(highest: u16, also_free: impl Fn(u16) -> bool) -> u16 {
         }
     }
 }
-
-mod cluster;
-
-pub use cluster::RedisCluster;
