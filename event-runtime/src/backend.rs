@@ -7,7 +7,7 @@ use std::pin::Pin;
 
 use futures_util::Stream;
 
-use crate::wire::StreamEntry;
+use crate::wire::{EntryId, StreamEntry};
 
 /// One entry to append, with its optional pub/sub copy.
 #[derive(Debug, Clone)]
@@ -58,3 +58,42 @@ pub(crate) enum GroupRead {
 
 /// The payloads of a pub/sub subscription, until the connection closes.
 pub(crate) type Messages = Pin<Box<dyn Stream<Item = Vec<u8>> + Send>>;
+
+/// A consumer group's position in a stream, as retention reads it (`XINFO GROUPS` and the
+/// `XPENDING` summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct GroupPosition {
+    pub(crate) name: String,
+    /// The last entry delivered to the group (`last-delivered-id`).
+    pub(crate) last_delivered: EntryId,
+    /// Its oldest pending entry, if any.
+    pub(crate) oldest_pending: Option<EntryId>,
+}
+
+/// A stream's length and its groups' positions.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct StreamGroups {
+    pub(crate) length: u64,
+    pub(crate) groups: Vec<GroupPosition>,
+}
+
+/// How to trim a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrimTo {
+    /// Exactly the entries below this id (`XTRIM <stream> MINID <id>`).
+    MinId(EntryId),
+    /// About this retention (`XTRIM <stream> MAXLEN ~ <n>` or `MINID ~ <now - age>`).
+    About(crate::config::Retention),
+}
+
+/// What a forced trim removed from `[from, to)` (entries below `from` were acknowledged by
+/// every group), read in the same transaction as the trim.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct ForcedTrim {
+    /// The ids of the entries removed from `[from, to)`.
+    pub(crate) removed: Vec<EntryId>,
+    /// Each group's last delivered id, and its pending ids in `[from, to)`.
+    pub(crate) groups: Vec<(String, EntryId, Vec<EntryId>)>,
+    /// Entries the trim removed in all.
+    pub(crate) trimmed: u64,
+}

@@ -101,6 +101,8 @@ mod pubsub;
 #[cfg(feature = "redis")]
 mod replay;
 #[cfg(feature = "redis")]
+mod retention;
+#[cfg(feature = "redis")]
 mod subscriber;
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::EventId;
 use crate::backend::OutgoingEntry;
-use crate::config::{Config, Partitioning, PublisherConfig, RegistryConfig};
+use crate::config::{Config, Partitioning, PublisherConfig, RegistryConfig, Retention, Trimming};
 use crate::error::{Error, ErrorKind, Result};
 use crate::event::Event;
 use crate::event::encode::{EncodeError, Fill, encode, encode_filled};
@@ -18,6 +18,7 @@ use crate::fleet::{self, Registration, Role};
 use crate::health::{HealthStatus, PublisherHealth};
 use crate::memory::MemoryBroker;
 use crate::registry::Registry;
+use crate::retention::Retainer;
 use crate::transport::Transport;
 use crate::wire::{channel_name, entry_fields, partition_key, partition_of, stream_key};
 
@@ -103,6 +104,11 @@ pub struct EncodedEvent {
 /// [`NotReplicated`](ErrorKind::NotReplicated), which is not retried (the event is written). On
 /// a Redis Cluster a batch goes out as one pipeline per hash slot.
 ///
+/// Streams are trimmed per [`Trimming`](crate::config::Trimming): by default a background
+/// task, started at the first publish and ended with the last clone, trims only entries every
+/// consumer group has acknowledged, past the `retention` budget, and reports the entries it
+/// had to trim past the hard cap (`PublisherConfig::hard_cap`).
+///
 /// Cloning is cheap; clones share one connection. [`Publisher::in_memory`] publishes to a
 /// [`MemoryBroker`] instead, with the same semantics.
 #[derive(Debug, Clone)]
@@ -118,6 +124,8 @@ pub struct Publisher {
     registry: RegistryConfig,
     /// The registration in the fleet registry, while any clone lives ([`Publisher::register`]).
     registration: Arc<Mutex<Option<Registration>>>,
+    /// The streams written to and the task that trims them ([`Trimming::Acknowledged`]).
+    retainer: Arc<Retainer>,
 }
 
 struct Prepared {
@@ -145,6 +153,7 @@ impl Publisher {
             service_label: service_label(&config.service_name),
             registry: config.registry.clone(),
             registration: Arc::default(),
+            retainer: Arc::default(),
         })
     }
 
@@ -160,6 +169,7 @@ impl Publisher {
             service_label: service_label(&config.service_name),
             registry: config.registry.clone(),
             registration: Arc::default(),
+            retainer: Arc::default(),
         }
     }
 
@@ -451,13 +461,18 @@ impl Publisher {
             .unzip();
         let event_type: &str = &label;
         let timeout = self.settings.publish_timeout;
+        // Under group-aware trimming the appends trim nothing: the retainer's task does.
+        let retention = match self.settings.trimming {
+            Trimming::Plain => self.settings.retention,
+            Trimming::Acknowledged => Retention::Unbounded,
+        };
         let mut last_error: Option<String> = None;
         let attempts = async {
             let mut delay = Duration::from_millis(20);
             loop {
                 match self
                     .transport
-                    .append(&entries, self.settings.retention, self.settings.durable)
+                    .append(&entries, retention, self.settings.durable)
                     .await
                 {
                     Ok(ids) => return Ok(ids),
@@ -494,6 +509,11 @@ impl Publisher {
             }
         };
         crate::observe::published(label.clone(), &self.service_label, ids.len() as u64, true);
+        self.retainer.wrote(
+            &self.transport,
+            &self.settings,
+            entries.iter().map(|entry| entry.stream.as_str()),
+        );
         tracing::debug!(count = ids.len(), "published");
         Ok(entries
             .into_iter()

@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use super::error::ConfigError;
-use super::publisher::{Durability, PubSubPolicy, Retention};
+use super::publisher::{Durability, HardCap, PubSubPolicy, Retention, Trimming};
 use super::subscriber::StartPosition;
 use super::url::check_urls;
 use super::{Config, DEFAULT_REDIS_URL, Partitioning, tls};
@@ -61,6 +61,39 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
         (None, Some(entry)) => Retention::MaxAge(millis(&entry)?),
         (None, None) => publisher.retention,
     };
+    if let Some((name, value)) = read("EVENT_PUBLISHER_STREAM_TRIM") {
+        publisher.trimming = match value.to_ascii_lowercase().as_str() {
+            "acknowledged" => Trimming::Acknowledged,
+            "plain" => Trimming::Plain,
+            _ => {
+                return Err(ConfigError::new(
+                    &name,
+                    &value,
+                    "must be `acknowledged` or `plain`",
+                ));
+            }
+        };
+    }
+    let hard_len = read("EVENT_PUBLISHER_STREAM_HARD_MAXLEN");
+    let hard_age = read("EVENT_PUBLISHER_STREAM_HARD_MAX_AGE");
+    publisher.hard_cap = match (hard_len, hard_age) {
+        (Some((name, value)), Some(_)) => {
+            return Err(ConfigError::new(
+                &name,
+                &value,
+                "set either EVENT_PUBLISHER_STREAM_HARD_MAXLEN or EVENT_PUBLISHER_STREAM_HARD_MAX_AGE, not both",
+            ));
+        }
+        (Some(entry), None) => HardCap::Limit(match number(&entry)? {
+            0 => Retention::Unbounded,
+            n => Retention::MaxLen(n),
+        }),
+        (None, Some(entry)) => HardCap::Limit(Retention::MaxAge(millis(&entry)?)),
+        (None, None) => publisher.hard_cap,
+    };
+    if let Some(entry) = read("EVENT_PUBLISHER_RETENTION_INTERVAL") {
+        publisher.retention_interval = millis(&entry)?;
+    }
     if let Some((name, value)) = read("EVENT_PUBLISHER_PUBSUB") {
         publisher.pubsub = pubsub_policy(&name, &value)?;
     }

@@ -73,6 +73,8 @@ pub(crate) enum Rule {
     TooLarge,
     /// A time not below another setting's.
     Below(Setting, Duration),
+    /// A limit below another setting's value.
+    NotBelow(Setting, String),
 }
 
 /// A setting that breaks a rule of its own, with its value as the setting holds it.
@@ -133,6 +135,10 @@ impl Broken {
                 "must be below {} ({} ms), which includes the wait",
                 if env { other.variable } else { other.field },
                 limit.as_millis()
+            ),
+            Rule::NotBelow(other, value) => format!(
+                "must not be below {} ({value})",
+                if env { other.variable } else { other.field }
             ),
         }
     }

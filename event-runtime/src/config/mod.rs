@@ -21,8 +21,12 @@
 //! | `EVENT_PUBLISHER_MAX_BATCH_SIZE` | `100` | events per pipelined round trip in `publish_batch` |
 //! | `EVENT_PUBLISHER_PUBLISH_TIMEOUT` | `5000` | ms a publish may take, retries included |
 //! | `EVENT_PUBLISHER_MAX_EVENT_SIZE` | `1048576` | largest `event_data` in bytes |
-//! | `EVENT_PUBLISHER_STREAM_MAXLEN` | `1000000` | keep about this many entries per stream (`MAXLEN ~`); `0` = no limit |
-//! | `EVENT_PUBLISHER_STREAM_MAX_AGE` | unset | instead keep about this many ms of history (`MINID ~`) |
+//! | `EVENT_PUBLISHER_STREAM_MAXLEN` | `1000000` | the budget: keep this many entries per stream; `0` = no limit |
+//! | `EVENT_PUBLISHER_STREAM_MAX_AGE` | unset | instead keep this many ms of history |
+//! | `EVENT_PUBLISHER_STREAM_TRIM` | `acknowledged` | `acknowledged`: trim only entries every consumer group acknowledged, past the budget, in the background ([`Trimming`]); `plain`: trim to the budget on every append (`MAXLEN ~`, `MINID ~`), whatever the groups have read |
+//! | `EVENT_PUBLISHER_STREAM_HARD_MAXLEN` | 10 × the budget | past this many entries, trim entries a group has not acknowledged too, and report them lost; `0` = never |
+//! | `EVENT_PUBLISHER_STREAM_HARD_MAX_AGE` | 10 × the budget | instead, past this many ms of history |
+//! | `EVENT_PUBLISHER_RETENTION_INTERVAL` | `1000` | ms between two trimming passes (`acknowledged` only) |
 //! | `EVENT_PUBLISHER_PUBSUB` | `all` | event types also sent to pub/sub: `all`, `none`, or a comma list |
 //! | `EVENT_PUBLISHER_DURABLE_REPLICAS` | `0` (off) | after each write, wait until this many replicas have it (`WAIT`); fewer in time is an error |
 //! | `EVENT_PUBLISHER_DURABLE_TIMEOUT` | `1000` | ms `WAIT` waits for those replicas; below `EVENT_PUBLISHER_PUBLISH_TIMEOUT` |
@@ -111,7 +115,7 @@ use std::collections::BTreeMap;
 
 pub(crate) use error::Broken;
 pub use error::ConfigError;
-pub use publisher::{Durability, PubSubPolicy, PublisherConfig, Retention};
+pub use publisher::{Durability, HardCap, PubSubPolicy, PublisherConfig, Retention, Trimming};
 pub use redact::redact_url;
 pub use registry::{CheckLevel, RegistryConfig};
 pub use subscriber::{StartPosition, SubscriberConfig};

@@ -58,6 +58,7 @@
 //! simulate an outage of the server, for tests of what happens meanwhile.
 
 mod ids;
+mod retention;
 mod stream;
 
 use std::collections::{BTreeMap, HashMap};

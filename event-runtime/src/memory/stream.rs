@@ -408,5 +408,6 @@ impl Stream {
     }
 }
 
+mod retention;
 #[cfg(test)]
 mod tests;

@@ -18,11 +18,12 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::backend::{Claimed, ConsumerRemoval, GroupFigures, GroupRead, Messages, OutgoingEntry};
+use crate::backend::{ForcedTrim, StreamGroups, TrimTo};
 use crate::config::TlsConfig;
 use crate::config::{Durability, Retention};
 use crate::error::Result;
 use crate::memory::MemoryBroker;
-use crate::wire::{StreamEntry, cluster_dead_letter_key, dead_letter_key};
+use crate::wire::{EntryId, StreamEntry, cluster_dead_letter_key, dead_letter_key};
 
 /// How long connecting to Redis may take: the runtime's connections for subscribers, live
 /// subscriptions and replays, pub/sub connections, and [`RedisConnection::connect`]. (A
@@ -330,6 +331,38 @@ impl Transport {
                     },
                 )))
             }
+        }
+    }
+
+    /// A stream's length and where each of its consumer groups is (`XLEN`, `XINFO GROUPS`,
+    /// the `XPENDING` summary), for retention.
+    pub(crate) async fn stream_groups(&self, stream: &str) -> Result<StreamGroups> {
+        match self {
+            Transport::Redis(redis) => redis.stream_groups(stream).await,
+            Transport::Memory(broker) => broker.stream_groups(stream),
+        }
+    }
+
+    /// `XTRIM`; how many entries it removed.
+    pub(crate) async fn trim(&self, stream: &str, to: TrimTo) -> Result<u64> {
+        match self {
+            Transport::Redis(redis) => redis.trim(stream, to).await,
+            Transport::Memory(broker) => broker.trim(stream, to),
+        }
+    }
+
+    /// `XTRIM <stream> MINID <to>`, reading atomically what it removes from `[from, to)` and
+    /// where `groups` are.
+    pub(crate) async fn trim_forced(
+        &self,
+        stream: &str,
+        from: EntryId,
+        to: EntryId,
+        groups: &[String],
+    ) -> Result<ForcedTrim> {
+        match self {
+            Transport::Redis(redis) => redis.trim_forced(stream, from, to, groups).await,
+            Transport::Memory(broker) => broker.trim_forced(stream, from, to, groups),
         }
     }
 }

@@ -11,6 +11,8 @@ pub const DEAD_LETTER_PREFIX: &str = "events:dlq:";
 pub const CHANNEL_PREFIX: &str = "events.";
 /// What every key of the fleet registry starts with: `events:registry:`.
 pub const REGISTRY_PREFIX: &str = "events:registry:";
+/// What every record of forced trims starts with: `events:trimmed:`.
+pub const TRIMMED_PREFIX: &str = "events:trimmed:";
 /// The registry's index of event types: one entry per instance and heartbeat, listing the
 /// types it registered, so that readers find every type without `SCAN`.
 pub const REGISTRY_TYPES_KEY: &str = "events:registry:types";
@@ -58,6 +60,14 @@ pub fn registry_schemas_key(event_type: &str) -> String {
     format!("{}:schemas", registry_key(event_type))
 }
 
+/// The record of the forced trims of a stream: `events:trimmed:{events:user.created}`
+/// (`events:trimmed:{events:user.created:p3}` for a partition), one entry per consumer group
+/// and forced trim, saying how many entries the group lost (docs/wire-format.md). Its hash tag
+/// is the stream's name, so on a Redis Cluster it lives in the stream's slot.
+pub fn trimmed_key(stream: &str) -> String {
+    format!("{TRIMMED_PREFIX}{{{stream}}}")
+}
+
 /// Every stream a subscriber of `event_type` reads: `events:<type>`, then the partitions
 /// `events:<type>:p0` ... when the type is partitioned (the plain stream too, for producers
 /// that do not partition, such as the original services).
@@ -81,7 +91,10 @@ pub fn stream_keys(event_type: &str, partitioning: Option<&Partitioning>) -> Vec
 /// ```
 pub fn event_type_of(stream: &str) -> Option<&str> {
     let name = stream.strip_prefix(STREAM_PREFIX)?;
-    if stream.starts_with(DEAD_LETTER_PREFIX) || stream.starts_with(REGISTRY_PREFIX) {
+    if stream.starts_with(DEAD_LETTER_PREFIX)
+        || stream.starts_with(REGISTRY_PREFIX)
+        || stream.starts_with(TRIMMED_PREFIX)
+    {
         return None;
     }
     let event_type = match name.rsplit_once(":p") {
@@ -117,6 +130,10 @@ mod tests {
             registry_schemas_key("user.created"),
             "events:registry:{events:user.created}:schemas"
         );
+        assert_eq!(
+            trimmed_key("events:user.created:p3"),
+            "events:trimmed:{events:user.created:p3}"
+        );
         for event_type in ["user.created", "request.status_changed"] {
             assert_eq!(event_type_of(&stream_key(event_type)), Some(event_type));
             for partition in [0, 7, 1023] {
@@ -128,6 +145,7 @@ mod tests {
             assert_eq!(event_type_of(&channel_name(event_type)), None);
             assert_eq!(event_type_of(&registry_key(event_type)), None);
             assert_eq!(event_type_of(&registry_schemas_key(event_type)), None);
+            assert_eq!(event_type_of(&trimmed_key(&stream_key(event_type))), None);
         }
         for other in [
             "events:",

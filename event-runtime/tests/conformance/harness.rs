@@ -274,6 +274,55 @@ impl Backend {
             }
         }
     }
+
+    /// The entries of any stream (`XRANGE <key> - +`): each id with its fields as text.
+    pub async fn stream(&self, key: &str) -> Vec<(String, HashMap<String, String>)> {
+        let text = |fields: &[(String, Vec<u8>)]| {
+            fields
+                .iter()
+                .map(|(name, value)| (name.clone(), String::from_utf8_lossy(value).into_owned()))
+                .collect()
+        };
+        let reply: redis::streams::StreamRangeReply = match self {
+            Backend::Memory(broker) => {
+                return broker
+                    .entries(key)
+                    .into_iter()
+                    .map(|entry| (entry.id.clone(), text(&entry.fields)))
+                    .collect();
+            }
+            Backend::Redis(server, _) => redis::cmd("XRANGE")
+                .arg(key)
+                .arg("-")
+                .arg("+")
+                .query_async(&mut redis_connection(server).await)
+                .await
+                .expect("XRANGE"),
+            Backend::Cluster(cluster) => redis::cmd("XRANGE")
+                .arg(key)
+                .arg("-")
+                .arg("+")
+                .query_async(&mut cluster_connection(cluster).await)
+                .await
+                .expect("XRANGE"),
+        };
+        reply
+            .ids
+            .into_iter()
+            .map(|entry| {
+                let fields = entry
+                    .map
+                    .iter()
+                    .filter_map(|(name, value)| {
+                        redis::from_redis_value_ref::<String>(value)
+                            .ok()
+                            .map(|value| (name.clone(), value))
+                    })
+                    .collect();
+                (entry.id, fields)
+            })
+            .collect()
+    }
 }
 
 async fn cluster_connection(cluster: &RedisCluster) -> redis::cluster_async::ClusterConnection {

@@ -119,6 +119,8 @@ suite! {
     lifecycle::short_lived_subscribers,
     lifecycle::cancellation_closes_cleanly,
     lifecycle::broker_restarts,
+    retention::stopped_group_loses_nothing_to_retention,
+    retention::hard_cap_reports_what_each_group_lost,
 }
 
 /// The cases the default run (without the `cluster-tests` feature) runs on a Redis Cluster.

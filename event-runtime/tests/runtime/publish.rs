@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use event_runtime::config::Retention;
+use event_runtime::config::{Retention, Trimming};
 use event_runtime::testing::RedisServer;
 use event_runtime::{ErrorKind, PublishOptions, Publisher};
 
@@ -128,13 +128,14 @@ async fn batches_go_out_in_chunks_in_order() {
 }
 
 #[tokio::test]
-async fn retention_trims_by_count_and_by_age() {
+async fn plain_trimming_trims_by_count_and_by_age_on_every_append() {
     // Small stream nodes, so approximate (`~`) trimming is visible with few entries.
     let server =
         RedisServer::start_with_args(&["--stream-node-max-entries", "5"]).expect("redis-server");
     let mut conn = redis(&server).await;
 
     let mut by_count = config(&server);
+    by_count.publisher.trimming = Trimming::Plain;
     by_count.publisher.retention = Retention::MaxLen(10);
     let publisher = Publisher::new(&by_count).await.expect("publisher");
     let events: Vec<_> = (0..60).map(user).collect();
@@ -147,6 +148,7 @@ async fn retention_trims_by_count_and_by_age() {
     assert!((10..=15).contains(&length), "MAXLEN ~ 10 kept {length}");
 
     let mut by_age = config(&server);
+    by_age.publisher.trimming = Trimming::Plain;
     by_age.publisher.retention = Retention::MaxAge(Duration::from_millis(50));
     let publisher = Publisher::new(&by_age).await.expect("publisher");
     let old: Vec<_> = (0..30).map(|n| order(n + 1)).collect();
@@ -162,6 +164,35 @@ async fn retention_trims_by_count_and_by_age() {
         length <= 5,
         "MINID ~ kept {length} entries older than the window"
     );
+}
+
+#[tokio::test]
+async fn a_stream_without_groups_is_trimmed_to_the_budget_in_the_background() {
+    let server =
+        RedisServer::start_with_args(&["--stream-node-max-entries", "5"]).expect("redis-server");
+    let mut conn = redis(&server).await;
+    let mut settings = config(&server);
+    settings.publisher.retention = Retention::MaxLen(10);
+    settings.publisher.retention_interval = Duration::from_millis(50);
+    let publisher = Publisher::new(&settings).await.expect("publisher");
+    let events: Vec<_> = (0..60).map(user).collect();
+    publisher.publish_batch(&events).await.expect("batch");
+    let started = Instant::now();
+    loop {
+        let length: usize = redis::cmd("XLEN")
+            .arg("events:user.created")
+            .query_async(&mut conn)
+            .await
+            .expect("XLEN");
+        if (10..=15).contains(&length) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still {length} entries: retention did not trim to about 10"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[tokio::test]

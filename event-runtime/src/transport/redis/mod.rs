@@ -1,7 +1,7 @@
 //! The Redis backend: every Redis command the runtime sends is under this folder.
 //! `connection.rs` opens connections (one server or a cluster, TLS), `commands.rs` holds the
-//! commands, `slots.rs` keeps each command and pipeline within one hash slot, `replies.rs`
-//! turns replies into the runtime's terms.
+//! commands, `retention.rs` those of group-aware trimming, `slots.rs` keeps each command and
+//! pipeline within one hash slot, `replies.rs` turns replies into the runtime's terms.
 //!
 //! On a Redis Cluster no command spans two hash slots: a multi-stream read or acknowledgement
 //! is split into one command (or pipeline) per slot, a batch of appends into one pipeline per
@@ -13,6 +13,7 @@ mod commands;
 mod connection;
 mod consumers;
 mod replies;
+mod retention;
 mod slots;
 
 use std::sync::Arc;

@@ -4,3 +4,4 @@ pub mod concurrency;
 pub mod delivery;
 pub mod failures;
 pub mod lifecycle;
+pub mod retention;

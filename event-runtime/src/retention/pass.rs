@@ -1,0 +1,139 @@
+//! One retention pass over one stream: first the hard cap (a forced trim of entries some
+//! group has not acknowledged, reported), then the budget of acknowledged entries (`XTRIM
+//! <stream> MINID <id>`, exact, never at or past the oldest entry a group still needs). A
+//! stream without groups is trimmed to the budget alone (`MAXLEN ~`, `MINID ~`).
+//!
+//! With a length budget the pass reads the oldest entries to find the id it trims below (a
+//! Redis 7 stream has no "id at offset"): at most `PAGE` of them per step, so a pass costs a
+//! read of what it trims; nothing to trim costs `XLEN` (and `XINFO GROUPS` when over budget).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::report::report;
+use super::rule::{acknowledged_below, after, before, losses};
+use crate::backend::TrimTo;
+use crate::config::{PublisherConfig, Retention};
+use crate::error::Result;
+use crate::transport::Transport;
+use crate::wire::EntryId;
+
+/// Entries read (and trimmed) per step.
+const PAGE: usize = 1000;
+/// Steps per pass: the rest waits for the next pass.
+const STEPS: usize = 100;
+
+/// Trims `stream` per the budget and the hard cap of `settings`.
+pub(super) async fn trim(
+    transport: &Transport,
+    settings: &PublisherConfig,
+    stream: &str,
+) -> Result<()> {
+    let budget = settings.retention;
+    let hard = settings.hard_limit();
+    for _ in 0..STEPS {
+        // The common case, one command: a stream within both limits.
+        let length = transport.length(stream).await?;
+        if length == 0 || within(budget, length) && within(hard, length) {
+            return Ok(());
+        }
+        let state = transport.stream_groups(stream).await?;
+        if state.length == 0 || within(budget, state.length) && within(hard, state.length) {
+            return Ok(());
+        }
+        let Some(acknowledged) = acknowledged_below(&state.groups) else {
+            if !within(budget, state.length) {
+                transport.trim(stream, TrimTo::About(budget)).await?;
+            }
+            return Ok(());
+        };
+        if let Some((cap, more)) = limit(transport, stream, hard, state.length).await? {
+            if cap > acknowledged {
+                let groups: Vec<String> = state
+                    .groups
+                    .iter()
+                    .map(|group| group.name.clone())
+                    .collect();
+                let forced = transport
+                    .trim_forced(stream, acknowledged, cap, &groups)
+                    .await?;
+                report(transport, stream, hard, &losses(&forced), forced.trimmed).await?;
+                if more {
+                    continue;
+                }
+                return Ok(());
+            }
+        }
+        let (target, more) = match budget {
+            Retention::Unbounded => return Ok(()),
+            Retention::MaxAge(age) => (acknowledged.min(id_of_age(age)), false),
+            Retention::MaxLen(kept) => {
+                let excess = usize::try_from(state.length)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(kept);
+                let Some(last) = before(acknowledged) else {
+                    return Ok(());
+                };
+                let page = transport
+                    .range(stream, "-", &last.to_string(), excess.min(PAGE))
+                    .await?;
+                let Some(oldest_kept) = page.last().and_then(|entry| entry.id.parse().ok()) else {
+                    return Ok(());
+                };
+                (after(oldest_kept), excess > PAGE && page.len() == PAGE)
+            }
+        };
+        transport.trim(stream, TrimTo::MinId(target)).await?;
+        if !more {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Whether a stream of `length` entries is within `limit` (an age limit is checked by
+/// trimming).
+fn within(limit: Retention, length: u64) -> bool {
+    match limit {
+        Retention::Unbounded => true,
+        Retention::MaxLen(max) => length <= max as u64,
+        Retention::MaxAge(_) => false,
+    }
+}
+
+/// The id below which `limit` removes entries, and whether more remain past it after this
+/// step; `None` when the stream is within it.
+async fn limit(
+    transport: &Transport,
+    stream: &str,
+    limit: Retention,
+    length: u64,
+) -> Result<Option<(EntryId, bool)>> {
+    match limit {
+        Retention::Unbounded => Ok(None),
+        Retention::MaxAge(age) => Ok(Some((id_of_age(age), false))),
+        Retention::MaxLen(max) => {
+            let excess = usize::try_from(length)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(max);
+            if excess == 0 {
+                return Ok(None);
+            }
+            let page = transport.range(stream, "-", "+", excess.min(PAGE)).await?;
+            Ok(page
+                .last()
+                .and_then(|entry| entry.id.parse::<EntryId>().ok())
+                .map(|last| (after(last), excess > page.len())))
+        }
+    }
+}
+
+/// The id of `now - age`: entries below it are older than `age`.
+fn id_of_age(age: Duration) -> EntryId {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    EntryId {
+        ms: u64::try_from(now.saturating_sub(age).as_millis()).unwrap_or(u64::MAX),
+        seq: 0,
+    }
+}
