@@ -1,13 +1,16 @@
 //! Observability: metrics through the `metrics` facade (recorded by `metrics-util`'s debugging
-//! recorder) and the correlation id handed from a handled event to the events its handler
-//! publishes.
+//! recorder), among them the entries a forced trim took from a consumer group, and the
+//! correlation id handed from a handled event to the events its handler publishes.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use event_runtime::config::{HardCap, Retention};
+use event_runtime::memory::MemoryBroker;
 use event_runtime::observe::{current_correlation_id, with_correlation_id};
-use event_runtime::{Envelope, HandlerError, PublishOptions, Publisher, Subscriber};
+use event_runtime::wire::trimmed_key;
+use event_runtime::{Config, Envelope, HandlerError, PublishOptions, Publisher, Subscriber};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use metrics_util::{CompositeKey, MetricKind};
 use redis::AsyncCommands;
@@ -276,4 +279,63 @@ async fn consumption_is_counted_timed_and_its_backlog_gauged() {
     );
     assert!(seen.get(&format!("events_end_to_end_latency_seconds{{{labels}}}")) >= 3.0);
     subscriber.shutdown().await.expect("shutdown");
+}
+
+/// Trimmed past the hard cap by the retention test (a type of its own, as above).
+#[derive(Debug, Clone, Serialize, Deserialize, event_runtime::Event)]
+#[event(name = "probe.trimmed", version = 1)]
+struct ProbeTrimmedV1 {
+    #[serde(flatten)]
+    envelope: Envelope,
+    n: i64,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forced_trim_counts_the_entries_each_group_lost() {
+    snapshotter();
+    let broker = MemoryBroker::new();
+    let mut config = Config::default();
+    config.publisher.retention = Retention::MaxLen(10);
+    config.publisher.hard_cap = HardCap::Limit(Retention::MaxLen(20));
+    config.publisher.retention_interval = Duration::from_millis(20);
+    config.subscriber.consumer_group = "behind".into();
+    // The group exists, reads nothing and is gone before anything is published.
+    Subscriber::builder(&config)
+        .in_memory(&broker)
+        .on(|_: ProbeTrimmedV1| std::future::ready(Ok::<(), HandlerError>(())))
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn()
+        .shutdown()
+        .await
+        .expect("shutdown");
+    let publisher = Publisher::in_memory(&broker, &config);
+    let events: Vec<ProbeTrimmedV1> = (0..50)
+        .map(|n| ProbeTrimmedV1 {
+            envelope: Envelope::new(),
+            n,
+        })
+        .collect();
+    publisher.publish_batch(&events).await.expect("publish");
+    let mut seen = Metrics::default();
+    eventually("the loss counted", Duration::from_secs(10), || {
+        seen.update();
+        std::future::ready(
+            seen.get("events_retention_forced_trim_total{event_type=probe.trimmed,group=behind}")
+                > 0.0,
+        )
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    seen.update();
+    assert_eq!(
+        seen.get("events_retention_forced_trim_total{event_type=probe.trimmed,group=behind}"),
+        30.0,
+        "50 entries, a hard cap of 20: the 30 oldest, none of them read by the group"
+    );
+    assert_eq!(broker.entries("events:probe.trimmed").len(), 20);
+    let records = broker.entries(&trimmed_key("events:probe.trimmed"));
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].text("lost"), Some("30"));
 }
