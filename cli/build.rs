@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 fn main() -> Result<(), event_codegen::Error> {
     event_codegen::compile_schemas("../schemas")?;
     embed_schemas(Path::new("../schemas"))?;
-    event_codegen::Config::new()
+    event_codegen::Builder::new()
         .out_file("interpreter_fixture.rs")
         .compile("tests/fixtures/interpreter")?;
     Ok(())

@@ -6,7 +6,7 @@
 //! -> [`emit`] (Rust source), with [`compat`] (the compatibility lint and the lockfile) and
 //! [`export`] (JSON Schema, AsyncAPI, Markdown) beside `emit`, reading the IR. Below every
 //! stage: [`source`] (files and spans), [`diagnostic`] and [`rules`] (the lint rule ids).
-//! `build.rs`, the `events` CLI and the tests all run it through [`Config::generate`].
+//! `build.rs`, the `events` CLI and the tests all run it through [`Builder::generate`].
 //!
 //! # In `build.rs`
 //!
@@ -26,7 +26,8 @@
 //!
 //! A mistake in a schema fails the build with rustc-style diagnostics (file, line, column, a
 //! message and a hint), all of them at once. Options (output file name, runtime crate path,
-//! extra derives) are set with [`Config`].
+//! extra derives) are set with [`Builder`] (the runtime's settings are
+//! `event_runtime::Config`; this is the code generator's builder).
 
 pub mod ast;
 pub mod compat;
@@ -170,24 +171,28 @@ pub fn load_dir(dir: impl AsRef<Path>) -> Result<Loaded, Error> {
 
 /// Compiles `dir` into `$OUT_DIR/events.rs` with default options. For `build.rs`.
 pub fn compile_schemas(dir: impl AsRef<Path>) -> Result<(), Error> {
-    Config::new().compile(dir)
+    Builder::new().compile(dir)
 }
 
 /// Options of code generation, set builder-style; see the crate docs.
 #[derive(Debug, Clone)]
-pub struct Config {
+pub struct Builder {
     out_file: String,
     out_dir: Option<PathBuf>,
     emit: EmitOptions,
 }
 
-impl Default for Config {
+impl Default for Builder {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl Config {
+/// The old name of [`Builder`], which `event_runtime::Config` made ambiguous.
+#[deprecated(note = "renamed `event_codegen::Builder`")]
+pub type Config = Builder;
+
+impl Builder {
     /// Defaults: output `events.rs` in `OUT_DIR`, runtime crate `::event_runtime`.
     pub fn new() -> Self {
         Self {

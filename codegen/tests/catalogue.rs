@@ -28,7 +28,7 @@ fn only_file(catalogue: &Catalogue, file: usize) -> Catalogue {
 #[test]
 fn generated_code_of_every_schema_file() {
     let catalogue = catalogue();
-    let config = event_codegen::Config::new();
+    let config = event_codegen::Builder::new();
     let mut snapshotted = 0;
     for (index, file) in catalogue.files.iter().enumerate() {
         let part = only_file(&catalogue, index);
@@ -50,7 +50,7 @@ fn generated_code_of_every_schema_file() {
 fn generation_is_deterministic_and_independent_of_file_order() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
     let files = event_codegen::read_dir(&dir).expect("readable");
-    let config = event_codegen::Config::new();
+    let config = event_codegen::Builder::new();
     let forward = event_codegen::load_sources(files.clone())
         .into_result()
         .expect("valid");
@@ -69,7 +69,7 @@ fn generation_is_deterministic_and_independent_of_file_order() {
 fn build_script_writes_only_when_the_output_changed() {
     let out = tempfile::tempdir().expect("temp dir");
     let schemas = Path::new(env!("CARGO_MANIFEST_DIR")).join("../schemas");
-    let mut config = event_codegen::Config::new();
+    let mut config = event_codegen::Builder::new();
     config.out_dir(out.path());
     config.compile(&schemas).expect("compiles");
     let path = out.path().join("events.rs");

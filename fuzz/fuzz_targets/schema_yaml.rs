@@ -18,6 +18,6 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(loaded.catalogue.is_some(), !loaded.diagnostics.has_errors());
     let _ = loaded.diagnostics.render(false);
     if let Some(catalogue) = &loaded.catalogue {
-        let _ = event_codegen::Config::new().generate_catalogue(catalogue);
+        let _ = event_codegen::Builder::new().generate_catalogue(catalogue);
     }
 });

@@ -13,6 +13,7 @@ const CRATES: &[(&str, &str)] = &[
     ("event-runtime", "### `event-runtime/`"),
     ("cli", "### `cli/`"),
     ("tests", "### `tests/`"),
+    ("examples/parcels", "### `examples/parcels/`"),
 ];
 
 fn workspace() -> PathBuf {

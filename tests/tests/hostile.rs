@@ -61,7 +61,7 @@ fn schema_file(bytes: &[u8]) -> Outcome {
             let rendered = loaded.diagnostics.render(false);
             match loaded.catalogue {
                 Some(catalogue) if !loaded.diagnostics.has_errors() => {
-                    let code = event_codegen::Config::new().generate_catalogue(&catalogue);
+                    let code = event_codegen::Builder::new().generate_catalogue(&catalogue);
                     Outcome {
                         accepted: true,
                         message: format!("accepted: {} bytes of Rust", code.len()),

@@ -26,7 +26,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     let Some(catalogue) = super::schema_dir::catalogue(&args.dir)? else {
         return Ok(Outcome::Findings);
     };
-    let code = event_codegen::Config::new()
+    let code = event_codegen::Builder::new()
         .runtime_crate(args.runtime_crate.clone())
         .generate_catalogue(&catalogue);
     match &args.out {

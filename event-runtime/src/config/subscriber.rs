@@ -102,8 +102,10 @@ impl SubscriberConfig {
         Setting::new("subscriber.batch_size", "EVENT_SUBSCRIBER_BATCH_SIZE");
     pub(crate) const BLOCK_TIME: Setting =
         Setting::new("subscriber.block_time", "EVENT_SUBSCRIBER_BLOCK_TIME");
-    pub(crate) const MAX_DELIVERIES: Setting =
-        Setting::new("subscriber.max_deliveries", "EVENT_SUBSCRIBER_MAX_DELIVERIES");
+    pub(crate) const MAX_DELIVERIES: Setting = Setting::new(
+        "subscriber.max_deliveries",
+        "EVENT_SUBSCRIBER_MAX_DELIVERIES",
+    );
     pub(crate) const CONCURRENCY: Setting =
         Setting::new("subscriber.concurrency", "EVENT_SUBSCRIBER_CONCURRENCY");
     pub(crate) const STREAM_CONCURRENCY: Setting = Setting::new(

@@ -1,0 +1,3 @@
+fn main() -> Result<(), event_codegen::Error> {
+    event_codegen::compile_schemas("schemas")
+}
