@@ -17,9 +17,11 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("parse", &["ast", "diagnostic", "source"]),
     ("ir", &["source"]),
     ("validate", &["ast", "diagnostic", "ir", "rules", "source"]),
-    ("emit", &["ir"]),
     ("export", &["ir"]),
     ("compat", &["diagnostic", "ir", "rules", "source"]),
+    // The generated registry carries each version's fingerprint (compat) and JSON Schema
+    // (export).
+    ("emit", &["compat", "export", "ir"]),
 ];
 
 const MAX_LINES: usize = 600;

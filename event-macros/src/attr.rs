@@ -14,12 +14,21 @@ use syn::{Attribute, Expr, ExprLit, ExprPath, Lit, LitStr, Path, Token, token};
 use crate::errors::Errors;
 
 /// Keys of `#[event(...)]` on the struct.
-const CONTAINER_KEYS: [&str; 5] = ["name", "version", "previous", "description", "validate"];
+const CONTAINER_KEYS: [&str; 6] = [
+    "name",
+    "version",
+    "previous",
+    "description",
+    "validate",
+    "compatibility",
+];
 /// Keys of `#[event(...)]` on a field.
 const FIELD_KEYS: [&str; 2] = ["sensitive", "envelope"];
 
 /// Words people reach for instead of a key; checked before spelling distance.
-const SYNONYMS: [(&str, &str); 12] = [
+const SYNONYMS: [(&str, &str); 14] = [
+    ("level", "compatibility"),
+    ("compat", "compatibility"),
     ("type", "name"),
     ("event_type", "name"),
     ("doc", "description"),
@@ -48,6 +57,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) description: Option<LitStr>,
     /// `validate = path`.
     pub(crate) validate: Option<Path>,
+    /// `compatibility = "FULL"`, checked by `check`.
+    pub(crate) compatibility: Option<LitStr>,
     /// The tokens of the first `#[event(...)]` attribute: "missing key" errors point at it.
     pub(crate) first_attribute: Option<TokenStream>,
     /// Keys written, also those whose value was unusable (so they are not "missing" too).
@@ -117,6 +128,12 @@ pub(crate) fn container(attributes: &[Attribute], errors: &mut Errors) -> Contai
                     let example = "previous = UserCreatedV1";
                     if let Some(value) = value(&meta, &key, example, errors)? {
                         set(&mut attrs.previous, path(value, &key, example, errors));
+                    }
+                }
+                "compatibility" => {
+                    let example = r#"compatibility = "FULL""#;
+                    if let Some(value) = value(&meta, &key, example, errors)? {
+                        set(&mut attrs.compatibility, string(value, &key, example, errors));
                     }
                 }
                 "validate" => {

@@ -2,13 +2,14 @@
 //! emit without further questions, or reports every problem at once.
 
 use event_names::{ENVELOPE_FIELDS, is_event_name, suggest_event_name};
-use quote::quote;
+use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::punctuated::Punctuated;
 use syn::{Data, DeriveInput, Expr, ExprLit, Field, Fields, Ident, Lit, Path, Token};
 
 use crate::attr::{self, ContainerAttrs};
 use crate::errors::Errors;
+use crate::shape::{self, FieldShape};
 
 /// Everything `expand` needs, checked.
 pub(crate) struct Event<'a> {
@@ -22,6 +23,10 @@ pub(crate) struct Event<'a> {
     pub(crate) envelope: &'a Ident,
     /// Wire names of the sensitive fields, in field order.
     pub(crate) sensitive: Vec<String>,
+    /// The `event_runtime::Compatibility` variant of `compatibility = "..."`, if given.
+    pub(crate) compatibility: Option<String>,
+    /// The fingerprint of the payload fields ([`shape`]).
+    pub(crate) fingerprint: String,
 }
 
 /// Checks the whole input; on failure the error holds every problem found.
@@ -37,6 +42,15 @@ pub(crate) fn event(input: &DeriveInput) -> syn::Result<Event<'_>> {
     if let Some(previous) = &attrs.previous {
         check_previous(previous, version, input, &mut errors);
     }
+    let compatibility = attrs.compatibility.as_ref().and_then(|literal| {
+        let text = literal.value();
+        if event_names::COMPATIBILITY_LEVELS.contains(&text.as_str()) {
+            Some(shape::level_variant(&text))
+        } else {
+            errors.at(literal.span(), shape::unknown_level(&text));
+            None
+        }
+    });
     missing_keys(&attrs, input, &mut errors);
     if !input.generics.params.is_empty() {
         errors.spanned(
@@ -49,8 +63,10 @@ pub(crate) fn event(input: &DeriveInput) -> syn::Result<Event<'_>> {
     errors.finish()?;
 
     match (name, version, fields) {
-        (Some(name), Some(version), Some((envelope, sensitive))) => Ok(Event {
+        (Some(name), Some(version), Some((envelope, sensitive, fields))) => Ok(Event {
             ident: &input.ident,
+            fingerprint: shape::fingerprint(&name, version, &fields),
+            compatibility,
             name,
             version,
             previous: attrs.previous,
@@ -218,13 +234,14 @@ fn named_fields<'a>(
     }
 }
 
-/// Finds the envelope field and the wire names of the sensitive fields.
+/// Finds the envelope field, the wire names of the sensitive fields and the shape of the
+/// payload fields.
 fn check_fields<'a>(
     fields: &'a Punctuated<Field, Token![,]>,
     container: &ContainerAttrs,
     input: &DeriveInput,
     errors: &mut Errors,
-) -> Option<(&'a Ident, Vec<String>)> {
+) -> Option<(&'a Ident, Vec<String>, Vec<FieldShape>)> {
     let fields: Vec<(&Field, &Ident, attr::FieldAttrs)> = fields
         .iter()
         .filter_map(|field| {
@@ -259,6 +276,7 @@ fn check_fields<'a>(
     });
 
     let mut sensitive = Vec::new();
+    let mut shape = Vec::new();
     for (field, ident, attrs) in &fields {
         if envelope.is_some_and(|(envelope, _, _)| std::ptr::eq(*envelope, *field)) {
             if let Some(span) = attrs.sensitive {
@@ -287,6 +305,12 @@ fn check_fields<'a>(
                 ),
             );
         }
+        if !attrs.skip {
+            shape.push(FieldShape {
+                wire_name: (!attrs.flatten).then(|| wire_name.clone()),
+                ty: field.ty.to_token_stream().to_string(),
+            });
+        }
         if attrs.sensitive.is_some() {
             sensitive.push(wire_name);
         }
@@ -309,7 +333,7 @@ fn check_fields<'a>(
             ),
         );
     }
-    Some((*ident, sensitive))
+    Some((*ident, sensitive, shape))
 }
 
 /// The field's name in the JSON, as serde reads it: `rename`, else `rename_all` applied to the

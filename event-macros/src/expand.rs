@@ -65,6 +65,11 @@ fn emit(event: &Event<'_>) -> TokenStream {
         .previous
         .as_ref()
         .map(|previous| quote!(previous = #previous;));
+    let compatibility = event.compatibility.as_ref().map(|variant| {
+        let variant = syn::Ident::new(variant, proc_macro2::Span::call_site());
+        quote!(compatibility = #variant;)
+    });
+    let fingerprint = &event.fingerprint;
     let previous_check = event.previous.as_ref().map(|previous| {
         let message = format!(
             "`previous` must be version {} of `{name}`, the version right before this one",
@@ -102,6 +107,8 @@ fn emit(event: &Event<'_>) -> TokenStream {
                 version = #version;
                 description = #description;
                 sensitive_fields = [#(#sensitive),*];
+                #compatibility
+                fingerprint = #fingerprint;
                 envelope = #envelope;
                 envelope_mut = #envelope_mut;
                 #validate

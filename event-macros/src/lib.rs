@@ -1,7 +1,8 @@
 //! `#[derive(Event)]`: implements `event_runtime::Event` for a hand-written struct.
 //!
 //! This crate is thin, one module per stage: `attr` parses the attributes, `check` judges
-//! them and the struct, `expand` emits the impl. Every error is spanned on the offending
+//! them and the struct (with `shape`, the level's spelling and the wire-shape fingerprint),
+//! `expand` emits the impl. Every error is spanned on the offending
 //! token, all of them are reported together, and a stub impl follows them so that the type's
 //! other uses add no errors. Use it through `event_runtime::Event` (the `derive` feature, on
 //! by default).
@@ -49,6 +50,7 @@ mod attr;
 mod check;
 mod errors;
 mod expand;
+mod shape;
 
 use proc_macro::TokenStream;
 
@@ -61,6 +63,13 @@ use proc_macro::TokenStream;
 ///   data of any older version is decoded and upgraded through it.
 /// - `description = "..."`: defaults to the struct's doc comment.
 /// - `validate = path::to::function`: extra checks, `fn(&Self) -> Result<(), ValidationError>`.
+/// - `compatibility = "FULL"`: the type's compatibility level, spelt as in schema files
+///   (`BACKWARD`, the default of a schema, `FORWARD`, `FULL`, their `_TRANSITIVE` forms,
+///   `NONE`). Under `FORWARD`, `FULL` and their transitive forms, a subscriber of this version
+///   reads newer versions of the type as this one; give every version of a type the same level.
+///
+/// `Event::FINGERPRINT` is computed from the payload fields (wire names, Rust types as
+/// written, order); `Event::JSON_SCHEMA` is `None`, as there is no schema.
 ///
 /// Field attributes: `#[event(sensitive)]` keeps a field's values out of error messages;
 /// `#[event(envelope)]` marks the envelope field when it is not named `envelope`.

@@ -292,3 +292,114 @@ fn the_registry_decodes_and_upgrades_by_name() {
         .expect("decode");
     assert_eq!(same.downcast_ref::<ParcelShippedV1>(), Some(&old));
 }
+
+/// The same `parcel.weighed` v1, as two services built from one struct would declare it, and
+/// as a third service that changed a field's type in place.
+mod weighed {
+    use event_runtime::{Envelope, Event};
+    use serde::{Deserialize, Serialize};
+
+    pub mod ours {
+        use super::*;
+
+        /// A parcel was weighed.
+        #[derive(Debug, Serialize, Deserialize, Event)]
+        #[event(
+            name = "parcel.weighed",
+            version = 1,
+            compatibility = "FULL_TRANSITIVE"
+        )]
+        pub struct ParcelWeighedV1 {
+            #[serde(flatten)]
+            pub envelope: Envelope,
+            pub parcel_id: i64,
+            #[serde(rename = "grams")]
+            pub weight: u32,
+        }
+    }
+
+    pub mod theirs {
+        use super::*;
+
+        /// A parcel was weighed (the same shape, declared elsewhere).
+        #[derive(Debug, Serialize, Deserialize, Event)]
+        #[event(
+            name = "parcel.weighed",
+            version = 1,
+            compatibility = "FULL_TRANSITIVE"
+        )]
+        pub struct ParcelWeighedV1 {
+            #[serde(flatten)]
+            pub envelope: Envelope,
+            pub parcel_id: i64,
+            #[serde(rename = "grams")]
+            pub weight: u32,
+        }
+    }
+
+    pub mod edited {
+        use super::*;
+
+        /// A parcel was weighed, with the weight's type changed in place.
+        #[derive(Debug, Serialize, Deserialize, Event)]
+        #[event(
+            name = "parcel.weighed",
+            version = 1,
+            compatibility = "FULL_TRANSITIVE"
+        )]
+        pub struct ParcelWeighedV1 {
+            #[serde(flatten)]
+            pub envelope: Envelope,
+            pub parcel_id: i64,
+            #[serde(rename = "grams")]
+            pub weight: f64,
+        }
+    }
+}
+
+#[test]
+fn the_level_and_fingerprint_travel_with_the_event_and_its_registry_entry() {
+    use event_runtime::Compatibility;
+    use weighed::{edited, ours, theirs};
+
+    // Without `compatibility`, a schema's default.
+    assert_eq!(ParcelShippedV1::COMPATIBILITY, Compatibility::Backward);
+    assert_eq!(
+        ours::ParcelWeighedV1::COMPATIBILITY,
+        Compatibility::FullTransitive
+    );
+    assert_eq!(
+        ParcelShippedV1::JSON_SCHEMA,
+        None,
+        "no schema, no JSON Schema"
+    );
+
+    let fingerprint = ours::ParcelWeighedV1::FINGERPRINT.expect("the derive computes one");
+    assert_eq!(fingerprint.len(), 64);
+    assert!(
+        fingerprint
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    );
+    assert_eq!(theirs::ParcelWeighedV1::FINGERPRINT, Some(fingerprint));
+    assert_ne!(edited::ParcelWeighedV1::FINGERPRINT, Some(fingerprint));
+    assert_ne!(ParcelShippedV1::FINGERPRINT, ParcelShippedV2::FINGERPRINT);
+
+    let registry = Registry::new()
+        .with::<ParcelShippedV1>()
+        .with::<ParcelShippedV2>()
+        .with::<ours::ParcelWeighedV1>();
+    let entry = registry.entry("parcel.weighed", 1).expect("registered");
+    assert_eq!(entry.compatibility, Compatibility::FullTransitive);
+    assert_eq!(entry.fingerprint, Some(fingerprint));
+    assert_eq!(
+        registry.compatibility("parcel.weighed"),
+        Some(Compatibility::FullTransitive)
+    );
+    assert_eq!(registry.compatibility("parcel.lost"), None);
+    let newest: Vec<(&str, u32)> = registry
+        .latest_entries()
+        .map(|entry| (entry.event_type, entry.version))
+        .collect();
+    assert_eq!(newest, [("parcel.shipped", 2), ("parcel.weighed", 1)]);
+}

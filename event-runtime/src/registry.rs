@@ -7,6 +7,7 @@ use std::fmt;
 
 use crate::envelope::Envelope;
 use crate::event::Event;
+use crate::event::compatibility::Compatibility;
 use crate::event::decode::DecodeError;
 use crate::event::encode::EncodeError;
 use crate::validate::ValidationError;
@@ -28,6 +29,12 @@ pub struct RegistryEntry {
     pub sensitive_fields: &'static [&'static str],
     /// Rust type name, for messages.
     pub rust_type: &'static str,
+    /// The compatibility level of the event type ([`Event::COMPATIBILITY`]).
+    pub compatibility: Compatibility,
+    /// The fingerprint of this version's wire shape ([`Event::FINGERPRINT`]).
+    pub fingerprint: Option<&'static str>,
+    /// The JSON Schema of this version ([`Event::JSON_SCHEMA`]).
+    pub json_schema: Option<&'static str>,
     decode: DecodeFn,
 }
 
@@ -37,6 +44,8 @@ impl fmt::Debug for RegistryEntry {
             .field("event_type", &self.event_type)
             .field("version", &self.version)
             .field("rust_type", &self.rust_type)
+            .field("compatibility", &self.compatibility)
+            .field("fingerprint", &self.fingerprint)
             .finish_non_exhaustive()
     }
 }
@@ -79,6 +88,9 @@ impl Registry {
                 description: E::DESCRIPTION,
                 sensitive_fields: E::SENSITIVE_FIELDS,
                 rust_type: std::any::type_name::<E>(),
+                compatibility: E::COMPATIBILITY,
+                fingerprint: E::FINGERPRINT,
+                json_schema: E::JSON_SCHEMA,
                 decode: decode_boxed::<E>,
             },
         );
@@ -133,7 +145,29 @@ impl Registry {
 
     /// The newest version of a type.
     pub fn latest_version(&self, event_type: &str) -> Option<u32> {
-        self.versions(event_type).last().copied()
+        self.latest(event_type).map(|entry| entry.version)
+    }
+
+    /// The entry of the newest version of a type.
+    pub fn latest(&self, event_type: &str) -> Option<&RegistryEntry> {
+        self.entries
+            .get(event_type)?
+            .last_key_value()
+            .map(|(_, entry)| entry)
+    }
+
+    /// The entry of the newest version of every type, ordered by type: what a consumer of
+    /// the whole registry reads at most.
+    pub fn latest_entries(&self) -> impl Iterator<Item = &RegistryEntry> {
+        self.entries
+            .values()
+            .filter_map(|versions| versions.last_key_value().map(|(_, entry)| entry))
+    }
+
+    /// The compatibility level of a type, as its newest version states it; `None` for a type
+    /// the registry does not know.
+    pub fn compatibility(&self, event_type: &str) -> Option<Compatibility> {
+        self.latest(event_type).map(|entry| entry.compatibility)
     }
 
     /// Decodes data of `event_type` written at `version` (`"v1"`), as that same version.

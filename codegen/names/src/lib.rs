@@ -5,6 +5,7 @@
 //! - an event name is `domain.action`, each part [`is_snake_case`]: [`is_event_name`];
 //! - field names and enum values are [`is_snake_case`];
 //! - payload fields may not use the envelope's wire names, [`ENVELOPE_FIELDS`];
+//! - a compatibility level is one of [`COMPATIBILITY_LEVELS`];
 //! - a misspelt name gets the nearest known one, [`did_you_mean`] (feature `suggest`).
 
 /// The wire names of the envelope fields, in the order of the wire format. A payload field
@@ -18,6 +19,19 @@ pub const ENVELOPE_FIELDS: [&str; 8] = [
     "correlation_id",
     "user_id",
     "metadata",
+];
+
+/// The compatibility levels as the schema language spells them (`compatibility: FULL`), which
+/// `#[derive(Event)]`'s `compatibility = "..."` accepts too; the runtime's `Compatibility` and
+/// codegen's IR list the same spellings, held equal by their tests.
+pub const COMPATIBILITY_LEVELS: [&str; 7] = [
+    "BACKWARD",
+    "BACKWARD_TRANSITIVE",
+    "FORWARD",
+    "FORWARD_TRANSITIVE",
+    "FULL",
+    "FULL_TRANSITIVE",
+    "NONE",
 ];
 
 /// `lower_snake_case`: a lowercase ASCII letter, then lowercase letters, digits and single

@@ -5,8 +5,11 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 use super::Context;
-use super::syntax::{doc_paragraphs, field_name, ident, str_lit};
+use super::syntax::{doc_paragraphs, field_name, ident, raw_str_lit, str_lit};
 use super::{checks, migrate, types};
+use crate::compat::fingerprint::fingerprint;
+use crate::compat::lint::level_of;
+use crate::export::jsonschema;
 use crate::ir::{EventDef, VersionDef};
 
 /// Every item of one event type.
@@ -119,6 +122,23 @@ fn version_items(
         }
     });
 
+    // What the registry carries of the version: the type's level as the lint enforces it,
+    // the fingerprint of the wire shape, and the JSON Schema `events export` writes.
+    let compatibility = ident(&format!("{:?}", level_of(cx.catalogue, &event.name)));
+    let fingerprint = str_lit(&fingerprint(cx.catalogue, event, version));
+    let json_schema = raw_str_lit(
+        &serde_json::to_string(&jsonschema::event_version(cx.catalogue, event, version))
+            .unwrap_or_default(),
+    );
+    let schema_const = ident(&format!(
+        "{}_JSON_SCHEMA",
+        event_names::to_snake_case(&struct_name).to_ascii_uppercase()
+    ));
+    let schema_docs = doc_paragraphs(&[format!(
+        "The JSON Schema of `{}` v{}, as exported, in compact form (`Event::JSON_SCHEMA`).",
+        event.name, version.number
+    )]);
+
     let wire = wire_items(cx, &struct_name, version);
     let wire_name = str_lit(&wire_struct_name(&struct_name));
 
@@ -138,6 +158,9 @@ fn version_items(
         #inherent
         #debug
 
+        #schema_docs
+        const #schema_const: &str = #json_schema;
+
         // The one `impl Event` shape, shared with `#[derive(Event)]`.
         #rt::__private::impl_event! {
             #name {
@@ -145,6 +168,9 @@ fn version_items(
                 version = #number;
                 description = #description;
                 sensitive_fields = [#(#sensitive_fields),*];
+                compatibility = #compatibility;
+                fingerprint = #fingerprint;
+                json_schema = #schema_const;
                 #validate
                 #previous
             }

@@ -125,7 +125,7 @@ fn space_members(item: &str) -> String {
 /// What every part of emission needs: the catalogue (to look up named types) and the options,
 /// parsed.
 pub(crate) struct Context<'a> {
-    catalogue: &'a Catalogue,
+    pub(crate) catalogue: &'a Catalogue,
     /// `::event_runtime`, as tokens.
     runtime: syn::Path,
     /// `::event_runtime`, as written, for serde's string attributes.

@@ -146,10 +146,17 @@ pub(crate) fn str_lit(text: &str) -> Literal {
 
 /// A string literal for a regular expression: raw (`r"\d+"`) when that reads better.
 pub(crate) fn regex_lit(text: &str) -> TokenStream {
-    let plain = str_lit(text);
     if !text.contains('\\') {
+        let plain = str_lit(text);
         return quote!(#plain);
     }
+    raw_str_lit(text)
+}
+
+/// A raw string literal (`r#"{"a":1}"#`), for texts full of quotes or backslashes such as
+/// JSON, with as few `#` as it needs.
+pub(crate) fn raw_str_lit(text: &str) -> TokenStream {
+    let plain = str_lit(text);
     let mut hashes = String::new();
     while text.contains(&format!("\"{hashes}")) {
         hashes.push('#');

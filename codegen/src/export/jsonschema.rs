@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::export::schema::{Builder, used_types};
+use crate::export::schema::Builder;
 use crate::ir::{Catalogue, EventDef, VersionDef};
 
 /// The file name of an event version's schema: `user.created.v1.schema.json`.
@@ -46,7 +46,8 @@ pub fn event_version(catalogue: &Catalogue, event: &EventDef, version: &VersionD
     if let Value::Object(body) = body {
         schema.extend(body);
     }
-    let defs: Map<String, Value> = used_types(catalogue, &version.fields)
+    let defs: Map<String, Value> = catalogue
+        .used_types(&version.fields)
         .into_iter()
         .filter_map(|name| {
             let def = catalogue.types.get(&name)?;

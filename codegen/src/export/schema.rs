@@ -1,7 +1,5 @@
 //! JSON Schema of the wire format: the envelope, fields, named types and constraints.
 
-use std::collections::BTreeSet;
-
 use serde_json::{Map, Value, json};
 
 use crate::ir::{
@@ -245,29 +243,4 @@ impl Builder<'_> {
             }
         }
     }
-}
-
-/// The named types that `fields` use, directly or through records, sorted.
-pub fn used_types(catalogue: &Catalogue, fields: &[Field]) -> BTreeSet<String> {
-    fn visit(catalogue: &Catalogue, ty: &FieldType, out: &mut BTreeSet<String>) {
-        match ty {
-            FieldType::List(inner) | FieldType::Map(inner) => visit(catalogue, inner, out),
-            FieldType::Enum(name) => {
-                out.insert(name.clone());
-            }
-            FieldType::Record(name) if out.insert(name.clone()) => {
-                if let Some(NamedType::Record(def)) = catalogue.types.get(name) {
-                    for field in &def.fields {
-                        visit(catalogue, &field.ty, out);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let mut out = BTreeSet::new();
-    for field in fields {
-        visit(catalogue, &field.ty, &mut out);
-    }
-    out
 }

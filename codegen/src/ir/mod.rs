@@ -10,7 +10,7 @@ mod default;
 mod field_type;
 mod migration;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use constraints::{Constraint, Constraints};
 pub use default::DefaultValue;
@@ -41,6 +41,34 @@ pub struct Catalogue {
     pub version_span: Span,
     /// Every inline waiver of a compatibility finding, from the catalogue, events and versions.
     pub waivers: Vec<Waiver>,
+}
+
+impl Catalogue {
+    /// The named types that `fields` use, directly or through records, sorted: what a
+    /// version's JSON Schema defines and its fingerprint covers.
+    pub fn used_types(&self, fields: &[Field]) -> BTreeSet<String> {
+        fn visit(catalogue: &Catalogue, ty: &FieldType, out: &mut BTreeSet<String>) {
+            match ty {
+                FieldType::List(inner) | FieldType::Map(inner) => visit(catalogue, inner, out),
+                FieldType::Enum(name) => {
+                    out.insert(name.clone());
+                }
+                FieldType::Record(name) if out.insert(name.clone()) => {
+                    if let Some(NamedType::Record(def)) = catalogue.types.get(name) {
+                        for field in &def.fields {
+                            visit(catalogue, &field.ty, out);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut out = BTreeSet::new();
+        for field in fields {
+            visit(self, &field.ty, &mut out);
+        }
+        out
+    }
 }
 
 /// A compatibility finding accepted on purpose, written next to what it is about.

@@ -18,6 +18,9 @@ use super::decode::{DecodeError, decode_exact};
 ///         version = 2;
 ///         description = "A user signed up.";
 ///         sensitive_fields = ["phone_number"];
+///         compatibility = Full;             // optional: a `Compatibility` variant
+///         fingerprint = "9f2c…";            // optional: the wire shape's SHA-256, hex
+///         json_schema = "{…}";              // optional: the version's JSON Schema
 ///         validate = validate_schema;       // optional: a method of the struct
 ///         previous = UserCreatedV1;         // optional: the version before
 ///     }
@@ -35,6 +38,8 @@ use super::decode::{DecodeError, decode_exact};
 ///         version = 2;
 ///         description = "";
 ///         sensitive_fields = [];
+///         compatibility = Backward;         // optional
+///         fingerprint = "3b1d…";            // optional
 ///         envelope = &self.envelope;
 ///         envelope_mut = &mut self.envelope;
 ///         validate = check_shipped(self);   // optional
@@ -51,6 +56,9 @@ macro_rules! __impl_event {
             version = $version:expr;
             description = $description:expr;
             sensitive_fields = [$($sensitive:expr),* $(,)?];
+            $(compatibility = $compatibility:ident;)?
+            $(fingerprint = $fingerprint:expr;)?
+            $(json_schema = $json_schema:expr;)?
             envelope = $envelope:expr;
             envelope_mut = $envelope_mut:expr;
             $(validate = $validate:expr;)?
@@ -62,6 +70,11 @@ macro_rules! __impl_event {
             const VERSION: u32 = $version;
             const DESCRIPTION: &'static str = $description;
             const SENSITIVE_FIELDS: &'static [&'static str] = &[$($sensitive),*];
+            $(
+                const COMPATIBILITY: $crate::Compatibility = $crate::Compatibility::$compatibility;
+            )?
+            $(const FINGERPRINT: ::core::option::Option<&'static str> = ::core::option::Option::Some($fingerprint);)?
+            $(const JSON_SCHEMA: ::core::option::Option<&'static str> = ::core::option::Option::Some($json_schema);)?
 
             fn envelope(&$self) -> &$crate::Envelope {
                 $envelope
@@ -97,6 +110,9 @@ macro_rules! __impl_event {
             version = $version:expr;
             description = $description:expr;
             sensitive_fields = [$($sensitive:expr),* $(,)?];
+            $(compatibility = $compatibility:ident;)?
+            $(fingerprint = $fingerprint:expr;)?
+            $(json_schema = $json_schema:expr;)?
             $(validate = $validate:ident;)?
             $(previous = $previous:ty;)?
         }
@@ -107,6 +123,9 @@ macro_rules! __impl_event {
                 version = $version;
                 description = $description;
                 sensitive_fields = [$($sensitive),*];
+                $(compatibility = $compatibility;)?
+                $(fingerprint = $fingerprint;)?
+                $(json_schema = $json_schema;)?
                 envelope = &self.envelope;
                 envelope_mut = &mut self.envelope;
                 $(validate = self.$validate();)?

@@ -1,6 +1,7 @@
 //! The [`Event`] trait, implemented by generated structs and by `#[derive(Event)]`, and how an
 //! event is read (`decode.rs`) and written (`encode.rs`).
 
+pub(crate) mod compatibility;
 pub(crate) mod decode;
 pub(crate) mod encode;
 pub(crate) mod impl_event;
@@ -12,6 +13,7 @@ use serde::de::DeserializeOwned;
 
 use crate::envelope::Envelope;
 use crate::validate::ValidationError;
+use compatibility::Compatibility;
 use decode::DecodeError;
 
 /// One version of one event type: `UserCreatedV2` is `user.created` at version 2.
@@ -28,6 +30,18 @@ pub trait Event: Serialize + DeserializeOwned + fmt::Debug + Send + Sync + 'stat
     const DESCRIPTION: &'static str = "";
     /// Payload fields whose values must never appear in logs, `Debug` output or errors.
     const SENSITIVE_FIELDS: &'static [&'static str] = &[];
+    /// The compatibility level of the event type, as `events lint` enforces it between its
+    /// versions. A subscriber reads a newer version of the type as this one when the level
+    /// promises that old readers read new data ([`Compatibility::old_readers_read_new_data`]).
+    const COMPATIBILITY: Compatibility = Compatibility::Backward;
+    /// The fingerprint of this version's wire shape: lowercase hex SHA-256 of a canonical text
+    /// (docs/wire-format.md, "Fingerprints and levels"), so that two services built from equal
+    /// schemas agree and an in-place edit of a released version is noticed. `None` when the
+    /// shape is not known.
+    const FINGERPRINT: Option<&'static str> = None;
+    /// The JSON Schema of this version's wire JSON, as `events export --format json-schema`
+    /// writes it for the version; `None` when the event is not from a schema.
+    const JSON_SCHEMA: Option<&'static str> = None;
 
     /// The envelope.
     fn envelope(&self) -> &Envelope;
