@@ -190,6 +190,7 @@ impl Admin {
         keys.retain(|key| {
             !key.starts_with(event_runtime::wire::DEAD_LETTER_PREFIX)
                 && !key.starts_with(event_runtime::wire::REGISTRY_PREFIX)
+                && !key.starts_with(event_runtime::wire::TRIMMED_PREFIX)
         });
         keys.sort();
         keys.dedup();
@@ -439,6 +440,20 @@ impl Admin {
         self.query::<()>(redis::cmd("DEL").arg(key))
             .await
             .with_context(|| format!("DEL {key}"))
+    }
+
+    /// `XGROUP DELCONSUMER`: removes a consumer from its group, and with it its pending
+    /// entries (callers remove only consumers that hold none); the count it held.
+    pub async fn delete_consumer(&self, key: &str, group: &str, name: &str) -> anyhow::Result<u64> {
+        self.query::<u64>(
+            redis::cmd("XGROUP")
+                .arg("DELCONSUMER")
+                .arg(key)
+                .arg(group)
+                .arg(name),
+        )
+        .await
+        .with_context(|| format!("XGROUP DELCONSUMER {key} {group} {name}"))
     }
 }
 

@@ -466,3 +466,81 @@ fn redelivery_reads_a_window_longer_than_a_page_to_its_end() {
     );
     assert_eq!(group["pending"], 1_201, "{group}");
 }
+
+#[test]
+fn pending_lists_consumers_and_prunes_the_idle_ones_that_hold_nothing() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    fixture(&url);
+    let mut conn = connection(&url);
+    let _: u64 = redis::cmd("XGROUP")
+        .arg(&["CREATECONSUMER", STREAM, "mailer", "gone-host-41"])
+        .query(&mut conn)
+        .expect("XGROUP CREATECONSUMER");
+    let names = |conn: &mut redis::Connection| -> Vec<String> {
+        let infos: Vec<std::collections::HashMap<String, redis::Value>> = redis::cmd("XINFO")
+            .arg(&["CONSUMERS", STREAM, "mailer"])
+            .query(conn)
+            .expect("XINFO CONSUMERS");
+        infos
+            .iter()
+            .map(|info| redis::from_redis_value_ref::<String>(&info["name"]).expect("name"))
+            .collect()
+    };
+
+    let listed = json(
+        &url,
+        &["pending", "user.created", "--group", "mailer", "--json"],
+    );
+    let consumers = listed["consumer_list"].as_array().expect("consumer_list");
+    assert_eq!(consumers.len(), 2, "{listed}");
+    assert_eq!(consumers[0]["name"], "c1");
+    assert_eq!(consumers[0]["pending"], 2);
+    assert!(consumers[1]["idle_ms"].as_u64().is_some(), "{listed}");
+
+    let args = [
+        "pending",
+        "user.created",
+        "--group",
+        "mailer",
+        "--prune-idle",
+        "0s",
+    ];
+    let dry = ok(&url, &[&args[..], &["--dry-run"]].concat());
+    assert!(dry.contains("would remove `gone-host-41`"), "{dry}");
+    assert!(dry.contains("kept `c1`"), "{dry}");
+    assert!(dry.contains("it holds 2 pending entries"), "{dry}");
+    assert_eq!(
+        names(&mut conn),
+        ["c1", "gone-host-41"],
+        "a dry run removes nothing"
+    );
+
+    let pruned = json(&url, &[&args[..], &["--json"]].concat());
+    assert_eq!(pruned["pruned"][0]["consumer"], "c1", "{pruned}");
+    assert_eq!(pruned["pruned"][0]["action"], "kept");
+    assert_eq!(pruned["pruned"][1]["action"], "removed");
+    assert_eq!(
+        names(&mut conn),
+        ["c1"],
+        "the idle consumer holding nothing is gone"
+    );
+
+    let bad = run_at(
+        &url,
+        &[
+            "pending",
+            "user.created",
+            "--group",
+            "mailer",
+            "--prune-idle",
+            "1 hour",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("unknown unit ` hour` in `1 hour`"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

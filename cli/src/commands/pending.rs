@@ -1,7 +1,12 @@
 //! `events pending <type> --group G`: the entries a group has read and not acknowledged,
-//! oldest first, with their consumer, idle time and delivery count.
+//! oldest first, with their consumer, idle time and delivery count, and the group's consumers
+//! with what each holds and how long it has been idle. `--prune-idle 1h` removes the consumers
+//! idle that long that hold nothing (processes gone without leaving the group) and says what
+//! to do about those that hold entries; `--dry-run` only says it.
 
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
+
+use anyhow::bail;
 
 use event_runtime::transport::RESPONSE_TIMEOUT;
 use event_runtime::wire::{EntryId, stream_key};
@@ -25,6 +30,40 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Remove the consumers idle at least this long (`90s`, `30m`, `1h`, `2d`) that hold no
+    /// entry; consumers that hold entries are kept and listed with what to do.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub prune_idle: Option<Duration>,
+    /// With --prune-idle: say what would be removed, remove nothing.
+    #[arg(long, requires = "prune_idle")]
+    pub dry_run: bool,
+}
+
+/// `500ms`, `90s`, `30m`, `1h`, `2d`.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("`{text}` has no unit: write e.g. `90s`, `30m`, `1h` or `2d`"))?;
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` does not start with a whole number"))?;
+    let seconds = match unit {
+        "ms" => return Ok(Duration::from_millis(number)),
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "unknown unit `{unit}` in `{text}`: use ms, s, m, h or d"
+            ));
+        }
+    };
+    number
+        .checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("`{text}` is too long"))
 }
 
 #[derive(Debug, Serialize)]
@@ -35,6 +74,27 @@ struct Report {
     consumers: usize,
     lag: Option<usize>,
     entries: Vec<Entry>,
+    /// Every consumer of the group.
+    consumer_list: Vec<ConsumerRow>,
+    /// With --prune-idle: what happened (or would happen) to each idle consumer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pruned: Option<Vec<Pruned>>,
+}
+
+#[derive(Debug, Serialize)]
+struct ConsumerRow {
+    name: String,
+    pending: usize,
+    idle_ms: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Pruned {
+    consumer: String,
+    idle_ms: u64,
+    pending: usize,
+    /// `removed`, `would remove`, or `kept`.
+    action: &'static str,
 }
 
 #[derive(Debug, Serialize)]
@@ -67,6 +127,30 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             deliveries: pending.deliveries,
         })
         .collect();
+    let consumer_list: Vec<ConsumerRow> = admin
+        .consumers(&key, &args.group)
+        .await?
+        .into_iter()
+        .map(|consumer| ConsumerRow {
+            name: consumer.name,
+            pending: consumer.pending,
+            idle_ms: consumer.idle_ms,
+        })
+        .collect();
+    let pruned = match args.prune_idle {
+        Some(idle) => Some(
+            prune(
+                &admin,
+                &key,
+                &args.group,
+                &consumer_list,
+                idle,
+                args.dry_run,
+            )
+            .await?,
+        ),
+        None => None,
+    };
     let report = Report {
         stream: key,
         group: group.name,
@@ -74,6 +158,8 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
         consumers: group.consumers,
         lag: group.lag,
         entries,
+        consumer_list,
+        pruned,
     };
     if args.json {
         print_json(&report)?;
@@ -109,6 +195,67 @@ pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
             ));
         }
     }
+    if !report.consumer_list.is_empty() {
+        let mut table = Table::new(&["consumer", "pending", "idle"]);
+        for consumer in &report.consumer_list {
+            table.row(vec![
+                consumer.name.clone(),
+                consumer.pending.to_string(),
+                human_duration(consumer.idle_ms),
+            ]);
+        }
+        text.push('\n');
+        text.push_str(&table.render());
+    }
+    for pruned in report.pruned.iter().flatten() {
+        let idle = human_duration(pruned.idle_ms);
+        text.push_str(&match pruned.action {
+            "kept" => format!(
+                "kept `{}` (idle {idle}): it holds {} pending entries, which removing it would drop; a running consumer of the group claims them once idle for its claim_min_idle, then prune again\n",
+                pruned.consumer, pruned.pending
+            ),
+            action => format!("{action} `{}` (idle {idle}, no pending entry)\n", pruned.consumer),
+        });
+    }
     print(&text)?;
     Ok(Outcome::Clean)
+}
+
+/// Removes (or, `dry_run`, names) the consumers idle at least `idle` that hold nothing.
+async fn prune(
+    admin: &Admin,
+    key: &str,
+    group: &str,
+    consumers: &[ConsumerRow],
+    idle: Duration,
+    dry_run: bool,
+) -> anyhow::Result<Vec<Pruned>> {
+    let mut pruned = Vec::new();
+    for consumer in consumers {
+        if u128::from(consumer.idle_ms) < idle.as_millis() {
+            continue;
+        }
+        let action = match (consumer.pending, dry_run) {
+            (0, true) => "would remove",
+            (0, false) => {
+                let dropped = admin.delete_consumer(key, group, &consumer.name).await?;
+                if dropped > 0 {
+                    // It read entries between XINFO and XGROUP: not dead after all.
+                    bail!(
+                        "consumer `{}` took {dropped} entries while being pruned; they are no longer pending for anyone: re-deliver them with `events replay --group {group}`",
+                        consumer.name
+                    );
+                }
+                "removed"
+            }
+            (_, _) => "kept",
+        };
+        pruned.push(Pruned {
+            consumer: consumer.name.clone(),
+            idle_ms: consumer.idle_ms,
+            pending: consumer.pending,
+            action,
+        });
+    }
+    Ok(pruned)
 }
