@@ -5,13 +5,23 @@
 use std::collections::BTreeMap;
 
 use super::record::Readable;
-use super::register::TypeAnnouncement;
 use crate::event::Event;
-use crate::registry::{Registry, RegistryEntry};
+use crate::registry::Registry;
 
-/// Fingerprint and JSON Schema of a version, where it has them.
-fn shape(_entry: &RegistryEntry) -> (Option<String>, Option<String>) {
-    (None, None)
+/// What an instance says about one event type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TypeAnnouncement {
+    pub(crate) event_type: String,
+    /// The version published (producers).
+    pub(crate) produces: Option<u32>,
+    /// The version the handler is written for (consumers).
+    pub(crate) knows: Option<u32>,
+    /// The newest version it reads (consumers).
+    pub(crate) reads: Option<Readable>,
+    /// Fingerprints of the versions it was built with.
+    pub(crate) fingerprints: BTreeMap<u32, String>,
+    /// JSON Schemas of those versions, by version.
+    pub(crate) schemas: BTreeMap<u32, String>,
 }
 
 /// A publisher of every type of `registry`, at its newest version there.
@@ -26,11 +36,12 @@ pub(crate) fn producing(registry: &Registry) -> Vec<TypeAnnouncement> {
                 let Some(entry) = registry.entry(event_type, version) else {
                     continue;
                 };
-                let (fingerprint, schema) = shape(entry);
-                if let Some(fingerprint) = fingerprint {
-                    fingerprints.insert(version, fingerprint);
-                    if let Some(schema) = schema {
-                        schemas.insert(version, schema);
+                // A version without a fingerprint (hand-written, shape unknown) is announced
+                // without one, and the checks skip it.
+                if let Some(fingerprint) = entry.fingerprint {
+                    fingerprints.insert(version, fingerprint.to_owned());
+                    if let Some(schema) = entry.json_schema {
+                        schemas.insert(version, schema.to_owned());
                     }
                 }
             }
@@ -46,13 +57,19 @@ pub(crate) fn producing(registry: &Registry) -> Vec<TypeAnnouncement> {
         .collect()
 }
 
-/// A consumer whose handler is written for `E`.
+/// A consumer whose handler is written for `E`: it reads up to `E`'s version, or every
+/// newer version too when the type's level promises that old readers read new data (the
+/// subscriber then reads them as `E`).
 pub(crate) fn consuming<E: Event>() -> TypeAnnouncement {
     let registry = Registry::new().with::<E>();
     let mut announcement = producing(&registry).remove(0);
     announcement.produces = None;
     announcement.knows = Some(E::VERSION);
-    announcement.reads = Some(Readable::UpTo(E::VERSION));
+    announcement.reads = Some(if E::COMPATIBILITY.old_readers_read_new_data() {
+        Readable::Any
+    } else {
+        Readable::UpTo(E::VERSION)
+    });
     announcement
 }
 

@@ -4,7 +4,7 @@
 //! announcement and the fleet's views in, the findings out, each worded with the type, the
 //! version, the other service and what to do.
 
-use super::register::TypeAnnouncement;
+use super::announce::TypeAnnouncement;
 use super::view::FleetType;
 
 /// Which check found it.

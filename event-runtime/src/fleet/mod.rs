@@ -30,8 +30,9 @@ mod record;
 mod register;
 mod view;
 
+pub(crate) use announce::TypeAnnouncement;
 pub use record::{InstanceId, Readable, Role, SchemaRecord, TypeRecord};
-pub(crate) use register::{Registration, TypeAnnouncement, register};
+pub(crate) use register::{Registration, register};
 pub use view::{Disagreement, FingerprintUse, Fleet, FleetType, GroupView, Member};
 
 use crate::config::Config;
@@ -95,7 +96,7 @@ impl FleetReader {
 
     /// What the fleet registered about `types` (a type nobody registered is left out).
     pub async fn read_types(&self, types: &[&str]) -> Result<Fleet> {
-        let read_at_ms = register::now_ms();
+        let read_at_ms = record::now_ms();
         let mut fleet = Fleet {
             read_at_ms,
             ..Fleet::default()

@@ -3,8 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use super::record::{SchemaRecord, index_types};
-use super::register::now_ms;
+use super::record::{SchemaRecord, index_types, now_ms};
 use super::view::FleetType;
 use crate::error::Result;
 use crate::transport::Transport;

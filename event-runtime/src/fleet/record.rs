@@ -6,6 +6,7 @@
 //! readers, never an error.
 
 use std::collections::BTreeMap;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::wire::{EntryId, StreamEntry};
 
@@ -37,9 +38,9 @@ impl Role {
     }
 }
 
-/// The newest version of a type a consumer can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-#[serde(rename_all = "lowercase", tag = "kind", content = "version")]
+/// The newest version of a type a consumer can read. In JSON as stored: the version number,
+/// or `"any"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Readable {
     /// Versions up to and including this one.
     UpTo(u32),
@@ -69,6 +70,15 @@ impl Readable {
         match text {
             "any" => Some(Readable::Any),
             number => number.parse().ok().map(Readable::UpTo),
+        }
+    }
+}
+
+impl serde::Serialize for Readable {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Readable::UpTo(version) => serializer.serialize_u32(*version),
+            Readable::Any => serializer.serialize_str("any"),
         }
     }
 }
@@ -284,6 +294,15 @@ pub(crate) fn index_types(entry: &StreamEntry) -> Vec<String> {
 /// When an entry was written, ms since the Unix epoch (from its id).
 pub(crate) fn written_ms(entry: &StreamEntry) -> Option<u64> {
     entry.id.parse::<EntryId>().ok().map(|id| id.ms)
+}
+
+/// Now, ms since the Unix epoch.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| {
+            u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+        })
 }
 
 #[cfg(test)]

@@ -4,35 +4,19 @@
 //! away: a failed attempt is logged and made again at the next heartbeat. Only a check set to
 //! `refuse` fails the registration.
 
-use std::collections::BTreeMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
+use super::announce::TypeAnnouncement;
 use super::checks::{CheckKind, Finding, check};
 use super::read::read_types;
-use super::record::{InstanceId, Readable, Role, SchemaRecord, TypeRecord, fields};
+use super::record::{InstanceId, Role, SchemaRecord, TypeRecord, fields, now_ms};
 use crate::backend::OutgoingEntry;
 use crate::config::{CheckLevel, RegistryConfig, Retention};
 use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Transport;
 use crate::wire::{REGISTRY_TYPES_KEY, registry_key, registry_schemas_key};
-
-/// What an instance says about one event type.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct TypeAnnouncement {
-    pub(crate) event_type: String,
-    /// The version published (producers).
-    pub(crate) produces: Option<u32>,
-    /// The version the handler is written for (consumers).
-    pub(crate) knows: Option<u32>,
-    /// The newest version it reads (consumers).
-    pub(crate) reads: Option<Readable>,
-    /// Fingerprints of the versions it was built with.
-    pub(crate) fingerprints: BTreeMap<u32, String>,
-    /// JSON Schemas of those versions, by version.
-    pub(crate) schemas: BTreeMap<u32, String>,
-}
 
 /// A live registration: the heartbeat task, stopped when this is dropped.
 #[derive(Debug)]
@@ -279,11 +263,4 @@ fn instance_id(service: &str) -> InstanceId {
         pid,
         started_ms: now_ms(),
     }
-}
-
-/// Now, ms since the Unix epoch.
-pub(crate) fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, millis)
 }

@@ -97,6 +97,28 @@ impl FleetType {
         versions.into_iter().collect()
     }
 
+    /// The instances that registered `version` with another fingerprint than `fingerprint`,
+    /// by fingerprint: what an in-place edit of `version` would disagree with.
+    pub fn disagreements_with(&self, version: u32, fingerprint: &str) -> Vec<FingerprintUse> {
+        let mut uses: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for member in self.members() {
+            if let Some(theirs) = member.record.fingerprints.get(&version) {
+                if theirs != fingerprint {
+                    uses.entry(theirs).or_default().push(format!(
+                        "{}/{}",
+                        member.record.id.service, member.record.id.instance
+                    ));
+                }
+            }
+        }
+        uses.into_iter()
+            .map(|(fingerprint, instances)| FingerprintUse {
+                fingerprint: fingerprint.to_owned(),
+                instances,
+            })
+            .collect()
+    }
+
     /// Builds the view of a type from its stored entries (any order) at `now_ms`: the newest
     /// record per instance, instances older than their `forget_after_ms` left out.
     pub(crate) fn from_entries(event_type: &str, entries: &[StreamEntry], now_ms: u64) -> Self {

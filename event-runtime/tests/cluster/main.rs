@@ -1,7 +1,7 @@
 //! The runtime on a Redis Cluster (three masters, three replicas; see
 //! `event_runtime::testing::RedisCluster`), one cluster per test: failover with durable
 //! publish, partitions spread over slots, dead letters in their stream's slot, reads of
-//! streams in many slots, live pub/sub across nodes, `WAIT`.
+//! streams in many slots, live pub/sub across nodes, `WAIT`, the fleet registry of two types.
 //!
 //! Six `redis-server` processes per test: this target needs the `cluster-tests` feature and
 //! runs in a CI step of its own:
@@ -19,5 +19,6 @@
 )]
 
 mod failover;
+mod fleet;
 mod slots;
 mod support;

@@ -4,6 +4,8 @@
 mod by_name;
 mod common;
 mod consume;
+mod fleet;
+mod fleet_checks;
 mod harness;
 mod lifecycle;
 mod observe;
