@@ -45,6 +45,10 @@ enum Command {
     Consume(commands::consume::Args),
     /// Per stream and group: length, consumers, pending, lag, oldest pending, dead letters.
     Stats(commands::stats::Args),
+    /// The running fleet per event type, as it registered itself in Redis: producers and
+    /// versions, consumer groups with the newest version they read and their lag,
+    /// fingerprints that disagree (exit 1), stale instances.
+    Registry(commands::registry::Args),
     /// Follow new events of a type as pretty JSON, with what the catalogue finds wrong (joins
     /// no group).
     Tail(commands::tail::Args),
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
         Command::Listen(args) => block_on(commands::listen::run(&args)),
         Command::Consume(args) => block_on_one_thread(commands::consume::run(&args)),
         Command::Stats(args) => block_on(commands::stats::run(&args)),
+        Command::Registry(args) => block_on(commands::registry::run(&args)),
         Command::Tail(args) => block_on(commands::tail::run(&args)),
         Command::Dlq(args) => block_on(commands::dlq::run(&args)),
         Command::Replay(args) => block_on(commands::replay::run(&args)),

@@ -21,6 +21,9 @@ pub enum Category {
     Hygiene,
     /// The catalogue as a whole.
     Catalogue,
+    /// The schemas against the running fleet, as it registered itself in Redis
+    /// (`events lint --against fleet`).
+    Fleet,
 }
 
 /// One lint rule.
@@ -269,6 +272,27 @@ pub const RULES: &[Rule] = &[
         true,
         "A waiver matches no finding: the change it accepted is released, or it names the wrong place.",
     ),
+    rule(
+        FLEET_VERSION_EDITED,
+        Error,
+        Fleet,
+        false,
+        "A version's wire shape differs from what running services registered for it: it was edited in place after release.",
+    ),
+    rule(
+        FLEET_READER_BEHIND,
+        Error,
+        Fleet,
+        false,
+        "The newest version is newer than what a live consumer group reads: publishing it would dead-letter every event there.",
+    ),
+    rule(
+        FLEET_VERSION_UNKNOWN,
+        Error,
+        Fleet,
+        false,
+        "Running producers publish a version these schemas lack, and the level does not let older readers read it: consumers built from them would dead-letter it.",
+    ),
 ];
 
 /// Looks a rule up by id.
@@ -316,6 +340,9 @@ ids!(
     SENSITIVE_NOT_MARKED,
     CATALOGUE_VERSION_BUMP,
     WAIVER_UNUSED,
+    FLEET_VERSION_EDITED,
+    FLEET_READER_BEHIND,
+    FLEET_VERSION_UNKNOWN,
 );
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::path::Path;
 use event_codegen::compat::report::{Format, render};
 use event_codegen::compat::{Lockfile, Report, lint};
 use event_codegen::ir::SourceFile;
-use event_codegen::rules::RULES;
+use event_codegen::rules::{Category, RULES};
 
 const SEPARATOR: &str = "# --- after ---\n";
 
@@ -43,7 +43,9 @@ fn check(case: &str) -> Report {
 fn every_rule_has_positive_and_negative_cases_that_hold() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/compat");
     let mut failures = Vec::new();
-    for rule in RULES {
+    // The fleet's rules compare schemas with a running fleet, not with a baseline: their
+    // cases are in the CLI's tests (`cli/tests/registry.rs`), against a redis-server.
+    for rule in RULES.iter().filter(|rule| rule.category != Category::Fleet) {
         let dir = root.join(rule.id);
         let mut cases: Vec<_> = std::fs::read_dir(&dir)
             .unwrap_or_else(|_| panic!("no fixtures for {}", rule.id))

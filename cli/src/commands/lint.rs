@@ -1,5 +1,6 @@
-//! `events lint [DIR] [--against git:REF | PATH] [--format ...]`: compatibility lint of the
-//! schemas against their released state.
+//! `events lint [DIR] [--against git:REF | PATH | fleet] [--format ...]`: compatibility lint
+//! of the schemas against their released state, or against the running fleet
+//! (`fleet_lint.rs`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -10,6 +11,7 @@ use event_codegen::compat::report::{self, Format as ReportFormat};
 use event_codegen::compat::{LOCKFILE_NAME, Lockfile, Report};
 use event_codegen::ir::SourceFile;
 
+use super::fleet_lint;
 use crate::Outcome;
 
 /// Arguments of `events lint`.
@@ -20,7 +22,9 @@ pub struct Args {
     pub dir: PathBuf,
     /// The baseline: `git:REF` (the same directory at a git ref, e.g. `git:origin/main`), a
     /// directory of schemas, or a lockfile. Default: the lockfile `DIR/events.lock.json`.
-    #[arg(long, value_name = "git:REF|PATH")]
+    /// `fleet` (the Redis at `REDIS_URL`) or a `redis://` URL: the running fleet instead, as
+    /// it registered itself there: what deploying these schemas would break.
+    #[arg(long, value_name = "git:REF|PATH|fleet|redis://...")]
     pub against: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -42,14 +46,43 @@ pub enum Format {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<Outcome> {
+    if let Some(spec) = args
+        .against
+        .as_deref()
+        .filter(|spec| fleet_lint::names_fleet(spec))
+    {
+        let fleet = fleet_lint::read(spec)?;
+        let against = if spec == "fleet" {
+            "the running fleet (REDIS_URL)".to_owned()
+        } else {
+            format!(
+                "the running fleet ({})",
+                event_runtime::config::redact_url(spec)
+            )
+        };
+        return lint_against(args, &against, |catalogue| {
+            fleet_lint::lint(catalogue, &fleet)
+        });
+    }
     let (baseline, against) = baseline(&args.dir, args.against.as_deref())?;
+    lint_against(args, &against, |catalogue| {
+        event_codegen::compat::lint(&baseline, catalogue)
+    })
+}
+
+/// Lints the schemas of `args.dir` with `lint` and prints the report.
+fn lint_against(
+    args: &Args,
+    against: &str,
+    lint: impl FnOnce(&event_codegen::Catalogue) -> Report,
+) -> anyhow::Result<Outcome> {
     let loaded = super::schema_dir::load(&args.dir)?;
     let report = match loaded
         .catalogue
         .as_ref()
         .filter(|_| !loaded.diagnostics.has_errors())
     {
-        Some(catalogue) => event_codegen::compat::lint(&baseline, catalogue),
+        Some(catalogue) => lint(catalogue),
         None => Report::from_diagnostics(&loaded.diagnostics),
     };
     let format = match args.format {
@@ -60,7 +93,7 @@ pub fn run(args: &Args) -> anyhow::Result<Outcome> {
     };
     std::io::stdout()
         .lock()
-        .write_all(report::render(&report, format, &against).as_bytes())
+        .write_all(report::render(&report, format, against).as_bytes())
         .context("cannot write to stdout")?;
     Ok(if report.failed() {
         Outcome::Findings

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::compat::lint::Report;
 use crate::compat::{Finding, Location};
 use crate::diagnostic::Severity;
-use crate::rules::RULES;
+use crate::rules::{Category, RULES, Rule};
 
 /// Output formats of `events lint`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,7 +198,16 @@ fn xml(text: &str) -> String {
 
 fn junit(report: &Report, against: &str) -> String {
     let (breaking, _, _) = counts(report);
-    let failed_rules = RULES
+    // The rules that ran: the fleet's against a fleet, the others against a baseline, and
+    // any rule with a finding (schemas that do not compile).
+    let rules: Vec<&Rule> = RULES
+        .iter()
+        .filter(|rule| {
+            (rule.category == Category::Fleet) == report.fleet
+                || report.findings.iter().any(|f| f.rule == rule.id)
+        })
+        .collect();
+    let failed_rules = rules
         .iter()
         .filter(|rule| {
             report
@@ -212,15 +221,15 @@ fn junit(report: &Report, against: &str) -> String {
     let _ = writeln!(
         out,
         "<testsuites name=\"events lint\" tests=\"{}\" failures=\"{failed_rules}\">",
-        RULES.len()
+        rules.len()
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"events lint against {}\" tests=\"{}\" failures=\"{failed_rules}\" errors=\"0\" skipped=\"0\">",
         xml(against),
-        RULES.len()
+        rules.len()
     );
-    for rule in RULES {
+    for rule in rules {
         let findings: Vec<&Finding> = report
             .findings
             .iter()

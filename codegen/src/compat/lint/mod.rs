@@ -42,6 +42,9 @@ pub struct Report {
     pub version: Option<String>,
     /// The smallest release the changes need (`major`, `minor`, `patch`, or `none`).
     pub required_bump: Option<bump::Bump>,
+    /// Whether the schemas were checked against the running fleet (`--against fleet`: the
+    /// rules of [`Category::Fleet`] ran) rather than a baseline (every other rule ran).
+    pub fleet: bool,
 }
 
 impl Report {
@@ -92,6 +95,7 @@ impl Report {
             baseline_version: None,
             version: None,
             required_bump: None,
+            fleet: false,
         }
     }
 }
@@ -198,6 +202,7 @@ pub fn lint(baseline: &Lockfile, catalogue: &Catalogue) -> Report {
         baseline_version: Some(baseline.version.clone()),
         version: Some(catalogue.version.to_string()),
         required_bump: Some(required),
+        fleet: false,
     }
 }
 
