@@ -19,7 +19,8 @@ use event_runtime::memory::MemoryBroker;
 use event_runtime::transport::RESPONSE_TIMEOUT;
 use event_runtime::wire::provenance;
 use event_runtime::{
-    Config, Envelope, HandlerError, PublishOptions, Publisher, Subscriber, SubscriberBuilder,
+    Config, Envelope, HandlerError, PublishOptions, Publisher, Registry, Subscriber,
+    SubscriberBuilder,
 };
 
 use crate::Outcome;
@@ -28,6 +29,16 @@ use crate::catalogue::events::{
     NotificationPriority, NotificationSendV1, NotificationType, RequestCreatedV1, RequestCreatedV2,
     Urgency, UserCreatedV1, UserCreatedV2,
 };
+
+/// What the demo publishes, as it registers in the fleet registry: users at v2 (and v1, the
+/// old producer it plays too), work orders at v1, notifications at v1.
+pub(super) fn published() -> Registry {
+    Registry::new()
+        .with::<UserCreatedV1>()
+        .with::<UserCreatedV2>()
+        .with::<RequestCreatedV1>()
+        .with::<NotificationSendV1>()
+}
 
 /// Arguments of `events demo`.
 #[derive(Debug, clap::Args)]
@@ -92,12 +103,17 @@ impl Backend {
     }
 
     async fn publisher(&self) -> anyhow::Result<Publisher> {
-        match self {
+        let publisher = match self {
             Backend::Redis(config) => Publisher::new(config)
                 .await
-                .map_err(|error| self.failure(error)),
-            Backend::Memory(config, broker) => Ok(Publisher::in_memory(broker, config)),
-        }
+                .map_err(|error| self.failure(error))?,
+            Backend::Memory(config, broker) => Publisher::in_memory(broker, config),
+        };
+        publisher
+            .register(&published())
+            .await
+            .map_err(|error| self.failure(error))?;
+        Ok(publisher)
     }
 
     /// A failure to start publishing or consuming.

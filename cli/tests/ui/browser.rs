@@ -3,7 +3,9 @@
 //! them, the lag chart follows entries the test appends, a dead letter the test writes
 //! while the page is open appears and is requeued through the page after its confirmation
 //! (a cancelled confirmation does nothing), and the tail shows new events; without Redis and
-//! with a token, the page asks for the token, then shows the demo world's dead letter. A
+//! with a token, the page asks for the token, then shows the demo world's dead letter; the
+//! fleet page shows who produces and reads a type, a version edited in place and a stale
+//! instance, and the demo world's own publisher and groups. A
 //! screenshot of each page is kept in `<target>/ui-screenshots/`.
 
 use std::path::PathBuf;
@@ -206,8 +208,33 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
     assert!(!browser.text("#tail").contains(&fixture::first_name(10)));
     keep(&browser, "tail");
 
+    // Fleet: who produces and reads user.created, the version edited in place, the stale
+    // consumer.
+    fixture::fleet(&mut conn);
     browser.goto(&console.url("/#/fleet"));
-    assert!(browser.text("main").contains("registry"));
+    browser.wait(
+        "the fleet of user.created",
+        "return !!document.querySelector('section.fleet-type[data-type=\"user.created\"] table.groups')",
+    );
+    let card = "section.fleet-type[data-type=\"user.created\"]";
+    let disagreement = browser.text(&format!("{card} .disagreement"));
+    assert!(
+        disagreement.contains("v2") && disagreement.contains("users/users-1"),
+        "{disagreement}"
+    );
+    assert!(
+        browser
+            .text(&format!("{card} table.producers"))
+            .contains("signup")
+    );
+    let mailer = browser.text(&format!("{card} tr[data-group=\"mailer\"]"));
+    assert!(mailer.contains("up to v2"), "{mailer}");
+    assert!(
+        browser
+            .text(&format!("{card} tr.stale[data-instance=\"audit-1\"]"))
+            .contains("stale")
+    );
+    assert!(browser.text("table.services").contains("user.created v2"));
     keep(&browser, "fleet");
     assert_eq!(fixture::len(&mut conn, STREAM), 10);
 }
@@ -251,4 +278,11 @@ fn without_redis_the_page_asks_for_the_token_and_shows_the_demo_world_and_its_de
         "return document.querySelectorAll('table.streams tbody tr').length >= 4",
     );
     keep(&browser, "demo-streams");
+    browser.goto(&console.url("/#/fleet"));
+    browser.wait(
+        "the demo's fleet",
+        "return !!document.querySelector('section.fleet-type[data-type=\"user.created\"] tr[data-group=\"reports\"]')",
+    );
+    assert!(browser.text("table.services").contains("events-ui-demo"));
+    keep(&browser, "demo-fleet");
 }

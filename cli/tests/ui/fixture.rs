@@ -157,3 +157,97 @@ pub fn pending(conn: &mut impl ConnectionLike) -> Vec<(String, String)> {
         .map(|(id, consumer, _, _)| (id, consumer))
         .collect()
 }
+
+/// Registers an instance in the fleet registry as the wire format page documents it, now:
+/// `fields` (service, instance, role, ...) over a 10 s heartbeat, stale after 30 s.
+pub fn register(conn: &mut impl ConnectionLike, event_type: &str, fields: &[(&str, &str)]) {
+    let mut cmd = redis::cmd("XADD");
+    cmd.arg(format!("events:registry:{{events:{event_type}}}"))
+        .arg("*");
+    let defaults = [
+        ("heartbeat_ms", "10000"),
+        ("stale_after_ms", "30000"),
+        ("forget_after_ms", "600000"),
+        ("fingerprints", "{}"),
+    ];
+    for (name, value) in fields.iter().chain(
+        defaults
+            .iter()
+            .filter(|(name, _)| !fields.iter().any(|(given, _)| given == name)),
+    ) {
+        cmd.arg(*name).arg(*value);
+    }
+    let _: String = query(conn, &cmd);
+    let _: String = query(
+        conn,
+        redis::cmd("XADD")
+            .arg("events:registry:types")
+            .arg("*")
+            .arg("service")
+            .arg("test")
+            .arg("instance")
+            .arg("test")
+            .arg("types")
+            .arg(event_type),
+    );
+}
+
+/// A small fleet of `user.created`: `users` and `signup` publish v2 with different
+/// fingerprints, the `mailer` group of `mailer` reads it, and an `audit` consumer is stale.
+pub fn fleet(conn: &mut impl ConnectionLike) {
+    let (a, b) = ("a".repeat(64), "b".repeat(64));
+    let users = format!(r#"{{"1":"{a}","2":"{a}"}}"#);
+    let signup = format!(r#"{{"2":"{b}"}}"#);
+    let producer = [("role", "producer"), ("produces", "2")];
+    register(
+        conn,
+        "user.created",
+        &[
+            &[
+                ("service", "users"),
+                ("instance", "users-1"),
+                ("fingerprints", users.as_str()),
+            ][..],
+            &producer[..],
+        ]
+        .concat(),
+    );
+    register(
+        conn,
+        "user.created",
+        &[
+            &[
+                ("service", "signup"),
+                ("instance", "signup-1"),
+                ("fingerprints", signup.as_str()),
+            ][..],
+            &producer[..],
+        ]
+        .concat(),
+    );
+    register(
+        conn,
+        "user.created",
+        &[
+            ("service", "mailer"),
+            ("instance", "mailer-1"),
+            ("role", "consumer"),
+            ("group", GROUP),
+            ("knows", "2"),
+            ("reads", "2"),
+        ],
+    );
+    register(
+        conn,
+        "user.created",
+        &[
+            ("service", "audit"),
+            ("instance", "audit-1"),
+            ("role", "consumer"),
+            ("group", "audit"),
+            ("knows", "1"),
+            ("reads", "1"),
+            ("stale_after_ms", "1"),
+        ],
+    );
+}

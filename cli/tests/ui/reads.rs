@@ -53,7 +53,7 @@ fn the_page_and_its_files_are_served_with_strict_headers() {
 }
 
 #[test]
-fn info_names_the_catalogue_the_backend_and_what_is_not_there_yet() {
+fn info_names_the_catalogue_and_the_backend() {
     let server = RedisServer::start().expect("redis-server");
     let console = on_redis(&server.url(), &[]);
     let info = console.json("/api/info");
@@ -63,13 +63,6 @@ fn info_names_the_catalogue_the_backend_and_what_is_not_there_yet() {
     assert_eq!(info["writes"], false);
     assert_eq!(info["token_required"], false);
     assert_eq!(info["envelope_fields"][0], "event_id");
-    assert_eq!(info["fleet"]["available"], false);
-    assert!(
-        info["fleet"]["reason"]
-            .as_str()
-            .unwrap_or("")
-            .contains("registry")
-    );
     let location = info["backend"]["location"].as_str().expect("a location");
     assert!(location.contains(&server.port().to_string()), "{location}");
 }
@@ -338,4 +331,84 @@ fn schemas_names_the_catalogue_the_console_shows() {
         true
     );
     console.log_with("catalogue `parcels` 1.0.0 from");
+}
+
+#[test]
+fn the_fleet_shows_producers_groups_disagreements_and_stale_instances() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let mut conn = connection(&url);
+    let console = on_redis(&url, &[]);
+    let empty = console.json("/api/fleet");
+    assert_eq!(empty["types"], json!({}), "{empty}");
+
+    fixture::fleet(&mut conn);
+    fixture::fill(&mut conn, DLQ);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    let fleet = console.json("/api/fleet");
+    let view = &fleet["types"]["user.created"];
+    let producers: Vec<(&str, u64)> = view["producers"]
+        .as_array()
+        .expect("producers")
+        .iter()
+        .map(|p| {
+            (
+                p["service"].as_str().unwrap_or(""),
+                p["produces"].as_u64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(producers, [("signup", 2), ("users", 2)], "{view:#}");
+    let groups = view["groups"].as_array().expect("groups");
+    assert_eq!(groups.len(), 2, "{view:#}");
+    assert_eq!(groups[0]["group"], "audit");
+    assert_eq!(groups[0]["stale"], 1);
+    assert_eq!(groups[1]["group"], GROUP);
+    assert_eq!(groups[1]["reads"], 2);
+    assert_eq!(groups[1]["live"], 1);
+    // The fixture's group has read 3 of its 5 entries.
+    assert_eq!(groups[1]["lag"], 2, "{view:#}");
+    assert_eq!(view["disagreements"][0]["version"], 2);
+    assert_eq!(
+        view["disagreements"][0]["fingerprints"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let audit = view["consumers"]
+        .as_array()
+        .expect("consumers")
+        .iter()
+        .find(|c| c["service"] == "audit")
+        .expect("audit");
+    assert_eq!(audit["stale"], true);
+}
+
+#[test]
+fn the_demo_world_registers_its_publisher_and_groups() {
+    let console = crate::console::Console::start(crate::console::Options::default());
+    let fleet = console.json("/api/fleet");
+    let view = &fleet["types"]["user.created"];
+    assert_eq!(
+        view["producers"][0]["service"], "events-ui-demo",
+        "{fleet:#}"
+    );
+    assert_eq!(view["producers"][0]["produces"], 2);
+    let groups: Vec<&str> = view["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .filter_map(|g| g["group"].as_str())
+        .collect();
+    assert_eq!(groups, ["events-demo", "reports"], "{fleet:#}");
+    assert_eq!(
+        fleet["types"]["request.created"]["producers"][0]["produces"], 1,
+        "{fleet:#}"
+    );
+    assert!(
+        view["producers"][0]["fingerprints"]["2"]
+            .as_str()
+            .is_some_and(|fingerprint| fingerprint.len() == 64),
+        "the generated code's fingerprints: {fleet:#}"
+    );
 }

@@ -32,12 +32,18 @@ pub fn info(console: &Console) -> Value {
         "envelope_fields": event_runtime::ENVELOPE_FIELDS,
         "writes": console.writes,
         "token_required": console.access.token_required(),
-        "fleet": {
-            "available": false,
-            "reason": "The fleet view shows which services produce and read which versions. \
-                       It reads the schema registry in Redis, which does not exist yet (issue 11).",
-        },
     })
+}
+
+/// `GET /api/fleet`: the fleet registry, as `events registry --json` prints it.
+pub async fn fleet(console: &Console) -> Result<Value, ApiError> {
+    let fleet = console
+        .backend
+        .fleet()
+        .await
+        .map_err(|error| ApiError::backend(&error).context("reading the fleet registry"))?;
+    serde_json::to_value(fleet)
+        .map_err(|error| ApiError::backend(&anyhow::anyhow!("the fleet as JSON: {error}")))
 }
 
 /// `GET /api/catalogue`: built once when the console starts.

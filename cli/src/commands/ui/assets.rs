@@ -14,7 +14,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const SVG: &str = "image/svg+xml";
 
 /// Every file: name, content type, text.
-const FILES: [(&str, &str, &str); 11] = [
+const FILES: [(&str, &str, &str); 12] = [
     ("index.html", HTML, include_str!("assets/index.html")),
     ("app.css", CSS, include_str!("assets/app.css")),
     ("app.js", JS, include_str!("assets/app.js")),
@@ -29,6 +29,7 @@ const FILES: [(&str, &str, &str); 11] = [
         include_str!("assets/dead_letters.js"),
     ),
     ("tail.js", JS, include_str!("assets/tail.js")),
+    ("fleet.js", JS, include_str!("assets/fleet.js")),
     ("icon.svg", SVG, include_str!("assets/icon.svg")),
 ];
 

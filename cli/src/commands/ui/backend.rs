@@ -17,6 +17,7 @@ use super::input::Selection;
 use std::sync::Arc;
 
 use crate::admin::Admin;
+use event_runtime::fleet::{Fleet, FleetReader};
 use event_runtime::transport::RESPONSE_TIMEOUT;
 use event_runtime::wire::EntryId;
 
@@ -32,6 +33,8 @@ pub enum Backend {
 /// The Redis of `REDIS_URL`.
 pub struct RedisBackend {
     config: event_runtime::Config,
+    /// The fleet registry, read through the runtime (its connection reconnects by itself).
+    fleet: FleetReader,
     /// Replaced by [`Backend::reconnect`]; requests take the current one.
     admin: std::sync::RwLock<Arc<Admin>>,
     /// The URL without its password.
@@ -64,7 +67,11 @@ impl Backend {
     pub async fn redis() -> anyhow::Result<Self> {
         let config = crate::connect::config_from_env()?;
         let admin = Admin::connect(&config, RESPONSE_TIMEOUT).await?;
+        let fleet = FleetReader::connect(&config)
+            .await
+            .map_err(|error| crate::connect::unreachable(&config, error))?;
         Ok(Backend::Redis(Box::new(RedisBackend {
+            fleet,
             admin: std::sync::RwLock::new(Arc::new(admin)),
             location: event_runtime::config::redact_url(&config.redis_url),
             cluster: event_runtime::config::cluster_nodes(&config.redis_url).is_some(),
@@ -158,6 +165,15 @@ impl Backend {
             sampled_at_ms: now_ms(),
             streams,
         })
+    }
+
+    /// What the fleet registered in the registry (`event_runtime::fleet`).
+    pub async fn fleet(&self) -> anyhow::Result<Fleet> {
+        let reader = match self {
+            Backend::Redis(redis) => redis.fleet.clone(),
+            Backend::Demo(world) => world.fleet_reader(),
+        };
+        Ok(reader.read().await?)
     }
 
     /// The dead-letter stream of a type.

@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use event_runtime::fleet::FleetReader;
 use event_runtime::memory::MemoryBroker;
 use event_runtime::wire::EntryId;
 use event_runtime::{Config, HandlerError, Publisher, RunningSubscriber, Subscriber};
@@ -26,7 +27,7 @@ use super::error::ApiError;
 use super::figures::{ConsumerFigures, GroupFigures, Snapshot, StreamFigures, now_ms};
 use super::input::Selection;
 use crate::catalogue::events::{NotificationSendV1, RequestCreatedV2, Urgency, UserCreatedV2};
-use crate::commands::demo::{notification, request_v1, user_v1};
+use crate::commands::demo::{notification, published, request_v1, user_v1};
 
 /// The types the demo world publishes.
 const TYPES: [&str; 3] = ["user.created", "request.created", "notification.send"];
@@ -117,6 +118,11 @@ impl DemoWorld {
             .context("starting the reports group")?
             .spawn();
         let publisher = Publisher::in_memory(&broker, &config);
+        // In the fleet registry as the producer of what it publishes, as `events demo` is.
+        publisher
+            .register(&published())
+            .await
+            .context("registering the demo's publisher")?;
         seed(&publisher).await?;
         wait_for_dead_letter(&broker).await?;
         let traffic = tokio::spawn(traffic(publisher, broker.clone()));
@@ -133,6 +139,11 @@ impl DemoWorld {
         for subscriber in self.subscribers {
             let _ = subscriber.shutdown().await;
         }
+    }
+
+    /// The fleet registry of the broker: the demo's publisher and its two groups.
+    pub fn fleet_reader(&self) -> FleetReader {
+        FleetReader::in_memory(&self.broker)
     }
 
     pub fn dead_letter_key(event_type: &str) -> String {

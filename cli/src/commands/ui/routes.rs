@@ -9,6 +9,7 @@
 //! | GET | `/api/info` | catalogue, backend, whether writes are on, what needs a token |
 //! | GET | `/api/catalogue` | events, versions, fields, migrations, named types |
 //! | GET | `/api/schemas/<type>/v<n>` | the JSON Schema of a version, as a download |
+//! | GET | `/api/fleet` | the fleet registry: producers, groups, fingerprints, stale instances |
 //! | GET | `/api/streams` | the latest figures of every stream and group |
 //! | GET | `/api/history` | the figures of the last minutes, for the charts |
 //! | GET | `/api/streams/<type>/entries?after=&count=&reveal=` | the tail of a stream |
@@ -16,9 +17,6 @@
 //! | GET | `/api/dead-letters/<type>/<id>?reveal=` | one dead letter with its provenance |
 //! | POST | `/api/dead-letters/<type>/requeue` | hand dead letters back to their group |
 //! | POST | `/api/dead-letters/<type>/purge` | delete dead letters |
-//!
-//! The fleet view (services and the versions they produce and read) will be one more row,
-//! `GET /api/fleet`, reading the schema registry once it exists in Redis (issue 11).
 
 use hyper::body::Bytes;
 use hyper::{Method, StatusCode};
@@ -35,6 +33,7 @@ pub enum Route {
     Asset(String),
     Info,
     Catalogue,
+    Fleet,
     Schema { event_type: String, version: u32 },
     Streams,
     History,
@@ -54,6 +53,7 @@ impl Route {
             ["assets", file] => (Route::Asset((*file).to_owned()), Method::GET),
             ["api", "info"] => (Route::Info, Method::GET),
             ["api", "catalogue"] => (Route::Catalogue, Method::GET),
+            ["api", "fleet"] => (Route::Fleet, Method::GET),
             ["api", "schemas", event_type, version] => (
                 Route::Schema {
                     event_type: input::event_type(event_type)?,
@@ -150,6 +150,7 @@ pub async fn dispatch(
         Route::Asset(file) => assets::response(&file),
         Route::Info => ok(api::info(console)),
         Route::Catalogue => Ok(api::catalogue(console)),
+        Route::Fleet => ok(api::fleet(console).await?),
         Route::Schema {
             event_type,
             version,

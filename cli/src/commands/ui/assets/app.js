@@ -8,16 +8,7 @@ import * as catalogue from './catalogue.js';
 import * as streams from './streams.js';
 import * as deadLetters from './dead_letters.js';
 import * as tail from './tail.js';
-
-const fleet = {
-  mount(main, context) {
-    main.append(h('section', { class: 'page narrow' },
-      h('h1', {}, 'Fleet'),
-      empty(context.info.fleet.reason,
-        h('p', { class: 'muted' }, 'Once services register their schemas there, this page will show which service produces which version of each event type, which consumer groups read it with their newest readable version, and highlight fingerprints that disagree and instances that stopped reporting.'),
-        h('p', {}, h('a', { href: '#/streams' }, 'Streams'), ' already shows every consumer group Redis knows.'))));
-  },
-};
+import * as fleet from './fleet.js';
 
 const pages = { catalogue, streams, 'dead-letters': deadLetters, tail, fleet };
 
