@@ -6,7 +6,9 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
+use event_runtime::config::{HardCap, Retention};
 use event_runtime::testing::RedisServer;
+use event_runtime::wire::trimmed_key;
 use redis::Commands;
 use serde_json::Value;
 
@@ -108,6 +110,70 @@ fn fixture(url: &str) -> (Vec<String>, String) {
         )
         .expect("XADD dlq");
     (ids, letter)
+}
+
+#[test]
+fn stats_report_what_a_forced_trim_took_from_each_group() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    // Group `mailer`: the first acknowledged, the next two pending, the last two unread.
+    let (ids, _) = fixture(&url);
+    // A publisher whose hard cap is 2 entries appends a sixth: its retention trims the four
+    // oldest, three of which `mailer` had not acknowledged (two pending, one unread).
+    let mut config = event_runtime::Config::new(url.clone());
+    config.publisher.retention = Retention::MaxLen(1);
+    config.publisher.hard_cap = HardCap::Limit(Retention::MaxLen(2));
+    config.publisher.retention_interval = Duration::from_millis(20);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    runtime.block_on(async {
+        let publisher = event_runtime::Publisher::new(&config)
+            .await
+            .expect("publisher");
+        publisher
+            .publish_encoded(&event_runtime::EncodedEvent {
+                event_type: "user.created".to_owned(),
+                version: 2,
+                event_id: "0190a000-0000-7000-8000-000000000006".into(),
+                timestamp: chrono::Utc::now(),
+                event_data: event_data(6),
+            })
+            .await
+            .expect("publish");
+        let mut conn = connection(&url);
+        let started = std::time::Instant::now();
+        while conn.xlen::<_, u64>(trimmed_key(STREAM)).expect("XLEN") == 0 {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no forced trim"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    });
+
+    let stats = json(&url, &["stats", "--json"]);
+    assert_eq!(
+        stats.as_array().map(Vec::len),
+        Some(1),
+        "the record is no stream: {stats}"
+    );
+    let stream = &stats[0];
+    assert_eq!(stream["length"], 2, "{stats}");
+    assert_eq!(stream["groups"][0]["lost_to_retention"], 3, "{stats}");
+    let trim = &stream["forced_trims"][0];
+    assert_eq!(trim["group"], "mailer", "{stats}");
+    assert_eq!(trim["lost"], 3, "{stats}");
+    assert_eq!(trim["first_id"], ids[1].as_str(), "{stats}");
+    assert_eq!(trim["last_id"], ids[3].as_str(), "{stats}");
+    assert_eq!(trim["hard_cap"], "maxlen 2", "{stats}");
+
+    let table = ok(&url, &["stats"]);
+    assert!(table.contains("lost to retention"), "{table}");
+    assert!(
+        table.contains(
+            "events:user.created: 3 entries trimmed past the hard cap before their groups acknowledged them"
+        ) && table.contains(&format!("mailer lost 3, ids {} to {}", ids[1], ids[3])),
+        "{table}"
+    );
 }
 
 /// `events replay user.created --from 0 --group <group> --json`: its report.

@@ -1,10 +1,11 @@
 //! `events stats`: per stream and group, length, consumers, pending, lag, the age of the
-//! oldest pending entry, and dead letters.
+//! oldest pending entry, dead letters, and the entries retention trimmed before the group
+//! acknowledged them (the record `events:trimmed:{<stream>}` of forced trims).
 
 use std::time::SystemTime;
 
 use event_runtime::transport::RESPONSE_TIMEOUT;
-use event_runtime::wire::{EntryId, event_type_of};
+use event_runtime::wire::{EntryId, event_type_of, trimmed_key};
 use serde::Serialize;
 
 use crate::Outcome;
@@ -28,6 +29,19 @@ pub struct StreamStats {
     pub length: u64,
     pub dead_letters: u64,
     pub groups: Vec<GroupStats>,
+    /// Forced trims past the hard cap, oldest first: one per group that lost entries.
+    pub forced_trims: Vec<ForcedTrim>,
+}
+
+/// Entries of one group that one forced trim removed before the group acknowledged them.
+#[derive(Debug, Serialize)]
+pub struct ForcedTrim {
+    pub group: String,
+    pub lost: u64,
+    pub first_id: String,
+    pub last_id: String,
+    pub hard_cap: String,
+    pub trimmed_at: String,
 }
 
 /// One consumer group of a stream.
@@ -41,6 +55,8 @@ pub struct GroupStats {
     pub last_delivered_id: String,
     /// Age of the oldest pending entry (from its id's timestamp), in milliseconds.
     pub oldest_pending_age_ms: Option<u64>,
+    /// Entries forced trims removed before the group acknowledged them (in the record kept).
+    pub lost_to_retention: u64,
 }
 
 /// Gathers the figures of every event stream.
@@ -59,6 +75,7 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
         } else {
             admin.len(&admin.dead_letter_key(&event_type)).await?
         };
+        let forced_trims = forced_trims(admin, key).await?;
         let mut groups = Vec::new();
         for group in admin.groups(key).await? {
             let oldest = if group.pending > 0 {
@@ -66,6 +83,11 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
             } else {
                 None
             };
+            let lost_to_retention = forced_trims
+                .iter()
+                .filter(|trim| trim.group == group.name)
+                .map(|trim| trim.lost)
+                .sum();
             groups.push(GroupStats {
                 oldest_pending_age_ms: oldest
                     .and_then(|id| id.parse::<EntryId>().ok())
@@ -75,6 +97,7 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
                 pending: group.pending,
                 lag: group.lag,
                 last_delivered_id: group.last_delivered_id,
+                lost_to_retention,
             });
         }
         streams.push(StreamStats {
@@ -83,6 +106,7 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
             length,
             dead_letters,
             groups,
+            forced_trims,
         });
     }
     if keys.len() > 20 {
@@ -91,7 +115,29 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
     Ok(streams)
 }
 
-/// The human table: one row per group (a stream without groups has one row).
+/// The record of forced trims of `stream`, oldest first.
+async fn forced_trims(admin: &Admin, stream: &str) -> anyhow::Result<Vec<ForcedTrim>> {
+    let entries = admin
+        .range(&trimmed_key(stream), "-", "+", 10_000, false)
+        .await?;
+    Ok(entries
+        .iter()
+        .map(|entry| {
+            let text = |name: &str| entry.text(name).unwrap_or_default().to_owned();
+            ForcedTrim {
+                group: text("group"),
+                lost: text("lost").parse().unwrap_or_default(),
+                first_id: text("first_id"),
+                last_id: text("last_id"),
+                hard_cap: text("hard_cap"),
+                trimmed_at: text("trimmed_at"),
+            }
+        })
+        .collect())
+}
+
+/// The human table: one row per group (a stream without groups has one row), and a line per
+/// stream whose groups lost entries to forced trims.
 pub fn render(streams: &[StreamStats]) -> String {
     let mut table = Table::new(&[
         "stream",
@@ -102,6 +148,7 @@ pub fn render(streams: &[StreamStats]) -> String {
         "pending",
         "lag",
         "oldest pending",
+        "lost to retention",
     ]);
     for stream in streams {
         let head = |table: &mut Table, rest: Vec<String>| {
@@ -116,7 +163,14 @@ pub fn render(streams: &[StreamStats]) -> String {
         if stream.groups.is_empty() {
             head(
                 &mut table,
-                vec!["-".into(), "-".into(), "-".into(), "-".into(), "-".into()],
+                vec![
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                    "-".into(),
+                ],
             );
         }
         for group in &stream.groups {
@@ -132,6 +186,7 @@ pub fn render(streams: &[StreamStats]) -> String {
                     group
                         .oldest_pending_age_ms
                         .map_or_else(|| "-".to_owned(), human_duration),
+                    group.lost_to_retention.to_string(),
                 ],
             );
         }
@@ -139,7 +194,23 @@ pub fn render(streams: &[StreamStats]) -> String {
     if table.is_empty() {
         return "no event streams (events:<type>) in this database\n".to_owned();
     }
-    table.render()
+    let mut text = table.render();
+    for stream in streams {
+        if let Some(last) = stream.forced_trims.last() {
+            let lost: u64 = stream.forced_trims.iter().map(|trim| trim.lost).sum();
+            text.push_str(&format!(
+                "{}: {lost} entries trimmed past the hard cap before their groups acknowledged them, last at {} ({} lost {}, ids {} to {}; {})\n",
+                stream.stream,
+                last.trimmed_at,
+                last.group,
+                last.lost,
+                last.first_id,
+                last.last_id,
+                trimmed_key(&stream.stream)
+            ));
+        }
+    }
+    text
 }
 
 /// Runs the command.
