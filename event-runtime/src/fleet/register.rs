@@ -96,6 +96,11 @@ pub(crate) async fn register(
         loop {
             ticks.tick().await;
             let outcome = tokio::time::timeout(period, registrar.beat()).await;
+            if !matches!(outcome, Ok(Ok(()))) {
+                // Redis may come back empty (restarted without persistence, flushed): look
+                // for the schemas again.
+                registrar.schemas_stored = false;
+            }
             match outcome {
                 Ok(Ok(())) if failing => {
                     failing = false;
