@@ -18,6 +18,7 @@
 //! | `events_dead_letters` | gauge | `event_type`, `group` | length of the dead-letter stream `events:dlq:<type>` (shared by the type's groups; each entry names its group) |
 //! | `events_groups_recreated_total` | counter | `event_type` | consumer groups recreated after their stream vanished |
 //! | `events_trimmed_pending_total` | counter | `event_type` | pending entries whose data was trimmed before being handled |
+//! | `events_retention_forced_trim_total` | counter | `event_type`, `group` | entries the publisher's retention trimmed past the hard cap before the group acknowledged them (pending or not delivered yet); each forced trim is also logged as an error and recorded in `events:trimmed:{<stream>}` |
 //!
 //! The three gauges are polled by each running subscriber every `metrics_interval`
 //! (10 s by default: [`SubscriberConfig::metrics_interval`](crate::config::SubscriberConfig::metrics_interval),
