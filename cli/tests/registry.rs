@@ -398,3 +398,42 @@ fn lint_against_the_fleet_reports_what_deploying_would_break() {
         show(&output)
     );
 }
+
+/// A service built from `schemas/` stores each version's JSON Schema once per fingerprint,
+/// and the reader gets them back as the generated code carries them.
+#[tokio::test]
+async fn the_generated_json_schemas_are_stored_once_per_version_and_fingerprint() {
+    use event_cli::catalogue::events;
+    use event_runtime::fleet::FleetReader;
+    use event_runtime::memory::MemoryBroker;
+    use event_runtime::{Config, Publisher};
+
+    let broker = MemoryBroker::new();
+    let registry = events::registry();
+    for service in ["users", "signup"] {
+        let mut config = Config::new("redis://unused");
+        config.service_name = service.to_owned();
+        let publisher = Publisher::in_memory(&broker, &config);
+        publisher.register(&registry).await.expect("registered");
+    }
+    let stored = broker.entries(&event_runtime::wire::registry_schemas_key("user.created"));
+    assert_eq!(
+        stored.len(),
+        registry.versions("user.created").len(),
+        "the second service stored nothing again"
+    );
+    let reader = FleetReader::in_memory(&broker);
+    let schemas = reader.schemas("user.created").await.expect("schemas");
+    let versions: Vec<u32> = schemas.iter().map(|schema| schema.version).collect();
+    assert_eq!(versions, registry.versions("user.created"), "once each");
+    for schema in &schemas {
+        let entry = registry
+            .entry("user.created", schema.version)
+            .expect("a version of the registry");
+        assert_eq!(Some(schema.fingerprint.as_str()), entry.fingerprint);
+        assert_eq!(Some(schema.schema.as_str()), entry.json_schema);
+        assert_eq!(schema.service, "users", "the first to store it");
+        let json: Value = serde_json::from_str(&schema.schema).expect("JSON");
+        assert!(json["$schema"].is_string(), "{json}");
+    }
+}
