@@ -1,10 +1,18 @@
 //! Compiles the catalogue exactly as a service's build script would, and extracts the code
 //! generator's fixture snapshot so that the reviewed snapshot is also compiled and exercised.
+//! Also compiles the two copies of `rolling/`'s catalogue, an older and a newer one, as two
+//! services built from different schema directories would be.
 
 use std::path::{Path, PathBuf};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     event_codegen::compile_schemas("../schemas")?;
+    event_codegen::Builder::new()
+        .out_file("rolling_older.rs")
+        .compile("rolling/older")?;
+    event_codegen::Builder::new()
+        .out_file("rolling_newer.rs")
+        .compile("rolling/newer")?;
 
     let snapshot = "../codegen/tests/snapshots/emit__fixture.snap";
     println!("cargo:rerun-if-changed={snapshot}");

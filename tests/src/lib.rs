@@ -8,6 +8,17 @@ pub mod events {
     include!(concat!(env!("OUT_DIR"), "/events.rs"));
 }
 
+/// `rolling/older/`: a catalogue as a consumer not yet redeployed was built with it (v1 of
+/// each type).
+pub mod rolling_older {
+    include!(concat!(env!("OUT_DIR"), "/rolling_older.rs"));
+}
+
+/// `rolling/newer/`: the same catalogue a release later (v2 of each type).
+pub mod rolling_newer {
+    include!(concat!(env!("OUT_DIR"), "/rolling_newer.rs"));
+}
+
 /// The code generator's edge-case fixture (`codegen/tests/snapshots/emit__fixture.snap`),
 /// compiled here so that a reviewed snapshot can never be broken code.
 pub mod emit_fixture {

@@ -1,11 +1,13 @@
 //! Reading the wire JSON of one event type: [`decode_exact`], the default
-//! [`Event::decode_version`], and [`DecodeError`]. The upgrade through older versions is
+//! [`Event::decode_version`], newer versions read as older ones where the compatibility level
+//! promises it ([`decode_newer`]), and [`DecodeError`]. The upgrade through older versions is
 //! `impl_event.rs`.
 //!
 //! Errors name the field, what was expected and what was found; the text of a value is
 //! never shown for a field in [`Event::SENSITIVE_FIELDS`].
 
 use super::Event;
+use super::compatibility::Compatibility;
 use crate::validate::ValidationError;
 use crate::wire::strip_position;
 
@@ -45,17 +47,20 @@ pub enum DecodeError {
         /// Every broken constraint.
         violations: ValidationError,
     },
-    /// The data is of a newer version than this reader knows.
+    /// The data is of a newer version than the one asked for, and the type's compatibility
+    /// level does not promise that readers of the older version read it.
     #[error(
-        "{event_type} v{found} is newer than the newest version this service knows (v{supported}); upgrade the service's schemas"
+        "{event_type} v{found} is newer than v{supported}, which this service reads, and {event_type} is {compatibility}, which does not promise that readers of v{supported} read v{found}: deploy consumers built with v{found} first"
     )]
     NewerVersion {
         /// The event type.
         event_type: &'static str,
         /// Version found in the data.
         found: u32,
-        /// Newest version known.
+        /// The version asked for.
         supported: u32,
+        /// The type's level, as the reader's registry knows it.
+        compatibility: Compatibility,
     },
     /// No migration chain leads from the data's version to the one asked for.
     #[error("{event_type}: no migration from v{from} to v{to}")]
@@ -113,11 +118,12 @@ impl DecodeError {
         }
     }
 
-    pub(super) fn newer<E: Event>(found: u32) -> Self {
+    fn newer<E: Event>(found: u32) -> Self {
         DecodeError::NewerVersion {
             event_type: E::EVENT_TYPE,
             found,
             supported: E::VERSION,
+            compatibility: E::COMPATIBILITY,
         }
     }
 }
@@ -135,7 +141,25 @@ pub fn decode_exact<E: Event>(event_data: &str) -> Result<E, DecodeError> {
     Ok(event)
 }
 
-/// The default [`Event::decode_version`]: only `E::VERSION` itself is accepted.
+/// Reads data written at `found`, a newer version than `E`'s, as `E`: when the type's level
+/// promises that readers of an older version read newer data (`FORWARD`, `FULL` and their
+/// transitive forms), as Avro's reader/writer resolution does: the fields `E` does not know
+/// are ignored, those the data lacks take `E`'s defaults, a field `E` requires and the data
+/// lacks is a decode error, and `E`'s constraints are checked. Under any other level,
+/// [`DecodeError::NewerVersion`], which names the upgrade to make.
+///
+/// Every typed read of a newer version goes through here (subscribers on Redis and in
+/// memory, live subscriptions, replays, [`Event::decode_version`]).
+pub(crate) fn decode_newer<E: Event>(found: u32, event_data: &str) -> Result<E, DecodeError> {
+    if E::COMPATIBILITY.old_readers_read_new_data() {
+        decode_exact(event_data)
+    } else {
+        Err(DecodeError::newer::<E>(found))
+    }
+}
+
+/// The default [`Event::decode_version`]: `E::VERSION` itself, and newer versions as
+/// [`decode_newer`] reads them; no older ones.
 pub(crate) fn decode_own_version<E: Event>(
     version: u32,
     event_data: &str,
@@ -143,7 +167,7 @@ pub(crate) fn decode_own_version<E: Event>(
     if version == E::VERSION {
         decode_exact(event_data)
     } else if version > E::VERSION {
-        Err(DecodeError::newer::<E>(version))
+        decode_newer(version, event_data)
     } else {
         Err(DecodeError::NoMigration {
             event_type: E::EVENT_TYPE,

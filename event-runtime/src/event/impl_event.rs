@@ -2,7 +2,7 @@
 //! [`impl_event!`](crate::__private::impl_event), so the two cannot drift.
 
 use super::Event;
-use super::decode::{DecodeError, decode_exact};
+use super::decode::{DecodeError, decode_exact, decode_newer};
 
 /// Implements [`Event`] for a struct: its constants, its envelope accessors, its checks and,
 /// for every version but the first, the upgrade from the version before
@@ -91,8 +91,8 @@ macro_rules! __impl_event {
             )?
 
             $(
-                /// Reads data of this version, or of an older one upgraded through the
-                /// version before.
+                /// Reads data of this version, of an older one upgraded through the
+                /// version before, or of a newer one where the type's level promises it.
                 fn decode_version(
                     version: u32,
                     event_data: &str,
@@ -143,7 +143,7 @@ macro_rules! __impl_event {
 pub trait UpgradesTo<E>: Event {
     /// Decodes wire JSON written at `version` and upgrades it through the migration chain to
     /// `E`: data of `E`'s own version is decoded as `E`, older data as `Self` (and so on down
-    /// the chain), then converted and checked.
+    /// the chain), then converted and checked; newer data as `decode_newer` reads it.
     fn decode_upgraded(version: u32, event_data: &str) -> Result<E, DecodeError>;
 }
 
@@ -157,7 +157,7 @@ where
             return decode_exact(event_data);
         }
         if version > E::VERSION {
-            return Err(DecodeError::newer::<E>(version));
+            return decode_newer(version, event_data);
         }
         let upgraded = E::from(P::decode_version(version, event_data)?);
         upgraded.validate().map_err(DecodeError::invalid::<E>)?;

@@ -55,7 +55,11 @@ pub trait Event: Serialize + DeserializeOwned + fmt::Debug + Send + Sync + 'stat
     }
 
     /// Decodes wire JSON written at `version` and upgrades it to this version through the
-    /// migration chain. The default accepts only `Self::VERSION`.
+    /// migration chain. Data of a newer version is read as this version when
+    /// [`Self::COMPATIBILITY`] promises that old readers read new data (unknown fields
+    /// ignored, this version's constraints checked), and is a [`DecodeError::NewerVersion`]
+    /// naming the upgrade otherwise. The default accepts `Self::VERSION` and, so, newer
+    /// versions, but no older ones.
     fn decode_version(version: u32, event_data: &str) -> Result<Self, DecodeError> {
         decode::decode_own_version(version, event_data)
     }

@@ -93,8 +93,10 @@ impl SubscriberBuilder {
     }
 
     /// Handles events of `E`'s type. Entries of older versions are decoded and upgraded to
-    /// `E` through the migration chain; entries that cannot be (newer versions, broken data)
-    /// are dead-lettered. The event type is inferred from the closure's argument
+    /// `E` through the migration chain; entries of newer versions are read as `E` when the
+    /// type's level (`E::COMPATIBILITY`) is `FORWARD`, `FULL` or a transitive form of them;
+    /// entries that cannot be read (newer versions under other levels, broken data) are
+    /// dead-lettered with the reason. The event type is inferred from the closure's argument
     /// (`.on(|event: UserCreatedV2| async move { ... })`) or named with a turbofish
     /// (`.on::<UserCreatedV2, _, _>(handler)`); see [`Subscriber`] for a whole example.
     pub fn on<E, F, Fut>(mut self, handler: F) -> Self

@@ -276,7 +276,7 @@ async fn garbage_is_dead_lettered_with_reasons_and_the_consumer_keeps_going() {
         "event_data is not valid JSON: key must be a string (line 1, column 2)",
         "cannot decode as user.created v1: user.created v1: field `account_id`: invalid type: string \"abc\", expected i64",
         "cannot decode as user.created v1: user.created v1: field `phone_number`: invalid value (not shown: sensitive field)",
-        "cannot decode as user.created v1: user.created v9 is newer than the newest version this service knows (v1); upgrade the service's schemas",
+        "cannot decode as user.created v1: user.created v9 is newer than v1, which this service reads, and user.created is BACKWARD, which does not promise that readers of v1 read v9: deploy consumers built with v9 first",
         "event_data is 4121 bytes, over the limit of 2048 bytes",
     ];
     assert_eq!(reasons, expected);
