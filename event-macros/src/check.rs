@@ -23,6 +23,9 @@ pub(crate) struct Event<'a> {
     pub(crate) envelope: &'a Ident,
     /// Wire names of the sensitive fields, in field order.
     pub(crate) sensitive: Vec<String>,
+    /// Every named field in order, with whether it is sensitive: the redacting `Debug`
+    /// written when any is.
+    pub(crate) debug_fields: Vec<(&'a Ident, bool)>,
     /// The `event_runtime::Compatibility` variant of `compatibility = "..."`, if given.
     pub(crate) compatibility: Option<String>,
     /// The fingerprint of the payload fields ([`shape`]).
@@ -63,20 +66,23 @@ pub(crate) fn event(input: &DeriveInput) -> syn::Result<Event<'_>> {
     errors.finish()?;
 
     match (name, version, fields) {
-        (Some(name), Some(version), Some((envelope, sensitive, fields))) => Ok(Event {
-            ident: &input.ident,
-            fingerprint: shape::fingerprint(&name, version, &fields),
-            compatibility,
-            name,
-            version,
-            previous: attrs.previous,
-            description: attrs
-                .description
-                .map_or_else(|| doc_comment(input), |text| text.value()),
-            validate: attrs.validate,
-            envelope,
-            sensitive,
-        }),
+        (Some(name), Some(version), Some(((envelope, sensitive, fields), debug_fields))) => {
+            Ok(Event {
+                ident: &input.ident,
+                fingerprint: shape::fingerprint(&name, version, &fields),
+                compatibility,
+                name,
+                version,
+                previous: attrs.previous,
+                description: attrs
+                    .description
+                    .map_or_else(|| doc_comment(input), |text| text.value()),
+                validate: attrs.validate,
+                envelope,
+                sensitive,
+                debug_fields,
+            })
+        }
         // Each `None` above comes with an error, so this is not reached.
         _ => Err(syn::Error::new(
             input.ident.span(),
@@ -234,14 +240,18 @@ fn named_fields<'a>(
     }
 }
 
+/// The envelope field, the wire names of the sensitive fields and the shape of the payload
+/// fields.
+type Checked<'a> = (&'a Ident, Vec<String>, Vec<FieldShape>);
+
 /// Finds the envelope field, the wire names of the sensitive fields and the shape of the
-/// payload fields.
+/// payload fields; and every field with whether it is sensitive.
 fn check_fields<'a>(
     fields: &'a Punctuated<Field, Token![,]>,
     container: &ContainerAttrs,
     input: &DeriveInput,
     errors: &mut Errors,
-) -> Option<(&'a Ident, Vec<String>, Vec<FieldShape>)> {
+) -> Option<(Checked<'a>, Vec<(&'a Ident, bool)>)> {
     let fields: Vec<(&Field, &Ident, attr::FieldAttrs)> = fields
         .iter()
         .filter_map(|field| {
@@ -333,7 +343,11 @@ fn check_fields<'a>(
             ),
         );
     }
-    Some((*ident, sensitive, shape))
+    let debug_fields = fields
+        .iter()
+        .map(|(_, ident, attrs)| (*ident, attrs.sensitive.is_some()))
+        .collect();
+    Some(((*ident, sensitive, shape), debug_fields))
 }
 
 /// The field's name in the JSON, as serde reads it: `rename`, else `rename_all` applied to the

@@ -4,6 +4,7 @@
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
 use syn::DeriveInput;
+use syn::ext::IdentExt;
 use syn::spanned::Spanned;
 
 use crate::check::{self, Event};
@@ -98,6 +99,8 @@ fn emit(event: &Event<'_>) -> TokenStream {
         }
     });
 
+    let debug = redacting_debug(event);
+
     // The one `impl Event` shape, shared with generated code. `self` is passed in so that the
     // expressions spanned on the user's tokens above may use it.
     quote! {
@@ -117,5 +120,34 @@ fn emit(event: &Event<'_>) -> TokenStream {
         }
 
         #previous_check
+        #debug
     }
+}
+
+/// With sensitive fields, the struct's `Debug`, as generated structs have it: every field in
+/// order, a sensitive one as `<redacted>`, so that `{:?}` (in logs, panics, test output) never
+/// shows the value. Such a struct does not derive `Debug` itself (the two would conflict).
+fn redacting_debug(event: &Event<'_>) -> Option<TokenStream> {
+    if !event.debug_fields.iter().any(|(_, sensitive)| *sensitive) {
+        return None;
+    }
+    let ident = event.ident;
+    let name = ident.unraw().to_string();
+    let fields = event.debug_fields.iter().map(|(field, sensitive)| {
+        let label = field.unraw().to_string();
+        if *sensitive {
+            quote!(.field(#label, &::core::format_args!("<redacted>")))
+        } else {
+            quote!(.field(#label, &self.#field))
+        }
+    });
+    Some(quote! {
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct(#name)
+                    #(#fields)*
+                    .finish()
+            }
+        }
+    })
 }

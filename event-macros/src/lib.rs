@@ -21,7 +21,8 @@
 //! }
 //!
 //! /// A user signed up, with a phone number.
-//! #[derive(Debug, Serialize, Deserialize, Event)]
+//! // No `Debug` derive: with a sensitive field, `Event` writes a `Debug` that redacts it.
+//! #[derive(Serialize, Deserialize, Event)]
 //! #[event(name = "user.created", version = 2, previous = UserCreatedV1)]
 //! struct UserCreatedV2 {
 //!     #[serde(flatten)]
@@ -42,6 +43,7 @@
 //! let v2 = UserCreatedV2::decode_version(1, &json)?;
 //! assert_eq!(v2.first_name, "Ada");
 //! assert_eq!(UserCreatedV2::SENSITIVE_FIELDS, ["phone_number"]);
+//! assert!(format!("{v2:?}").contains("phone_number: <redacted>"));
 //! assert_eq!(UserCreatedV2::DESCRIPTION, "A user signed up, with a phone number.");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -71,7 +73,10 @@ use proc_macro::TokenStream;
 /// `Event::FINGERPRINT` is computed from the payload fields (wire names, Rust types as
 /// written, order); `Event::JSON_SCHEMA` is `None`, as there is no schema.
 ///
-/// Field attributes: `#[event(sensitive)]` keeps a field's values out of error messages;
+/// Field attributes: `#[event(sensitive)]` keeps a field's values out of error messages and
+/// out of `Debug`, as for generated structs: a struct with a sensitive field gets its `Debug`
+/// from this derive, every field in order and the sensitive ones as `<redacted>`, so it does
+/// not derive `Debug` itself (the two would conflict);
 /// `#[event(envelope)]` marks the envelope field when it is not named `envelope`.
 ///
 /// The struct needs named fields, no generics, and an envelope field with `#[serde(flatten)]`;

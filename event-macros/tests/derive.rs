@@ -17,7 +17,7 @@ struct ParcelShippedV1 {
 }
 
 /// A parcel left the warehouse; now with the recipient's phone number for the courier.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Event)]
 #[event(name = "parcel.shipped", version = 2, previous = ParcelShippedV1, validate = check_shipped)]
 struct ParcelShippedV2 {
     #[serde(flatten)]
@@ -50,7 +50,7 @@ fn check_shipped(event: &ParcelShippedV2) -> Result<(), ValidationError> {
 }
 
 /// Not the description: `description = ...` wins over the doc comment.
-#[derive(Debug, Serialize, Deserialize, Event)]
+#[derive(Serialize, Deserialize, Event)]
 #[event(
     name = "courier.note_added",
     version = 1,
@@ -74,7 +74,7 @@ fn check_note(_: &CourierNoteAddedV1) -> Result<(), ValidationError> {
 }
 
 /// Wire names follow `rename_all`, so the sensitive field is found in decode errors.
-#[derive(Debug, Serialize, Deserialize, Event)]
+#[derive(Serialize, Deserialize, Event)]
 #[serde(rename_all = "camelCase")]
 #[event(name = "courier.pin_set", version = 1)]
 struct CourierPinSetV1 {
@@ -228,6 +228,17 @@ fn decode_exact_and_upgrades_call_validate() {
         ParcelShippedV2::decode_version(1, &json),
         Err(DecodeError::Invalid { version: 2, .. })
     ));
+}
+
+#[test]
+fn debug_redacts_sensitive_fields_as_generated_structs_do() {
+    let text = format!("{:?}", v2());
+    assert!(!text.contains("+44 20 7946 0958"), "{text}");
+    assert!(text.starts_with("ParcelShippedV2 { envelope: Envelope {"), "{text}");
+    assert!(text.contains("phone_number: <redacted>"), "{text}");
+    assert!(text.contains(r#"carrier: "post""#), "other fields show: {text}");
+    let pretty = format!("{:#?}", v2());
+    assert!(!pretty.contains("+44 20 7946 0958"), "{pretty}");
 }
 
 #[test]

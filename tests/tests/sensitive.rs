@@ -240,3 +240,109 @@ async fn logs_and_dead_letter_reasons_never_show_sensitive_values() {
     );
     assert_clean("the logs", &logs);
 }
+
+/// A hand-written event: `#[event(sensitive)]` means what `sensitive: true` means in a schema.
+#[derive(serde::Serialize, serde::Deserialize, event_runtime::Event)]
+#[event(name = "courier.assigned", version = 1)]
+struct CourierAssignedV1 {
+    #[serde(flatten)]
+    envelope: Envelope,
+    courier_id: i64,
+    #[event(sensitive)]
+    courier_phone: String,
+}
+
+fn courier(courier_id: i64) -> CourierAssignedV1 {
+    CourierAssignedV1 {
+        envelope: Envelope::new(),
+        courier_id,
+        courier_phone: format!("+1{SECRET_NUMBER}"),
+    }
+}
+
+#[test]
+fn hand_written_events_redact_debug_and_decode_errors_as_generated_ones_do() {
+    use event_runtime::Event;
+
+    let text = format!("{:?} {:#?}", courier(1), courier(1));
+    assert_clean("Debug of a hand-written event", &text);
+    assert!(text.contains("courier_phone: <redacted>"), "{text}");
+    assert!(text.contains("courier_id: 1"), "{text}");
+    assert_eq!(CourierAssignedV1::SENSITIVE_FIELDS, ["courier_phone"]);
+
+    let json = event_runtime::encode(&courier(1)).expect("encode");
+    let broken = json.replace(
+        &format!("\"+1{SECRET_NUMBER}\""),
+        &SECRET_NUMBER.to_string(),
+    );
+    let error = CourierAssignedV1::decode_version(1, &broken).expect_err("a number is no string");
+    assert_clean(
+        "a decode error of a hand-written event",
+        &format!("{error} {error:?}"),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hand_written_events_stay_out_of_logs_and_dead_letter_reasons() {
+    let logs = captured_logs();
+    let broker = event_runtime::memory::MemoryBroker::new();
+    let mut config = event_runtime::testing::fast_config("unused://");
+    config.subscriber.max_deliveries = 2;
+    let subscriber = Subscriber::builder(&config)
+        .in_memory(&broker)
+        .on(|event: CourierAssignedV1| async move {
+            Err(HandlerError::new(format!("refused {event:?}")))
+        })
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn();
+    Publisher::in_memory(&broker, &config)
+        .publish(&courier(2))
+        .await
+        .expect("publish");
+    // An entry whose sensitive field has a type serde would quote.
+    let json = event_runtime::encode(&courier(3)).expect("encode");
+    let broken = json.replace(
+        &format!("\"+1{SECRET_NUMBER}\""),
+        &SECRET_NUMBER.to_string(),
+    );
+    broker.append(
+        "events:courier.assigned",
+        &[("version", "v1"), ("event_data", broken.as_str())],
+    );
+    subscriber
+        .settled(Duration::from_secs(10))
+        .await
+        .expect("both dead-lettered");
+    subscriber.shutdown().await.expect("shutdown");
+
+    let letters = broker.dead_letters("courier.assigned");
+    assert_eq!(letters.len(), 2);
+    let reasons: Vec<String> = letters
+        .iter()
+        .map(|letter| {
+            letter
+                .fields
+                .iter()
+                .find(|(name, _)| name == "error")
+                .map(|(_, value)| String::from_utf8_lossy(value).into_owned())
+                .expect("error field")
+        })
+        .collect();
+    for reason in &reasons {
+        assert_clean("a dead-letter reason of a hand-written event", reason);
+    }
+    assert!(
+        reasons
+            .iter()
+            .any(|reason| reason.contains("refused CourierAssignedV1")),
+        "{reasons:?}"
+    );
+    let logs = String::from_utf8_lossy(&logs.lock().expect("logs")).into_owned();
+    assert!(
+        logs.contains("courier.assigned"),
+        "logs were captured: {logs}"
+    );
+    assert_clean("the logs", &logs);
+}

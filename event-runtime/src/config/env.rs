@@ -126,15 +126,15 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
     ) {
         (Some(entry), old) => {
             if old.is_some() {
-                tracing::warn!(
-                    "EVENT_SUBSCRIBER_MAX_RETRIES is ignored: EVENT_SUBSCRIBER_MAX_DELIVERIES is set (MAX_RETRIES is its deprecated old name)"
+                warn(
+                    "EVENT_SUBSCRIBER_MAX_RETRIES is ignored: EVENT_SUBSCRIBER_MAX_DELIVERIES is set (MAX_RETRIES is its deprecated old name)",
                 );
             }
             Some(entry)
         }
         (None, Some(old)) => {
-            tracing::warn!(
-                "EVENT_SUBSCRIBER_MAX_RETRIES is deprecated: it counts deliveries, rename it to EVENT_SUBSCRIBER_MAX_DELIVERIES"
+            warn(
+                "EVENT_SUBSCRIBER_MAX_RETRIES is deprecated: it counts deliveries, rename it to EVENT_SUBSCRIBER_MAX_DELIVERIES",
             );
             Some(old)
         }
@@ -300,4 +300,13 @@ fn partitions(name: &str, value: &str) -> Result<BTreeMap<String, Partitioning>,
         }
     }
     Ok(partitions)
+}
+
+/// A warning about a setting, in the runtime's log (the core without the `redis` feature has
+/// no log: there the setting is read without a word).
+fn warn(message: &str) {
+    #[cfg(feature = "redis")]
+    tracing::warn!("{message}");
+    #[cfg(not(feature = "redis"))]
+    let _ = message;
 }

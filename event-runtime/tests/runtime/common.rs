@@ -11,7 +11,7 @@ use event_runtime::{Config, Envelope, Event, ValidationError};
 use serde::{Deserialize, Serialize};
 
 /// `user.created` v1, as the original services had it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Event)]
 #[event(name = "user.created", version = 1)]
 pub struct UserCreatedV1 {
     #[serde(flatten)]
@@ -26,7 +26,7 @@ pub struct UserCreatedV1 {
 }
 
 /// `user.created` v2: adds `full_name` (computed) and `permissions`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Event)]
 #[event(name = "user.created", version = 2, previous = UserCreatedV1)]
 pub struct UserCreatedV2 {
     #[serde(flatten)]
@@ -62,7 +62,7 @@ impl From<UserCreatedV1> for UserCreatedV2 {
 }
 
 /// An event with a constraint and a sensitive field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, Event)]
 #[event(name = "order.placed", version = 1, validate = check_order)]
 pub struct OrderPlacedV1 {
     #[serde(flatten)]

@@ -19,7 +19,7 @@ mod edited {
     use event_runtime::{Envelope, Event};
     use serde::{Deserialize, Serialize};
 
-    #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Event)]
+    #[derive(Clone, PartialEq, Serialize, Deserialize, Event)]
     #[event(name = "user.created", version = 2)]
     pub struct UserCreatedV2 {
         #[serde(flatten)]
