@@ -5,7 +5,8 @@
 //!
 //! With a length budget the pass reads the oldest entries to find the id it trims below (a
 //! Redis 7 stream has no "id at offset"): at most `PAGE` of them per step, so a pass costs a
-//! read of what it trims; nothing to trim costs `XLEN` (and `XINFO GROUPS` when over budget).
+//! read of what it trims; nothing to trim costs `XLEN` (and a read of the oldest entry for an
+//! age).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,38 +31,53 @@ pub(super) async fn trim(
 ) -> Result<()> {
     let budget = settings.retention;
     let hard = settings.hard_limit();
+    // Once a forced trim has taken its last page, the rest of the pass is the budget's.
+    let mut capped = false;
     for _ in 0..STEPS {
-        // The common case, one command: a stream within both limits.
+        // The common case: a stream within both limits costs `XLEN` (and, for an age, a
+        // read of its oldest entry).
         let length = transport.length(stream).await?;
-        if length == 0 || within(budget, length) && within(hard, length) {
+        if length == 0 {
+            return Ok(());
+        }
+        let oldest =
+            if matches!(budget, Retention::MaxAge(_)) || matches!(hard, Retention::MaxAge(_)) {
+                let first = transport.range(stream, "-", "+", 1).await?;
+                first.first().and_then(|entry| entry.id.parse().ok())
+            } else {
+                None
+            };
+        let over_budget = !within(budget, length, oldest);
+        let over_cap = !capped && !within(hard, length, oldest);
+        if !over_budget && !over_cap {
             return Ok(());
         }
         let state = transport.stream_groups(stream).await?;
-        if state.length == 0 || within(budget, state.length) && within(hard, state.length) {
-            return Ok(());
-        }
         let Some(acknowledged) = acknowledged_below(&state.groups) else {
-            if !within(budget, state.length) {
+            if over_budget {
                 transport.trim(stream, TrimTo::About(budget)).await?;
             }
             return Ok(());
         };
-        if let Some((cap, more)) = limit(transport, stream, hard, state.length).await? {
-            if cap > acknowledged {
-                let groups: Vec<String> = state
-                    .groups
-                    .iter()
-                    .map(|group| group.name.clone())
-                    .collect();
-                let forced = transport
-                    .trim_forced(stream, acknowledged, cap, &groups)
-                    .await?;
-                report(transport, stream, hard, &losses(&forced), forced.trimmed).await?;
-                if more {
+        if over_cap {
+            if let Some((cap, more)) = limit(transport, stream, hard, state.length).await? {
+                if cap > acknowledged {
+                    let groups: Vec<String> = state
+                        .groups
+                        .iter()
+                        .map(|group| group.name.clone())
+                        .collect();
+                    let forced = transport
+                        .trim_forced(stream, acknowledged, cap, &groups)
+                        .await?;
+                    report(transport, stream, hard, &losses(&forced), forced.trimmed).await?;
+                    capped = !more;
                     continue;
                 }
-                return Ok(());
             }
+        }
+        if !over_budget {
+            return Ok(());
         }
         let (target, more) = match budget {
             Retention::Unbounded => return Ok(()),
@@ -90,13 +106,12 @@ pub(super) async fn trim(
     Ok(())
 }
 
-/// Whether a stream of `length` entries is within `limit` (an age limit is checked by
-/// trimming).
-fn within(limit: Retention, length: u64) -> bool {
+/// Whether a stream of `length` entries, the oldest `oldest`, is within `limit`.
+fn within(limit: Retention, length: u64, oldest: Option<EntryId>) -> bool {
     match limit {
         Retention::Unbounded => true,
         Retention::MaxLen(max) => length <= max as u64,
-        Retention::MaxAge(_) => false,
+        Retention::MaxAge(age) => oldest.is_none_or(|oldest| oldest >= id_of_age(age)),
     }
 }
 

@@ -13,4 +13,5 @@ mod partitions;
 mod publish;
 mod pubsub;
 mod replay;
+mod retention;
 mod retry;

@@ -1,0 +1,96 @@
+//! Retention by age, on the in-memory broker (the conformance cases `retention::*` hold the
+//! length budget and the hard cap on every backend): an age budget keeps what a group has not
+//! acknowledged, however old, and an age hard cap forces the trim and records the loss.
+
+use std::time::Duration;
+
+use event_runtime::config::{HardCap, Retention, Trimming};
+use event_runtime::memory::MemoryBroker;
+use event_runtime::wire::trimmed_key;
+use event_runtime::{Config, HandlerError, Publisher, RunningSubscriber, Subscriber};
+
+use crate::common::{UserCreatedV1, eventually, user};
+
+const STREAM: &str = "events:user.created";
+
+fn settings(budget: Duration) -> Config {
+    let mut config = Config::default();
+    config.publisher.retention = Retention::MaxAge(budget);
+    config.publisher.trimming = Trimming::Acknowledged;
+    config.publisher.retention_interval = Duration::from_millis(20);
+    config.subscriber.consumer_group = "behind".to_owned();
+    config.subscriber.block_time = Duration::from_millis(20);
+    config
+}
+
+/// A subscriber of group `behind` that handles every event.
+async fn consume(broker: &MemoryBroker, config: &Config) -> RunningSubscriber {
+    Subscriber::builder(config)
+        .in_memory(broker)
+        .on(|_: UserCreatedV1| std::future::ready(Ok::<(), HandlerError>(())))
+        .build()
+        .await
+        .expect("subscriber")
+        .spawn()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_age_budget_keeps_what_a_group_has_not_acknowledged() {
+    let broker = MemoryBroker::new();
+    let mut config = settings(Duration::from_millis(50));
+    config.publisher.hard_cap = HardCap::Limit(Retention::Unbounded);
+    // The group exists and is stopped before anything is published.
+    consume(&broker, &config)
+        .await
+        .shutdown()
+        .await
+        .expect("shutdown");
+    let publisher = Publisher::in_memory(&broker, &config);
+    let events: Vec<UserCreatedV1> = (0..20).map(user).collect();
+    publisher.publish_batch(&events).await.expect("publish");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        broker.entries(STREAM).len(),
+        20,
+        "six budgets old, and kept: the group has not read them"
+    );
+
+    let running = consume(&broker, &config).await;
+    eventually(
+        "the stream trimmed once the group acknowledged",
+        Duration::from_secs(10),
+        || std::future::ready(broker.entries(STREAM).is_empty()),
+    )
+    .await;
+    running.shutdown().await.expect("shutdown");
+    assert!(broker.entries(&trimmed_key(STREAM)).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_age_hard_cap_trims_what_a_group_has_not_acknowledged_and_records_it() {
+    let broker = MemoryBroker::new();
+    let mut config = settings(Duration::from_millis(50));
+    config.publisher.hard_cap = HardCap::Limit(Retention::MaxAge(Duration::from_millis(200)));
+    consume(&broker, &config)
+        .await
+        .shutdown()
+        .await
+        .expect("shutdown");
+    let publisher = Publisher::in_memory(&broker, &config);
+    let events: Vec<UserCreatedV1> = (0..20).map(user).collect();
+    publisher.publish_batch(&events).await.expect("publish");
+    let first = broker.entries(STREAM)[0].id.clone();
+    let last = broker.entries(STREAM)[19].id.clone();
+    eventually("the forced trim", Duration::from_secs(10), || {
+        std::future::ready(broker.entries(STREAM).is_empty())
+    })
+    .await;
+    let records = broker.entries(&trimmed_key(STREAM));
+    assert_eq!(records.len(), 1, "{records:?}");
+    let record = &records[0];
+    assert_eq!(record.text("group"), Some("behind"));
+    assert_eq!(record.text("lost"), Some("20"));
+    assert_eq!(record.text("first_id"), Some(first.as_str()));
+    assert_eq!(record.text("last_id"), Some(last.as_str()));
+    assert_eq!(record.text("hard_cap"), Some("max_age 200 ms"));
+}
