@@ -30,6 +30,47 @@ fn the_registry_holds_every_version_of_every_event() {
 }
 
 #[test]
+fn the_registry_carries_each_versions_level_fingerprint_and_json_schema_as_codegen_computes_them() {
+    use event_codegen::compat::fingerprint::fingerprint;
+    use event_codegen::compat::lint::level_of;
+    use event_codegen::export::jsonschema;
+
+    let catalogue = support::catalogue();
+    let registry = registry();
+    for (name, event) in &catalogue.events {
+        let level = level_of(&catalogue, name).as_str();
+        assert_eq!(
+            registry.compatibility(name).map(|level| level.as_str()),
+            Some(level),
+            "{name}"
+        );
+        for version in &event.versions {
+            let entry = registry.entry(name, version.number).expect("registered");
+            let context = format!("{name} v{}", version.number);
+            assert_eq!(entry.compatibility.as_str(), level, "{context}");
+            assert_eq!(
+                entry.fingerprint,
+                Some(fingerprint(&catalogue, event, version).as_str()),
+                "{context}"
+            );
+            let carried: Value =
+                serde_json::from_str(entry.json_schema.expect("a JSON Schema")).expect("JSON");
+            assert_eq!(
+                carried,
+                jsonschema::event_version(&catalogue, event, version),
+                "{context}: the exporter's document"
+            );
+        }
+    }
+    // A golden value: the fingerprint of a released version must not move (docs/wire-format.md
+    // says how other languages compute it, from the lockfile).
+    assert_eq!(
+        events::UserCreatedV1::FINGERPRINT,
+        Some("173ce9bdfa620f6aab0979cb6c7858927df1f9a84d3445673e0166f6257da0ac")
+    );
+}
+
+#[test]
 fn every_version_round_trips_through_the_wire_format() {
     let catalogue = support::catalogue();
     let registry = registry();
