@@ -1,7 +1,8 @@
 //! An older consumer meets a newer producer: the `FULL` type's v2 events are handled as v1,
 //! the `BACKWARD` type's are dead-lettered with the upgrade to make, and newer data that
 //! breaks v1 (a required field missing, a constraint broken) is dead-lettered with the decode
-//! failure. In memory and on a redis-server, through the same subscriber code.
+//! failure. A replay by the older service reads and skips the same entries. In memory and on
+//! a redis-server, through the same subscriber and replay code.
 
 use event_runtime::testing::Recorder;
 use event_runtime::{HandlerError, RunningSubscriber};
@@ -115,4 +116,29 @@ async fn an_older_consumer_meets_a_newer_producer(broker: Broker) {
         ],
         "newer data that breaks v1 is dead-lettered with the decode failure"
     );
+
+    // The older service replays both streams: the same entries are read and skipped.
+    let replayer = broker.replayer(&broker.config("older-replay")).await;
+    let (from, to) = (
+        chrono::Utc::now() - chrono::TimeDelta::hours(1),
+        chrono::Utc::now(),
+    );
+    let replayed = Recorder::new();
+    let record = replayed.clone();
+    let report = replayer
+        .replay(from, to, |event: older::ParcelWeighedV1| {
+            record.push(event.parcel_id);
+            async { Ok::<(), HandlerError>(()) }
+        })
+        .await
+        .expect("replay");
+    assert_eq!((report.handled, report.skipped), (5, 2), "{report:?}");
+    assert_eq!(replayed.len() as i64, PARCELS);
+    let report = replayer
+        .replay(from, to, |_: older::ParcelLabelledV1| async {
+            Ok::<(), HandlerError>(())
+        })
+        .await
+        .expect("replay");
+    assert_eq!((report.handled, report.skipped), (0, 5), "{report:?}");
 }
