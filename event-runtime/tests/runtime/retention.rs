@@ -1,15 +1,18 @@
 //! Retention by age, on the in-memory broker (the conformance cases `retention::*` hold the
 //! length budget and the hard cap on every backend): an age budget keeps what a group has not
-//! acknowledged, however old, and an age hard cap forces the trim and records the loss.
+//! acknowledged, however old, and an age hard cap forces the trim and records the loss; and
+//! retention as the least-privilege ACL user.
 
 use std::time::Duration;
 
 use event_runtime::config::{HardCap, Retention, Trimming};
 use event_runtime::memory::MemoryBroker;
+use event_runtime::testing::RedisServer;
 use event_runtime::wire::trimmed_key;
 use event_runtime::{Config, HandlerError, Publisher, RunningSubscriber, Subscriber};
 
 use crate::common::{UserCreatedV1, eventually, user};
+use crate::fleet::LEAST_PRIVILEGE;
 
 const STREAM: &str = "events:user.created";
 
@@ -93,4 +96,60 @@ async fn an_age_hard_cap_trims_what_a_group_has_not_acknowledged_and_records_it(
     assert_eq!(record.text("first_id"), Some(first.as_str()));
     assert_eq!(record.text("last_id"), Some(last.as_str()));
     assert_eq!(record.text("hard_cap"), Some("max_age 200 ms"));
+}
+
+/// Retention's commands (`XINFO GROUPS`, `XPENDING`, `XTRIM`, and the forced trim's `MULTI`)
+/// are stream and transaction commands: the least-privilege ACL user runs them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_least_privilege_acl_user_trims_and_records_a_forced_trim() {
+    let server = RedisServer::start_with_args(LEAST_PRIVILEGE).expect("redis-server");
+    let mut config = crate::common::config(&server);
+    config.redis_url = format!("redis://app:s3cret@127.0.0.1:{}/0", server.port());
+    config.publisher.retention = Retention::MaxLen(5);
+    config.publisher.hard_cap = HardCap::Limit(Retention::MaxLen(10));
+    config.publisher.retention_interval = Duration::from_millis(20);
+    config.subscriber.consumer_group = "behind".to_owned();
+    Subscriber::builder(&config)
+        .on(|_: UserCreatedV1| std::future::ready(Ok::<(), HandlerError>(())))
+        .build()
+        .await
+        .expect("subscriber as the ACL user")
+        .spawn()
+        .shutdown()
+        .await
+        .expect("shutdown");
+    let publisher = Publisher::new(&config).await.expect("publisher");
+    let events: Vec<UserCreatedV1> = (0..15).map(user).collect();
+    publisher.publish_batch(&events).await.expect("publish");
+    let mut conn = crate::common::redis(&server).await;
+    eventually("the forced trim recorded", Duration::from_secs(10), || {
+        let mut conn = conn.clone();
+        async move {
+            redis::cmd("XLEN")
+                .arg(trimmed_key(STREAM))
+                .query_async::<u64>(&mut conn)
+                .await
+                .expect("XLEN")
+                == 1
+        }
+    })
+    .await;
+    let length: u64 = redis::cmd("XLEN")
+        .arg(STREAM)
+        .query_async(&mut conn)
+        .await
+        .expect("XLEN");
+    assert_eq!(length, 10);
+    let records: redis::streams::StreamRangeReply = redis::cmd("XRANGE")
+        .arg(trimmed_key(STREAM))
+        .arg("-")
+        .arg("+")
+        .query_async(&mut conn)
+        .await
+        .expect("XRANGE");
+    assert_eq!(records.ids[0].get::<String>("lost").as_deref(), Some("5"));
+    assert_eq!(
+        records.ids[0].get::<String>("group").as_deref(),
+        Some("behind")
+    );
 }
