@@ -1,8 +1,8 @@
 //! An older consumer meets a newer producer: the `FULL` type's v2 events are handled as v1,
 //! the `BACKWARD` type's are dead-lettered with the upgrade to make, and newer data that
 //! breaks v1 (a required field missing, a constraint broken) is dead-lettered with the decode
-//! failure. A replay by the older service reads and skips the same entries. In memory and on
-//! a redis-server, through the same subscriber and replay code.
+//! failure. The older service's live subscriptions and replays read and refuse the same. In
+//! memory and on a redis-server, through the same subscriber, pub/sub and replay code.
 
 use event_runtime::testing::Recorder;
 use event_runtime::{HandlerError, RunningSubscriber};
@@ -55,6 +55,9 @@ async fn older_consumer(broker: &Broker) -> OlderConsumer {
 
 async fn an_older_consumer_meets_a_newer_producer(broker: Broker) {
     let consumer = older_consumer(&broker).await;
+    let live_config = broker.config("older-live");
+    let mut live_weighed = broker.live::<older::ParcelWeighedV1>(&live_config).await;
+    let mut live_labelled = broker.live::<older::ParcelLabelledV1>(&live_config).await;
     let publisher = broker.publisher(&broker.config("newer-producer")).await;
     for parcel in 1..=PARCELS {
         publisher
@@ -117,6 +120,19 @@ async fn an_older_consumer_meets_a_newer_producer(broker: Broker) {
         "newer data that breaks v1 is dead-lettered with the decode failure"
     );
 
+    // Live, the older service reads the FULL type's v2 messages as v1 and refuses the others.
+    for parcel in 1..=PARCELS {
+        let event = next(&mut live_weighed).await.expect("FULL: v2 read as v1");
+        assert_eq!(event.parcel_id, parcel);
+        let error = next(&mut live_labelled).await.expect_err("BACKWARD");
+        assert!(
+            error
+                .to_string()
+                .ends_with("deploy consumers built with v2 first"),
+            "{error}"
+        );
+    }
+
     // The older service replays both streams: the same entries are read and skipped.
     let replayer = broker.replayer(&broker.config("older-replay")).await;
     let (from, to) = (
@@ -141,4 +157,14 @@ async fn an_older_consumer_meets_a_newer_producer(broker: Broker) {
         .await
         .expect("replay");
     assert_eq!((report.handled, report.skipped), (0, 5), "{report:?}");
+}
+
+/// The next message of a live subscription, waited for at most [`SETTLE`].
+async fn next<E: event_runtime::Event>(
+    live: &mut event_runtime::LiveSubscription<E>,
+) -> event_runtime::Result<E> {
+    tokio::time::timeout(SETTLE, live.next())
+        .await
+        .expect("a message in time")
+        .expect("the subscription is open")
 }

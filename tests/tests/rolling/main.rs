@@ -7,8 +7,8 @@
 //! - `levels.rs`: the newer catalogue keeps to its levels (the lint), and what an older
 //!   reader makes of newer data, decode by decode;
 //! - `consume.rs`: an older consumer handles a newer producer's `FULL` events and
-//!   dead-letters its `BACKWARD` ones with the upgrade to make, and an older replay reads and
-//!   skips the same, in memory and on a redis-server;
+//!   dead-letters its `BACKWARD` ones with the upgrade to make, and the older service's live
+//!   subscriptions and replays read and refuse the same, in memory and on a redis-server;
 //! - `deploy.rs`: a rolling deployment of the `FULL` v2 on a redis-server, producers first
 //!   and consumers first: nothing lost, nothing dead-lettered.
 
@@ -21,7 +21,9 @@ use std::time::Duration;
 
 use event_runtime::memory::MemoryBroker;
 use event_runtime::testing::{RedisServer, fast_config};
-use event_runtime::{Config, Envelope, Publisher, Replayer, SubscriberBuilder};
+use event_runtime::{
+    Config, Envelope, Event, LiveSubscription, Publisher, Replayer, SubscriberBuilder,
+};
 use event_tests::{rolling_newer as newer, rolling_older as older};
 
 /// How long a test waits for a subscriber to settle.
@@ -69,6 +71,15 @@ impl Broker {
             Broker::Memory(broker) => Publisher::in_memory(broker, config),
             Broker::Redis(_) => Publisher::new(config).await.expect("a publisher"),
         }
+    }
+
+    /// A live subscription to the pub/sub channel of `E`'s type.
+    async fn live<E: Event>(&self, config: &Config) -> LiveSubscription<E> {
+        match self {
+            Broker::Memory(broker) => LiveSubscription::in_memory(broker).await,
+            Broker::Redis(_) => LiveSubscription::connect(config).await,
+        }
+        .expect("a live subscription")
     }
 
     /// A replayer of this broker's streams.
