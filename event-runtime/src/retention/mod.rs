@@ -7,13 +7,18 @@
 //! entries, the hard cap); `report.rs` makes a forced trim loud (metric, error log, and the
 //! record `events:trimmed:{<stream>}` that `events stats` reads). Nothing here runs on the
 //! publish path: a publish only notes its stream, and trimming never fails a publish.
+//!
+//! Groups only move forward (reads, acknowledgements), so what a pass read of them stays true
+//! until its `XTRIM`. Two things move a group back: a group created at an old id, or moved
+//! back with `XGROUP SETID`, while a pass runs may find entries gone that every group had
+//! acknowledged when the pass read them; create groups before publishing what they must read.
 
 mod pass;
 mod report;
 mod rule;
 
 use std::collections::{BTreeSet, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use tokio::task::JoinHandle;
 
@@ -25,7 +30,7 @@ use crate::transport::Transport;
 #[derive(Debug, Default)]
 pub(crate) struct Retainer {
     streams: Arc<Mutex<BTreeSet<String>>>,
-    task: Mutex<Option<JoinHandle<()>>>,
+    task: OnceLock<JoinHandle<()>>,
 }
 
 impl Retainer {
@@ -48,25 +53,19 @@ impl Retainer {
                 }
             }
         }
-        let mut task = self.task.lock().unwrap_or_else(PoisonError::into_inner);
-        if task.is_none() {
-            *task = Some(tokio::spawn(run(
+        self.task.get_or_init(|| {
+            tokio::spawn(run(
                 transport.clone(),
                 settings.clone(),
                 self.streams.clone(),
-            )));
-        }
+            ))
+        });
     }
 }
 
 impl Drop for Retainer {
     fn drop(&mut self) {
-        if let Some(task) = self
-            .task
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take()
-        {
+        if let Some(task) = self.task.take() {
             task.abort();
         }
     }

@@ -153,3 +153,37 @@ async fn the_least_privilege_acl_user_trims_and_records_a_forced_trim() {
         Some("behind")
     );
 }
+
+/// The trimming task lives as long as a clone of its publisher.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trimming_stops_with_the_last_clone_of_the_publisher() {
+    let broker = MemoryBroker::new();
+    let mut config = settings(Duration::from_secs(3600));
+    config.publisher.retention = Retention::MaxLen(10);
+    let publisher = Publisher::in_memory(&broker, &config);
+    let clone = publisher.clone();
+    let events: Vec<UserCreatedV1> = (0..5).map(user).collect();
+    publisher.publish_batch(&events).await.expect("publish");
+    drop(publisher);
+    let raw = |n: usize| {
+        for _ in 0..n {
+            broker.append(STREAM, &[("event_data", "{}")]);
+        }
+    };
+    raw(20);
+    eventually(
+        "trimmed while a clone lives",
+        Duration::from_secs(10),
+        || std::future::ready(broker.entries(STREAM).len() == 10),
+    )
+    .await;
+    drop(clone);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    raw(20);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        broker.entries(STREAM).len(),
+        30,
+        "trimmed after the last clone"
+    );
+}
