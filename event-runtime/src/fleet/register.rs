@@ -40,6 +40,8 @@ struct Registrar {
     types: Vec<TypeAnnouncement>,
     /// Whether the schemas are known to be stored (written, or found).
     schemas_stored: bool,
+    /// Whether the start-up checks ran (they wait for Redis when it was away at start).
+    checked: bool,
 }
 
 /// Registers an instance and starts its heartbeat; `None` when the registry is off or there
@@ -64,10 +66,11 @@ pub(crate) async fn register(
         group,
         types,
         schemas_stored: false,
+        checked: false,
         settings,
     };
     let first = tokio::time::timeout(timeout, async {
-        registrar.run_checks().await?;
+        registrar.run_checks(true).await?;
         registrar.beat().await
     })
     .await
@@ -95,7 +98,14 @@ pub(crate) async fn register(
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            let outcome = tokio::time::timeout(period, registrar.beat()).await;
+            let outcome = tokio::time::timeout(period, async {
+                if !registrar.checked {
+                    // Redis was away at start: check now; too late to refuse, so warn.
+                    registrar.run_checks(false).await?;
+                }
+                registrar.beat().await
+            })
+            .await;
             if !matches!(outcome, Ok(Ok(()))) {
                 // Redis may come back empty (restarted without persistence, flushed): look
                 // for the schemas again.
@@ -126,8 +136,9 @@ pub(crate) async fn register(
 
 impl Registrar {
     /// The publisher's checks against what the fleet registered; warnings are logged, a
-    /// refusal is the error. Consumers are not checked: nothing they do harms another.
-    async fn run_checks(&self) -> Result<()> {
+    /// refusal is the error (unless `can_refuse` is false: the publisher runs already, and it
+    /// is logged as a warning too). Consumers are not checked: nothing they do harms another.
+    async fn run_checks(&mut self, can_refuse: bool) -> Result<()> {
         let level = |kind: CheckKind| match kind {
             CheckKind::Fingerprint => self.settings.check_fingerprints,
             CheckKind::Readers => self.settings.check_readers,
@@ -136,16 +147,22 @@ impl Registrar {
             .into_iter()
             .any(|kind| level(kind) != CheckLevel::Off);
         if self.role != Role::Producer || !enabled {
+            self.checked = true;
             return Ok(());
         }
         let names: Vec<&str> = self.types.iter().map(|t| t.event_type.as_str()).collect();
         let fleet = read_types(&self.transport, &names).await?;
         let findings = check(&self.id.service, &self.id.instance, &self.types, &fleet);
+        self.checked = true;
         let mut refused: Vec<Finding> = Vec::new();
         for finding in findings {
             match level(finding.kind) {
                 CheckLevel::Off => {}
                 CheckLevel::Warn => tracing::warn!("{}", finding.message),
+                CheckLevel::Refuse if !can_refuse => tracing::warn!(
+                    "{} (refused by the configuration, but Redis was away when this publisher started)",
+                    finding.message
+                ),
                 CheckLevel::Refuse => refused.push(finding),
             }
         }

@@ -226,3 +226,49 @@ async fn a_version_a_live_group_cannot_read_is_refused_unless_its_level_lets_it(
         .await
         .expect("FULL: the v1 readers read v2");
 }
+
+#[tokio::test]
+async fn with_redis_away_at_start_the_checks_run_when_it_is_back_and_warn() {
+    let mut server = server();
+    let mut base = config(&server);
+    base.registry.heartbeat = std::time::Duration::from_millis(100);
+    let original = Publisher::new(&service(&base, "users"))
+        .await
+        .expect("publisher");
+    original
+        .register(&Registry::new().with::<UserCreatedV2>())
+        .await
+        .expect("registered");
+    let mut refusing = service(&base, "signup");
+    refusing.registry.check_fingerprints = CheckLevel::Refuse;
+    let publisher = Publisher::new(&refusing).await.expect("publisher");
+    let (outcome, log) = logged(async {
+        server.stop();
+        let outcome = publisher
+            .register(&Registry::new().with::<edited::UserCreatedV2>())
+            .await;
+        server.restart().expect("restart");
+        let reader = FleetReader::connect(&base).await.expect("reader");
+        crate::common::eventually(
+            "the late registration",
+            std::time::Duration::from_secs(5),
+            || async {
+                reader.read().await.is_ok_and(|fleet| {
+                    fleet.types.get("user.created").is_some_and(|view| {
+                        view.producers
+                            .iter()
+                            .any(|member| member.record.id.service == "signup")
+                    })
+                })
+            },
+        )
+        .await;
+        outcome
+    })
+    .await;
+    outcome.expect("Redis away: logged, not refused");
+    assert!(
+        log.contains("user.created v2") && log.contains("Redis was away"),
+        "{log}"
+    );
+}
