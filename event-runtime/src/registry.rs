@@ -182,7 +182,9 @@ impl Registry {
     }
 
     /// Decodes data of `event_type` written at version `from` and upgrades it to version `to`
-    /// through the migration chain.
+    /// through the migration chain. Data of a newer version than `to` is read as `to` where
+    /// the type's level promises that older readers read newer data (`FORWARD`, `FULL` and
+    /// their transitive forms), and is [`DecodeError::Downgrade`] otherwise.
     pub fn decode_as(
         &self,
         event_type: &str,
@@ -190,16 +192,18 @@ impl Registry {
         event_data: &str,
         to: u32,
     ) -> Result<Box<dyn DynEvent>, DecodeError> {
-        if from > to {
+        let entry = self
+            .entry(event_type, to)
+            .ok_or_else(|| self.unknown(event_type, &format!("v{to}")))?;
+        // Newer data is read as an older version only where the level promises it, as a typed
+        // read does (`Event::decode_version`).
+        if from > to && !entry.compatibility.old_readers_read_new_data() {
             return Err(DecodeError::Downgrade {
                 event_type: event_type.to_owned(),
                 from,
                 to,
             });
         }
-        let entry = self
-            .entry(event_type, to)
-            .ok_or_else(|| self.unknown(event_type, &format!("v{to}")))?;
         (entry.decode)(from, event_data)
     }
 

@@ -61,6 +61,16 @@ fn an_older_reader_reads_full_data_of_a_newer_version_as_its_own() {
     let read = older::ParcelWeighedV1::decode_version(2, &json).expect("FULL: v1 reads v2");
     assert_eq!((read.parcel_id, read.grams), (7, 107));
     assert_eq!(read.envelope.event_id, sent.envelope.event_id);
+    // By name, through the older service's registry, the same.
+    let by_name = older::registry()
+        .decode_as("parcel.weighed", 2, &json, 1)
+        .expect("FULL: v1 reads v2 by name");
+    assert_eq!(by_name.version(), 1);
+    let labelled = event_runtime::encode(&labelled_v2(7)).expect("encode");
+    let error = older::registry()
+        .decode_as("parcel.labelled", 2, &labelled, 1)
+        .expect_err("BACKWARD");
+    assert!(matches!(error, DecodeError::Downgrade { .. }), "{error:?}");
     // Written again, it is v1 data: the field v1 does not know is gone.
     let again = event_runtime::encode(&read).expect("encode");
     assert!(
