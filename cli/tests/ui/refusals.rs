@@ -61,6 +61,8 @@ fn bad_names_ids_counts_and_parameters_are_refused_with_what_was_expected() {
             "not a stream entry id",
         ),
         ("/api/streams?x=1", 400, "takes no parameters"),
+        ("/api/fleet?type=user.created", 400, "takes no parameters"),
+        ("/api/fleet/user.created", 404, "no such endpoint"),
         ("/api/nothing", 404, "no such endpoint"),
         ("/api/streams/user.created", 404, "no such endpoint"),
     ];
@@ -76,6 +78,8 @@ fn bad_names_ids_counts_and_parameters_are_refused_with_what_was_expected() {
     let delete = console.send(Request::new("DELETE", "/api/streams"));
     assert_eq!(delete.status, 405);
     assert_eq!(delete.header("allow"), Some("GET"));
+    let post = console.send(Request::write("/api/fleet", &json!({})));
+    assert_eq!(post.status, 405, "the fleet is read-only: {}", post.text());
     let log = console.log_with("GET /api/dead-letters/User.Created 400");
     assert!(
         !log.contains("count=100000"),
@@ -129,6 +133,11 @@ fn a_token_guards_the_api_but_not_the_page() {
     let wrong = console
         .send(Request::get("/api/info").header("Authorization", "Bearer 0123456789abcdef0124"));
     assert_eq!(wrong.status, 401);
+    assert_eq!(
+        console.get("/api/fleet").status,
+        401,
+        "the fleet needs it too"
+    );
     let right =
         console.send(Request::get("/api/info").header("Authorization", &format!("Bearer {token}")));
     assert_eq!(right.status, 200);
