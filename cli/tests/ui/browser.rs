@@ -235,6 +235,9 @@ fn an_operator_reads_the_catalogue_watches_lag_and_requeues_a_dead_letter() {
             .contains("stale")
     );
     assert!(browser.text("table.services").contains("user.created v2"));
+    let foreign =
+        browser.text("section.fleet-type[data-type=\"request.created\"] table.producers .foreign");
+    assert!(foreign.contains("not this catalogue"), "{foreign}");
     keep(&browser, "fleet");
     assert_eq!(fixture::len(&mut conn, STREAM), 10);
 }

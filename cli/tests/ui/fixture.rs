@@ -193,7 +193,8 @@ pub fn register(conn: &mut impl ConnectionLike, event_type: &str, fields: &[(&st
 }
 
 /// A small fleet of `user.created`: `users` and `signup` publish v2 with different
-/// fingerprints, the `mailer` group of `mailer` reads it, and an `audit` consumer is stale.
+/// fingerprints, the `mailer` group of `mailer` reads it, and an `audit` consumer is stale;
+/// and `desk` publishes `request.created` v1 built from other schemas than `schemas/`.
 pub fn fleet(conn: &mut impl ConnectionLike) {
     let (a, b) = ("a".repeat(64), "b".repeat(64));
     let users = format!(r#"{{"1":"{a}","2":"{a}"}}"#);
@@ -248,6 +249,18 @@ pub fn fleet(conn: &mut impl ConnectionLike) {
             ("knows", "1"),
             ("reads", "1"),
             ("stale_after_ms", "1"),
+        ],
+    );
+    let other = format!(r#"{{"1":"{}"}}"#, "c".repeat(64));
+    register(
+        conn,
+        "request.created",
+        &[
+            ("service", "desk"),
+            ("instance", "desk-1"),
+            ("role", "producer"),
+            ("produces", "1"),
+            ("fingerprints", other.as_str()),
         ],
     );
 }

@@ -12,6 +12,7 @@ use super::input::{Query, Selection};
 use super::redact::redact;
 use super::server::{HttpResponse, bytes_response, log};
 use crate::commands::entries::event_json;
+use event_codegen::compat::fingerprint::fingerprint;
 
 /// Dead letters or entries listed when no `count` is given, and at most.
 const DEFAULT_COUNT: usize = 50;
@@ -35,15 +36,37 @@ pub fn info(console: &Console) -> Value {
     })
 }
 
-/// `GET /api/fleet`: the fleet registry, as `events registry --json` prints it.
+/// `GET /api/fleet`: the fleet registry, as `events registry --json` prints it, with
+/// `catalogue`: the fingerprint of each version of the registered types in the catalogue the
+/// console shows (`{"user.created": {"1": "9f2c...", "2": "41ab..."}}`), so that the page can
+/// mark instances built from other schemas.
 pub async fn fleet(console: &Console) -> Result<Value, ApiError> {
     let fleet = console
         .backend
         .fleet()
         .await
         .map_err(|error| ApiError::backend(&error).context("reading the fleet registry"))?;
-    serde_json::to_value(fleet)
-        .map_err(|error| ApiError::backend(&anyhow::anyhow!("the fleet as JSON: {error}")))
+    let catalogue = console.schemas.catalogue();
+    let fingerprints: Map<String, Value> = catalogue
+        .events
+        .iter()
+        .filter(|(name, _)| fleet.types.contains_key(*name))
+        .map(|(name, event)| {
+            let versions: Map<String, Value> = event
+                .versions
+                .iter()
+                .map(|version| {
+                    let fingerprint = fingerprint(catalogue, event, version);
+                    (version.number.to_string(), Value::String(fingerprint))
+                })
+                .collect();
+            (name.clone(), Value::Object(versions))
+        })
+        .collect();
+    let mut json = serde_json::to_value(fleet)
+        .map_err(|error| ApiError::backend(&anyhow::anyhow!("the fleet as JSON: {error}")))?;
+    json["catalogue"] = Value::Object(fingerprints);
+    Ok(json)
 }
 
 /// `GET /api/catalogue`: built once when the console starts.

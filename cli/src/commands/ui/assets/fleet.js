@@ -1,7 +1,8 @@
 // The Fleet page: what the running services registered in the fleet registry, refreshed every
 // few seconds. Per service the versions it produces and the groups it reads in; per event
 // type its producers, its consumer groups with the newest version they read and their lag,
-// fingerprints that disagree (a released version edited in place) and stale instances.
+// fingerprints that disagree (a released version edited in place) and stale instances, and
+// instances built from other schemas than the catalogue this console shows.
 
 import { get, explain } from './api.js';
 import { h, replace, pill, empty, count, duration } from './dom.js';
@@ -52,12 +53,17 @@ function stateCell(member, now) {
     : pill('live', 'ok', `last heartbeat ${seen} ago`);
 }
 
-function fingerprintCell(member, version, bad) {
+// `ours`: the fingerprints of the type's versions in the console's catalogue.
+function fingerprintCell(member, version, bad, ours) {
   const fingerprint = member.fingerprints[version];
   if (!fingerprint) return h('span', { class: 'muted' }, '–');
-  return bad.has(`${version}:${fingerprint}`)
-    ? pill(short(fingerprint), 'danger', `v${version}: this fingerprint disagrees with another instance's (${fingerprint})`)
-    : h('span', { class: 'mono', title: fingerprint }, short(fingerprint));
+  if (bad.has(`${version}:${fingerprint}`)) {
+    return pill(short(fingerprint), 'danger', `v${version}: this fingerprint disagrees with another instance's (${fingerprint})`);
+  }
+  if (ours[version] && ours[version] !== fingerprint) {
+    return h('span', { class: 'foreign' }, pill(short(fingerprint), 'warn', `v${version} differs from the catalogue this console shows (${short(ours[version])})`), ' ', h('span', { class: 'muted small' }, 'not this catalogue'));
+  }
+  return h('span', { class: 'mono', title: fingerprint }, short(fingerprint));
 }
 
 function render(fleet, head, body) {
@@ -81,7 +87,7 @@ function render(fleet, head, body) {
       stat('stale instances', count(stale), stale ? 'warn' : ''),
       stat('disagreeing versions', count(conflicts), conflicts ? 'danger' : '')),
     servicesTable(members),
-    types.map((view) => typeCard(view, now)));
+    types.map((view) => typeCard(view, now, fleet.catalogue[view.event_type] || {})));
 }
 
 function stat(label, value, kind = '') {
@@ -110,13 +116,13 @@ function servicesTable(members) {
       h('tbody', {}, rows)));
 }
 
-function typeCard(view, now) {
+function typeCard(view, now, ours) {
   const bad = disagreeing(view);
   const producers = view.producers.map((m) => h('tr', { class: m.stale ? 'stale' : '', dataset: { instance: m.instance } },
     h('td', { class: 'mono nowrap' }, m.service),
     h('td', { class: 'mono small' }, m.instance),
     h('td', { class: 'mono' }, version(m.produces)),
-    h('td', {}, fingerprintCell(m, m.produces, bad)),
+    h('td', {}, fingerprintCell(m, m.produces, bad, ours)),
     h('td', {}, stateCell(m, now))));
   const groups = view.groups.map((g) => h('tr', { dataset: { group: g.group } },
     h('td', { class: 'mono nowrap' }, g.group),
@@ -153,7 +159,7 @@ function typeCard(view, now) {
             h('td', { class: 'mono small' }, m.instance),
             h('td', { class: 'mono' }, m.group),
             h('td', { class: 'mono' }, version(m.knows)),
-            h('td', {}, fingerprintCell(m, m.knows, bad)),
+            h('td', {}, fingerprintCell(m, m.knows, bad, ours)),
             h('td', {}, stateCell(m, now))))))]
       : null);
 }
