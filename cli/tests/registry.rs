@@ -232,6 +232,37 @@ fn registry_shows_producers_groups_lag_disagreements_and_stale_instances() {
 }
 
 #[test]
+fn registry_shows_only_the_types_asked_for() {
+    let server = RedisServer::start().expect("redis-server");
+    let url = server.url();
+    let mut conn = connection(&url);
+    add(
+        &mut conn,
+        "user.created",
+        &producer("users", "h-1-x", "2", "{}"),
+        &[],
+    );
+    add(
+        &mut conn,
+        "request.created",
+        &producer("desk", "h-2-y", "1", "{}"),
+        &[],
+    );
+    let output = run_at(&url, &["registry", "request.created", "--json"]);
+    let json: Value = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|error| panic!("{error}: {}", show(&output)));
+    let types: Vec<&String> = json["types"].as_object().expect("types").keys().collect();
+    assert_eq!(types, ["request.created"], "{json:#}");
+    let output = run_at(&url, &["registry", "User Created"]);
+    assert_eq!(output.status.code(), Some(2), "{}", show(&output));
+    assert!(
+        text(&output.stderr).contains("not an event type"),
+        "{}",
+        show(&output)
+    );
+}
+
+#[test]
 fn an_empty_registry_says_so() {
     let server = RedisServer::start().expect("redis-server");
     let output = run_at(&server.url(), &["registry"]);

@@ -11,21 +11,34 @@ use crate::table::{Table, human_duration, print, print_json};
 /// Arguments of `events registry`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    /// Only these event types (default: every registered type).
+    #[arg(value_name = "TYPE")]
+    pub types: Vec<String>,
     /// Print JSON instead of tables.
     #[arg(long)]
     pub json: bool,
 }
 
-/// Reads the fleet from the Redis at `REDIS_URL`.
-pub async fn read_fleet() -> anyhow::Result<Fleet> {
+/// Reads the fleet from the Redis at `REDIS_URL`: `types`, or every registered type.
+pub async fn read_fleet(types: &[String]) -> anyhow::Result<Fleet> {
+    for event_type in types {
+        if !event_names::is_event_name(event_type) {
+            anyhow::bail!(
+                "`{event_type}` is not an event type (`domain.action`, e.g. `user.created`)"
+            );
+        }
+    }
     let config = config_from_env()?;
     let reader = FleetReader::connect(&config)
         .await
         .map_err(|error| unreachable(&config, error))?;
-    reader
-        .read()
-        .await
-        .map_err(|error| anyhow::anyhow!("cannot read the fleet registry: {error}"))
+    let fleet = if types.is_empty() {
+        reader.read().await
+    } else {
+        let names: Vec<&str> = types.iter().map(String::as_str).collect();
+        reader.read_types(&names).await
+    };
+    fleet.map_err(|error| anyhow::anyhow!("cannot read the fleet registry: {error}"))
 }
 
 /// The first 12 characters of a fingerprint: enough to tell them apart in a table.
@@ -152,7 +165,7 @@ fn render_disagreements(view: &FleetType) -> String {
 
 /// Runs the command: exit 1 when fingerprints disagree.
 pub async fn run(args: &Args) -> anyhow::Result<Outcome> {
-    let fleet = read_fleet().await?;
+    let fleet = read_fleet(&args.types).await?;
     if args.json {
         print_json(&fleet)?;
     } else {

@@ -87,7 +87,7 @@ impl FleetReader {
     }
 
     /// The whole fleet: every registered type, with each consumer group's lag on the type's
-    /// stream.
+    /// stream `events:<type>` (the partitions of a partitioned type are not counted).
     pub async fn read(&self) -> Result<Fleet> {
         let types = self.types().await?;
         let names: Vec<&str> = types.iter().map(String::as_str).collect();
