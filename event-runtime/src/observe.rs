@@ -11,6 +11,7 @@
 //! | `events_published_total` | counter | `event_type`, `service` | events written to their stream |
 //! | `events_publish_failures_total` | counter | `event_type`, `service` | publish calls that failed (nothing or not everything written) |
 //! | `events_consumed_total` | counter | `event_type`, `group`, `outcome` | entries handled: `outcome` is `ok` (acknowledged), `retried` (failed, stays pending), `dead_lettered` (handler failed for good or out of attempts) or `invalid` (undecodable or invalid: dead-lettered at once) |
+//! | `events_deduplicated_total` | counter | `event_type`, `group` | entries acknowledged without running their handler: the group handled their `event_id` within the deduplication window (`SubscriberConfig::dedup`) |
 //! | `events_handler_duration_seconds` | histogram | `event_type`, `group` | time in the handler (decode and upgrade included) |
 //! | `events_end_to_end_latency_seconds` | histogram | `event_type`, `group` | from the stream entry's id (the ms Redis appended it) to the handler's start |
 //! | `events_consumer_lag` | gauge | `event_type`, `group` | entries not yet delivered to the group (`XINFO GROUPS` lag; not set while Redis cannot tell) |
@@ -102,6 +103,17 @@ impl GroupLabels {
             "event_type" => self.event_type.clone(),
             "group" => self.group.clone(),
             "outcome" => outcome.label()
+        )
+        .increment(1);
+    }
+
+    /// An entry acknowledged without running its handler: its `event_id` was handled by the
+    /// group already (effectively-once handling).
+    pub(crate) fn deduplicated(&self) {
+        metrics::counter!(
+            "events_deduplicated_total",
+            "event_type" => self.event_type.clone(),
+            "group" => self.group.clone()
         )
         .increment(1);
     }

@@ -184,6 +184,16 @@ pub(super) fn read(mut lookup: impl FnMut(&str) -> Option<String>) -> Result<Con
     if let Some(entry) = read("EVENT_SUBSCRIBER_METRICS_INTERVAL") {
         subscriber.metrics_interval = millis(&entry)?;
     }
+    if let Some((name, value)) = read("EVENT_SUBSCRIBER_DEDUP") {
+        subscriber.dedup = match value.to_ascii_lowercase().as_str() {
+            "on" | "true" | "1" => true,
+            "off" | "false" | "0" | "" => false,
+            _ => return Err(ConfigError::new(&name, &value, "expected `on` or `off`")),
+        };
+    }
+    if let Some(entry) = read("EVENT_SUBSCRIBER_DEDUP_WINDOW") {
+        subscriber.dedup_window = millis(&entry)?;
+    }
 
     config.registry.read_env(&mut read)?;
 

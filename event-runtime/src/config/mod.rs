@@ -47,6 +47,8 @@
 //! | `EVENT_SUBSCRIBER_SHUTDOWN_TIMEOUT` | `30000` | ms graceful shutdown waits for running handlers |
 //! | `EVENT_SUBSCRIBER_MAX_EVENT_SIZE` | `1048576` | larger entries are dead-lettered unread |
 //! | `EVENT_SUBSCRIBER_METRICS_INTERVAL` | `10000` | ms between two polls of the gauges of lag, pending entries and dead letters ([`observe`](crate::observe)) |
+//! | `EVENT_SUBSCRIBER_DEDUP` | `off` | `on`: effectively-once handling, an entry whose `event_id` the group handled within the window is acknowledged without running its handler (README, "Effectively once") |
+//! | `EVENT_SUBSCRIBER_DEDUP_WINDOW` | `86400000` (24 h) | ms the group remembers a handled `event_id` |
 //! | `EVENT_REGISTRY` | `on` | publishers and subscribers register in the fleet registry in Redis (see the wire format page): `on` or `off` |
 //! | `EVENT_REGISTRY_HEARTBEAT` | `10000` | ms between two heartbeats of a registered instance |
 //! | `EVENT_REGISTRY_STALE_AFTER` | `3` | missed heartbeats after which an instance is stale |

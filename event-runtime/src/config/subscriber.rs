@@ -71,6 +71,13 @@ pub struct SubscriberConfig {
     /// stream length for the gauges of [`observe`](crate::observe)
     /// (`EVENT_SUBSCRIBER_METRICS_INTERVAL`).
     pub metrics_interval: Duration,
+    /// Effectively-once handling: skip an entry whose `event_id` this group handled within
+    /// `dedup_window` (`EVENT_SUBSCRIBER_DEDUP`, `on` or `off`; off by default). See the
+    /// README, "Effectively once", for what it promises and what it cannot.
+    pub dedup: bool,
+    /// How long the group remembers a handled `event_id` (`EVENT_SUBSCRIBER_DEDUP_WINDOW`,
+    /// milliseconds; 24 hours by default).
+    pub dedup_window: Duration,
 }
 
 /// Where a consumer group that does not exist yet starts reading. An existing group always
@@ -138,6 +145,8 @@ impl SubscriberConfig {
         "subscriber.metrics_interval",
         "EVENT_SUBSCRIBER_METRICS_INTERVAL",
     );
+    pub(crate) const DEDUP_WINDOW: Setting =
+        Setting::new("subscriber.dedup_window", "EVENT_SUBSCRIBER_DEDUP_WINDOW");
 
     pub(super) fn with_group(consumer_group: String) -> Self {
         Self {
@@ -157,6 +166,8 @@ impl SubscriberConfig {
             shutdown_timeout: Duration::from_millis(30_000),
             max_event_size: DEFAULT_MAX_EVENT_SIZE,
             metrics_interval: Duration::from_millis(10_000),
+            dedup: false,
+            dedup_window: Duration::from_secs(24 * 60 * 60),
         }
     }
 
@@ -198,6 +209,7 @@ impl SubscriberConfig {
             Broken::time(Self::SHUTDOWN_TIMEOUT, self.shutdown_timeout),
             Broken::count(Self::MAX_EVENT_SIZE, self.max_event_size),
             Broken::time(Self::METRICS_INTERVAL, self.metrics_interval),
+            Broken::time(Self::DEDUP_WINDOW, self.dedup_window),
         ])
     }
 }

@@ -479,3 +479,32 @@ fn the_old_name_of_max_deliveries_is_still_read_and_the_new_one_wins() {
         r#"EVENT_SUBSCRIBER_MAX_RETRIES="many" is invalid: expected a whole number"#
     );
 }
+
+#[test]
+fn deduplication_is_off_by_default_and_read_from_its_variables() {
+    let defaults = parse(&[]).expect("defaults").subscriber;
+    assert!(!defaults.dedup);
+    assert_eq!(defaults.dedup_window, Duration::from_secs(86_400));
+    let on = parse(&[
+        ("EVENT_SUBSCRIBER_DEDUP", "on"),
+        ("EVENT_SUBSCRIBER_DEDUP_WINDOW", "60000"),
+    ])
+    .expect("valid")
+    .subscriber;
+    assert!(on.dedup);
+    assert_eq!(on.dedup_window, Duration::from_secs(60));
+    assert!(
+        !parse(&[("EVENT_SUBSCRIBER_DEDUP", "off")])
+            .expect("valid")
+            .subscriber
+            .dedup
+    );
+    assert_eq!(
+        error(&[("EVENT_SUBSCRIBER_DEDUP", "maybe")]),
+        r#"EVENT_SUBSCRIBER_DEDUP="maybe" is invalid: expected `on` or `off`"#
+    );
+    assert_eq!(
+        error(&[("EVENT_SUBSCRIBER_DEDUP_WINDOW", "0")]),
+        r#"EVENT_SUBSCRIBER_DEDUP_WINDOW="0" is invalid: must be at least 1 millisecond"#
+    );
+}

@@ -57,6 +57,7 @@
 //! wall clock like Redis's. [`stop`](MemoryBroker::stop) and [`start`](MemoryBroker::start)
 //! simulate an outage of the server, for tests of what happens meanwhile.
 
+mod dedup;
 mod ids;
 mod retention;
 mod stream;
@@ -102,6 +103,8 @@ struct State {
     stopped: bool,
     /// Counts outages, so a read that waited across one fails like a dropped connection.
     outages: u64,
+    /// Set by [`MemoryBroker::refuse_acks`].
+    refusing_acks: bool,
 }
 
 impl std::fmt::Debug for MemoryBroker {
@@ -341,7 +344,7 @@ impl MemoryBroker {
 
     /// `XACK` per stream.
     pub(crate) fn ack(&self, group: &str, acks: &[(String, Vec<String>)]) -> Result<()> {
-        let mut state = self.answer()?;
+        let mut state = self.answer_ack()?;
         for (key, ids) in acks {
             let ids = parse_ids(ids)?;
             if let Some(stream) = state.streams.get_mut(key) {

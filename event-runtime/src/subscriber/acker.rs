@@ -1,4 +1,6 @@
 //! Acknowledgements in batches: whatever succeeded since the last `XACK` goes in the next.
+//! With effectively-once handling on, the batch's handled events are recorded first
+//! (`dedup.rs`), so that an entry whose acknowledgement is lost is known as handled.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,10 +14,13 @@ use super::in_flight::InFlight;
 /// A request to the acker.
 #[derive(Debug)]
 pub(crate) enum AckMessage {
-    /// Acknowledge this entry; `in_flight` is dropped once the `XACK` was sent.
+    /// Acknowledge this entry; `in_flight` is dropped once the `XACK` was sent. With
+    /// `handled`, its handler ran: with effectively-once handling on, its `event_id` is
+    /// recorded before the acknowledgement.
     Ack {
         stream: usize,
         id: String,
+        handled: Option<String>,
         in_flight: InFlight,
     },
     /// Answer once every earlier acknowledgement was sent.
@@ -28,6 +33,7 @@ const MOST_PER_BATCH: usize = 1000;
 pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiver<AckMessage>) {
     while let Some(first) = messages.recv().await {
         let mut batch: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        let mut handled: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
         let mut flushes = Vec::new();
         let mut guards = Vec::new();
         let mut count = 0;
@@ -37,8 +43,15 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
                 AckMessage::Ack {
                     stream,
                     id,
+                    handled: event_id,
                     in_flight,
                 } => {
+                    if let Some(event_id) = event_id {
+                        handled
+                            .entry(stream)
+                            .or_default()
+                            .push((event_id, id.clone()));
+                    }
                     batch.entry(stream).or_default().push(id);
                     guards.push(in_flight);
                     count += 1;
@@ -50,6 +63,9 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
             } else {
                 None
             };
+        }
+        if !handled.is_empty() {
+            record(&shared, handled).await;
         }
         if count > 0 {
             acknowledge(&shared, batch).await;
@@ -83,5 +99,41 @@ async fn acknowledge(shared: &Shared, batch: BTreeMap<usize, Vec<String>>) {
                 return;
             }
         }
+    }
+}
+
+/// Records the batch's handled events in the group's record streams (with effectively-once
+/// handling on), then remembers them. A record that cannot be written is logged, and the
+/// entries are acknowledged all the same: left pending, they would surely run again.
+async fn record(shared: &Shared, handled: BTreeMap<usize, Vec<(String, String)>>) {
+    let Some(dedup) = &shared.dedup else {
+        return;
+    };
+    let records: Vec<(String, Vec<(String, String)>)> = handled
+        .iter()
+        .map(|(stream, events)| (shared.subscriptions[*stream].key.clone(), events.clone()))
+        .collect();
+    let mut delay = Duration::from_millis(50);
+    for attempt in 1..=5 {
+        match shared
+            .transport
+            .record_handled(&shared.group, &records, dedup.window())
+            .await
+        {
+            Ok(()) => break,
+            Err(error) if error.is_retryable() && attempt < 5 => {
+                tokio::time::sleep(delay).await;
+                delay *= 2;
+            }
+            Err(error) => {
+                let count: usize = records.iter().map(|(_, events)| events.len()).sum();
+                tracing::error!(error = %error, count, "could not record handled events; were their entries delivered again, their handlers would run again");
+                return;
+            }
+        }
+    }
+    for (stream, events) in handled {
+        let ids: Vec<String> = events.into_iter().map(|(event_id, _)| event_id).collect();
+        dedup.remember(stream, &ids).await;
     }
 }

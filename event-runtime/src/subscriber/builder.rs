@@ -151,6 +151,15 @@ impl SubscriberBuilder {
         self
     }
 
+    /// Turns on effectively-once handling ([`SubscriberConfig::dedup`]): an entry whose
+    /// `event_id` the group handled within `window` is acknowledged without running its
+    /// handler. The README's "Effectively once" says what it promises and what it cannot.
+    pub fn deduplicate(mut self, window: Duration) -> Self {
+        self.settings.dedup = true;
+        self.settings.dedup_window = window;
+        self
+    }
+
     /// The old name of [`max_deliveries`](Self::max_deliveries), which it always counted.
     #[deprecated(note = "it counts deliveries, not retries: use `max_deliveries`")]
     pub fn max_retries(self, deliveries: u32) -> Self {
@@ -230,6 +239,7 @@ impl SubscriberBuilder {
                 });
             }
         }
+        let subscriptions_len = subscriptions.len();
         let (acks, ack_receiver) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             transport,
@@ -247,6 +257,9 @@ impl SubscriberBuilder {
             tasks: Mutex::new(JoinSet::new()),
             limit: limit.map(|total| Arc::new(super::limit::Limit::new(total))),
             registration: Mutex::new(None),
+            dedup: settings
+                .dedup
+                .then(|| super::dedup::Dedup::new(subscriptions_len, settings.dedup_window)),
             settings,
         });
         shared.ensure_groups(false).await?;

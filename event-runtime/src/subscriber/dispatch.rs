@@ -79,6 +79,29 @@ async fn process(
             return;
         }
     };
+    if let Some(dedup) = &shared.dedup {
+        match dedup
+            .handled(shared, stream, &incoming.event_id, deliveries)
+            .await
+        {
+            Ok(true) => {
+                skip_duplicate(
+                    shared,
+                    stream,
+                    entry,
+                    &incoming.event_id,
+                    deliveries,
+                    in_flight,
+                );
+                return;
+            }
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, stream = %subscription.key, stream_id = %entry.id, "cannot read the record of handled events; running the handler (at least once)");
+            }
+        }
+    }
+    let event_id = shared.dedup.is_some().then(|| incoming.event_id.clone());
     let span = tracing::info_span!(
         "handle",
         event_type,
@@ -114,11 +137,48 @@ async fn process(
             )))
         });
     labels.handler_duration(started.elapsed().as_secs_f64());
+    let handled = Handled { outcome, event_id };
     settle(
-        shared, stream, entry, deliveries, outcome, in_flight, permit,
+        shared, stream, entry, deliveries, handled, in_flight, permit,
     )
     .instrument(span)
     .await;
+}
+
+/// What a handler came to, with the `event_id` to record when it succeeded (effectively-once
+/// handling on).
+struct Handled {
+    outcome: Outcome,
+    event_id: Option<String>,
+}
+
+/// Acknowledges an entry whose `event_id` the group handled already, without running its
+/// handler (effectively-once handling).
+fn skip_duplicate(
+    shared: &Arc<Shared>,
+    stream: usize,
+    entry: StreamEntry,
+    event_id: &str,
+    deliveries: u32,
+    in_flight: InFlight,
+) {
+    let subscription = &shared.subscriptions[stream];
+    tracing::debug!(
+        event_type = %subscription.event_type,
+        group = %shared.group,
+        event_id,
+        stream_id = %entry.id,
+        delivery = deliveries,
+        "event already handled by the group; acknowledged without running the handler"
+    );
+    subscription.labels.deduplicated();
+    super::limit::settled(shared);
+    let _ = shared.acks.send(AckMessage::Ack {
+        stream,
+        id: entry.id,
+        handled: None,
+        in_flight,
+    });
 }
 
 /// Acknowledges, schedules a retry or dead-letters, after the handler ran. The handler slot
@@ -128,10 +188,11 @@ async fn settle(
     stream: usize,
     entry: StreamEntry,
     deliveries: u32,
-    outcome: Outcome,
+    handled: Handled,
     in_flight: InFlight,
     permit: OwnedSemaphorePermit,
 ) {
+    let Handled { outcome, event_id } = handled;
     let settings = &shared.settings;
     let labels = &shared.subscriptions[stream].labels;
     match outcome {
@@ -141,6 +202,7 @@ async fn settle(
             let _ = shared.acks.send(AckMessage::Ack {
                 stream,
                 id: entry.id,
+                handled: event_id,
                 in_flight,
             });
         }

@@ -19,6 +19,7 @@ mod acker;
 mod builder;
 mod claimer;
 mod dead_letter;
+mod dedup;
 mod dispatch;
 mod gauges;
 pub(crate) mod handler;
@@ -143,6 +144,8 @@ struct Shared {
     limit: Option<Arc<limit::Limit>>,
     /// The registration in the fleet registry, until the subscriber stops.
     registration: Mutex<Option<crate::fleet::Registration>>,
+    /// With effectively-once handling on, the `event_id`s the group handled.
+    dedup: Option<dedup::Dedup>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

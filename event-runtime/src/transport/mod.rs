@@ -365,4 +365,18 @@ impl Transport {
             Transport::Memory(broker) => broker.trim_forced(stream, from, to, groups),
         }
     }
+
+    /// Records handled events for effectively-once handling: per stream, `(event_id, entry
+    /// id)` pairs appended to the group's record stream (`handled_key`), which keeps `window`.
+    pub(crate) async fn record_handled(
+        &self,
+        group: &str,
+        records: &[(String, Vec<(String, String)>)],
+        window: Duration,
+    ) -> Result<()> {
+        match self {
+            Transport::Redis(redis) => redis.record_handled(group, records, window).await,
+            Transport::Memory(broker) => broker.record_handled(group, records, window),
+        }
+    }
 }

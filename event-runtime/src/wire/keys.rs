@@ -13,6 +13,9 @@ pub const CHANNEL_PREFIX: &str = "events.";
 pub const REGISTRY_PREFIX: &str = "events:registry:";
 /// What every record of forced trims starts with: `events:trimmed:`.
 pub const TRIMMED_PREFIX: &str = "events:trimmed:";
+/// What every record of handled events (effectively-once handling) starts with:
+/// `events:handled:`.
+pub const HANDLED_PREFIX: &str = "events:handled:";
 /// The registry's index of event types: one entry per instance and heartbeat, listing the
 /// types it registered, so that readers find every type without `SCAN`.
 pub const REGISTRY_TYPES_KEY: &str = "events:registry:types";
@@ -68,6 +71,14 @@ pub fn trimmed_key(stream: &str) -> String {
     format!("{TRIMMED_PREFIX}{{{stream}}}")
 }
 
+/// The record of the events a consumer group handled from a stream, for effectively-once
+/// handling: `events:handled:{events:user.created}:<group>`, one entry per handled entry with
+/// its `event_id`, trimmed to the deduplication window (docs/wire-format.md). Its hash tag is
+/// the stream's name, so on a Redis Cluster it lives in the stream's slot.
+pub fn handled_key(stream: &str, group: &str) -> String {
+    format!("{HANDLED_PREFIX}{{{stream}}}:{group}")
+}
+
 /// Every stream a subscriber of `event_type` reads: `events:<type>`, then the partitions
 /// `events:<type>:p0` ... when the type is partitioned (the plain stream too, for producers
 /// that do not partition, such as the original services).
@@ -94,6 +105,7 @@ pub fn event_type_of(stream: &str) -> Option<&str> {
     if stream.starts_with(DEAD_LETTER_PREFIX)
         || stream.starts_with(REGISTRY_PREFIX)
         || stream.starts_with(TRIMMED_PREFIX)
+        || stream.starts_with(HANDLED_PREFIX)
     {
         return None;
     }

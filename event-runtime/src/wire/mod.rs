@@ -29,9 +29,10 @@ pub(crate) use entry::DataHead;
 pub use entry::{EntryError, EntryHead, StreamEntry, entry_fields, parse_entry};
 pub use id::{EntryId, EntryIdError};
 pub use keys::{
-    CHANNEL_PREFIX, DEAD_LETTER_PREFIX, REGISTRY_PREFIX, REGISTRY_TYPES_KEY, STREAM_PREFIX,
-    TRIMMED_PREFIX, channel_name, cluster_dead_letter_key, dead_letter_key, event_type_of,
-    partition_key, registry_key, registry_schemas_key, stream_key, stream_keys, trimmed_key,
+    CHANNEL_PREFIX, DEAD_LETTER_PREFIX, HANDLED_PREFIX, REGISTRY_PREFIX, REGISTRY_TYPES_KEY,
+    STREAM_PREFIX, TRIMMED_PREFIX, channel_name, cluster_dead_letter_key, dead_letter_key,
+    event_type_of, handled_key, partition_key, registry_key, registry_schemas_key, stream_key,
+    stream_keys, trimmed_key,
 };
 pub use partition::{fnv1a_64, partition_of, partition_of_text};
 pub use timestamp::{format_timestamp, parse_timestamp};

@@ -4,6 +4,7 @@
 mod by_name;
 mod common;
 mod consume;
+mod dedup;
 mod fleet;
 mod fleet_checks;
 mod harness;

@@ -12,6 +12,7 @@
 mod commands;
 mod connection;
 mod consumers;
+mod dedup;
 mod replies;
 mod retention;
 mod slots;
