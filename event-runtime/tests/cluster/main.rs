@@ -1,7 +1,8 @@
 //! The runtime on a Redis Cluster (three masters, three replicas; see
 //! `event_runtime::testing::RedisCluster`), one cluster per test: failover with durable
 //! publish, partitions spread over slots, dead letters in their stream's slot, reads of
-//! streams in many slots, live pub/sub across nodes, `WAIT`, the fleet registry of two types.
+//! streams in many slots, live pub/sub across nodes, `WAIT`, the fleet registry of two types,
+//! effectively-once handling's records in their streams' slots.
 //!
 //! Six `redis-server` processes per test: this target needs the `cluster-tests` feature and
 //! runs in a CI step of its own:
@@ -18,6 +19,7 @@
     reason = "the tests report their counts on stderr, shown with --nocapture"
 )]
 
+mod dedup;
 mod failover;
 mod fleet;
 mod slots;

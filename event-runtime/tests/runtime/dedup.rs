@@ -232,14 +232,18 @@ async fn the_same_event_published_twice_runs_once_in_memory_and_on_redis() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_id_older_than_the_window_is_forgotten() {
-    let backend = Backend::Memory(MemoryBroker::new());
-    let mut config = backend.config();
-    config.subscriber.dedup_window = Duration::from_millis(200);
-    assert_eq!(
-        published_twice(&backend, config, Duration::from_millis(400)).await,
-        2
-    );
-    assert_eq!(backend.records().await, 1, "the older record was trimmed");
+    let memory = Backend::Memory(MemoryBroker::new());
+    let redis = redis_backend(&[]);
+    for backend in [&memory, &redis] {
+        let mut config = backend.config();
+        config.subscriber.dedup_window = Duration::from_millis(200);
+        assert_eq!(
+            published_twice(backend, config, Duration::from_millis(400)).await,
+            2
+        );
+    }
+    // The in-memory broker trims exactly; Redis's `MINID ~` trims whole nodes, later.
+    assert_eq!(memory.records().await, 1, "the older record was trimmed");
 }
 
 /// A skipped duplicate counts in `events_deduplicated_total{event_type, group}`. (On a
