@@ -103,7 +103,7 @@ async fn acknowledge(shared: &Shared, batch: BTreeMap<usize, Vec<String>>) {
 }
 
 /// Records the batch's handled events in the group's record streams (with effectively-once
-/// handling on), then remembers them. A record that cannot be written is logged, and the
+/// handling on; `dispatch.rs` remembered them already). A record that cannot be written is logged, and the
 /// entries are acknowledged all the same: left pending, they would surely run again.
 async fn record(shared: &Shared, handled: BTreeMap<usize, Vec<(String, String)>>) {
     let Some(dedup) = &shared.dedup else {
@@ -120,7 +120,7 @@ async fn record(shared: &Shared, handled: BTreeMap<usize, Vec<(String, String)>>
             .record_handled(&shared.group, &records, dedup.window())
             .await
         {
-            Ok(()) => break,
+            Ok(()) => return,
             Err(error) if error.is_retryable() && attempt < 5 => {
                 tokio::time::sleep(delay).await;
                 delay *= 2;
@@ -131,9 +131,5 @@ async fn record(shared: &Shared, handled: BTreeMap<usize, Vec<(String, String)>>
                 return;
             }
         }
-    }
-    for (stream, events) in handled {
-        let ids: Vec<String> = events.into_iter().map(|(event_id, _)| event_id).collect();
-        dedup.remember(stream, &ids).await;
     }
 }

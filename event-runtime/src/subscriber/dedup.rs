@@ -11,10 +11,14 @@
 //! (`XRANGE` after the last record read) for every entry delivered more than once, since only
 //! those can have been handled by a consumer whose records it has not read. A first delivery
 //! costs no command; a duplicate published as a second entry is found when its consumer knows
-//! the first one's record (it handled it, or read it at start or at a redelivery).
+//! the first one's record (it handled it, or read it at start or at a redelivery). Within one
+//! subscriber, a copy of an event whose handler runs waits for it to end ([`Running`]).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
 
 use super::Shared;
 use crate::error::Result;
@@ -28,6 +32,39 @@ const PAGE: usize = 1000;
 pub(super) struct Dedup {
     window: Duration,
     streams: Vec<tokio::sync::Mutex<Handled>>,
+    /// `(stream, event_id)`s whose handler runs here now: a second copy waits for the first.
+    running: RunningIds,
+}
+
+/// `(stream, event_id)` -> what wakes the copies waiting for its handler to end.
+type RunningIds = Arc<Mutex<HashMap<(usize, String), Arc<Notify>>>>;
+
+/// Whether to run an entry's handler.
+pub(super) enum Check {
+    /// The group handled its `event_id` already: acknowledge it without running the handler.
+    Duplicate,
+    /// Run it; until the guard is dropped, other copies of the event here wait.
+    Run(Running),
+}
+
+/// Marks an `event_id` as being handled here until dropped, then wakes the copies waiting.
+pub(super) struct Running {
+    running: RunningIds,
+    key: (usize, String),
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(done) = lock(&self.running).remove(&self.key) {
+            done.notify_waiters();
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// What one stream's record says, as far as it was read.
@@ -69,6 +106,7 @@ impl Dedup {
         Self {
             window,
             streams: (0..streams).map(|_| Default::default()).collect(),
+            running: Arc::default(),
         }
     }
 
@@ -80,10 +118,50 @@ impl Dedup {
         now_ms().saturating_sub(u64::try_from(self.window.as_millis()).unwrap_or(u64::MAX))
     }
 
+    /// Whether to run the handler of an entry carrying `event_id` from stream `stream`:
+    /// not when the group handled it within the window ([`handled`](Self::handled)). A copy
+    /// of an event whose handler runs here now waits for it, then asks again.
+    pub(super) async fn check(
+        &self,
+        shared: &Shared,
+        stream: usize,
+        event_id: &str,
+        deliveries: u32,
+    ) -> Result<Check> {
+        let key = (stream, event_id.to_owned());
+        loop {
+            if self.handled(shared, stream, event_id, deliveries).await? {
+                return Ok(Check::Duplicate);
+            }
+            let done = {
+                let mut running = lock(&self.running);
+                match running.get(&key) {
+                    Some(done) => done.clone(),
+                    None => {
+                        running.insert(key.clone(), Arc::new(Notify::new()));
+                        return Ok(Check::Run(Running {
+                            running: self.running.clone(),
+                            key,
+                        }));
+                    }
+                }
+            };
+            let finished = done.notified();
+            // The first copy may have finished between the two locks.
+            let waiting_for = lock(&self.running)
+                .get(&key)
+                .is_some_and(|current| Arc::ptr_eq(current, &done));
+            if !waiting_for {
+                continue;
+            }
+            finished.await;
+        }
+    }
+
     /// Whether the group handled `event_id` from stream `stream` within the window. Reads
     /// the record stream on from where it stopped at the first call and when the entry was
     /// delivered before (`deliveries > 1`).
-    pub(super) async fn handled(
+    async fn handled(
         &self,
         shared: &Shared,
         stream: usize,
@@ -129,7 +207,7 @@ impl Dedup {
         Ok(handled.ids.contains_key(event_id))
     }
 
-    /// Remembers ids just recorded in stream `stream`'s record.
+    /// Remembers ids whose handlers succeeded here (the acker records them next).
     pub(super) async fn remember(&self, stream: usize, event_ids: &[String]) {
         if let Some(handled) = self.streams.get(stream) {
             let mut handled = handled.lock().await;

@@ -9,6 +9,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 use super::acker::AckMessage;
+use super::dedup::Check;
 use super::handler::Outcome;
 use super::in_flight::InFlight;
 use super::{Retry, Shared, dead_letter, incoming, lock};
@@ -79,12 +80,13 @@ async fn process(
             return;
         }
     };
+    let mut handling_here = None;
     if let Some(dedup) = &shared.dedup {
         match dedup
-            .handled(shared, stream, &incoming.event_id, deliveries)
+            .check(shared, stream, &incoming.event_id, deliveries)
             .await
         {
-            Ok(true) => {
+            Ok(Check::Duplicate) => {
                 skip_duplicate(
                     shared,
                     stream,
@@ -95,7 +97,7 @@ async fn process(
                 );
                 return;
             }
-            Ok(false) => {}
+            Ok(Check::Run(guard)) => handling_here = Some(guard),
             Err(error) => {
                 tracing::warn!(error = %error, stream = %subscription.key, stream_id = %entry.id, "cannot read the record of handled events; running the handler (at least once)");
             }
@@ -137,6 +139,13 @@ async fn process(
             )))
         });
     labels.handler_duration(started.elapsed().as_secs_f64());
+    if let (Some(dedup), Outcome::Done) = (&shared.dedup, &outcome) {
+        dedup
+            .remember(stream, std::slice::from_ref(&incoming.event_id))
+            .await;
+    }
+    // Copies of the event waiting here find it handled now, or run if it failed.
+    drop(handling_here);
     let handled = Handled { outcome, event_id };
     settle(
         shared, stream, entry, deliveries, handled, in_flight, permit,

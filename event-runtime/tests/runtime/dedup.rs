@@ -287,3 +287,40 @@ fn a_skipped_duplicate_is_counted() {
         [("event_type=user.created,group=tests".to_owned(), 1)]
     );
 }
+
+/// Two copies of one event read together by one subscriber whose handlers run concurrently:
+/// the second waits for the first, and finds it handled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_copies_read_together_run_once() {
+    for backend in [Backend::Memory(MemoryBroker::new()), redis_backend(&[])] {
+        let config = backend.config();
+        let publisher = backend.publisher(&config).await;
+        let event = user(1);
+        publisher
+            .publish_batch(&[event.clone(), event])
+            .await
+            .expect("publish");
+        let runs = Arc::new(AtomicUsize::new(0));
+        let counting = runs.clone();
+        let mut builder =
+            Subscriber::builder(&config)
+                .deduplicate(WINDOW)
+                .on(move |_: UserCreatedV1| {
+                    counting.fetch_add(1, Ordering::SeqCst);
+                    async {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                        Ok::<(), HandlerError>(())
+                    }
+                });
+        if let Backend::Memory(broker) = &backend {
+            builder = builder.in_memory(broker);
+        }
+        let running = builder.build().await.expect("subscriber").spawn();
+        running
+            .settled(Duration::from_secs(10))
+            .await
+            .expect("settled");
+        running.shutdown().await.expect("shutdown");
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+    }
+}
