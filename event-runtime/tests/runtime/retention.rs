@@ -187,3 +187,43 @@ async fn trimming_stops_with_the_last_clone_of_the_publisher() {
         "trimmed after the last clone"
     );
 }
+
+/// Two publishers of one stream trim it side by side: the losses they record add up to the
+/// entries removed, none counted twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_publishers_never_count_one_loss_twice() {
+    let broker = MemoryBroker::new();
+    let mut config = settings(Duration::from_secs(3600));
+    config.publisher.retention = Retention::MaxLen(10);
+    config.publisher.hard_cap = HardCap::Limit(Retention::MaxLen(20));
+    config.publisher.retention_interval = Duration::from_millis(1);
+    consume(&broker, &config)
+        .await
+        .shutdown()
+        .await
+        .expect("shutdown");
+    let (first, second) = (
+        Publisher::in_memory(&broker, &config),
+        Publisher::in_memory(&broker, &config),
+    );
+    for n in 0..100 {
+        let publisher = if n % 2 == 0 { &first } else { &second };
+        publisher.publish(&user(n)).await.expect("publish");
+    }
+    eventually("within the hard cap", Duration::from_secs(10), || {
+        std::future::ready(broker.entries(STREAM).len() == 20)
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let lost: u64 = broker
+        .entries(&trimmed_key(STREAM))
+        .iter()
+        .map(|record| {
+            record
+                .text("lost")
+                .and_then(|n| n.parse::<u64>().ok())
+                .unwrap_or(0)
+        })
+        .sum();
+    assert_eq!(lost, 80, "100 published, 20 kept, none read");
+}
