@@ -234,9 +234,15 @@ fn decode_exact_and_upgrades_call_validate() {
 fn debug_redacts_sensitive_fields_as_generated_structs_do() {
     let text = format!("{:?}", v2());
     assert!(!text.contains("+44 20 7946 0958"), "{text}");
-    assert!(text.starts_with("ParcelShippedV2 { envelope: Envelope {"), "{text}");
+    assert!(
+        text.starts_with("ParcelShippedV2 { envelope: Envelope {"),
+        "{text}"
+    );
     assert!(text.contains("phone_number: <redacted>"), "{text}");
-    assert!(text.contains(r#"carrier: "post""#), "other fields show: {text}");
+    assert!(
+        text.contains(r#"carrier: "post""#),
+        "other fields show: {text}"
+    );
     let pretty = format!("{:#?}", v2());
     assert!(!pretty.contains("+44 20 7946 0958"), "{pretty}");
 }

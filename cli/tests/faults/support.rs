@@ -3,13 +3,13 @@
 //! what Redis holds.
 
 use std::collections::{BTreeSet, HashMap};
-use std::future::Future;
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use event_runtime::testing::RedisServer;
+pub use event_runtime::testing::eventually;
+use event_runtime::testing::{RedisServer, fast_config};
 use event_runtime::{
     Config, Envelope, Event, HandlerError, Publisher, RunningSubscriber, Subscriber,
 };
@@ -51,7 +51,7 @@ pub fn server() -> RedisServer {
 
 /// Settings tuned for fault tests: short blocks, claims and backoffs.
 pub fn config(url: &str) -> Config {
-    let mut config = Config::new(url);
+    let mut config = fast_config(url);
     config.service_name = "faults".to_owned();
     config.publisher.publish_timeout = Duration::from_secs(10);
     let subscriber = &mut config.subscriber;
@@ -59,9 +59,7 @@ pub fn config(url: &str) -> Config {
     subscriber.block_time = Duration::from_millis(100);
     subscriber.claim_min_idle = Duration::from_millis(500);
     subscriber.claim_interval = Duration::from_millis(50);
-    subscriber.retry_backoff = Duration::from_millis(20);
     subscriber.retry_backoff_max = Duration::from_millis(200);
-    subscriber.shutdown_timeout = Duration::from_secs(5);
     subscriber.concurrency = 16;
     subscriber.batch_size = 64;
     config
@@ -208,22 +206,6 @@ pub async fn pending_of(url: &str, consumer: &str) -> Vec<String> {
     )
     .await;
     reply.ids.into_iter().map(|entry| entry.id).collect()
-}
-
-/// Polls `check` every 20 ms until it is true; panics naming `what` after `within`.
-pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() < within,
-            "timed out after {within:?} waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 /// A subscriber named `name` in the group, counting each handled probe in `tally`.

@@ -250,6 +250,7 @@ impl SubscriberBuilder {
             acks,
             retries: Mutex::new(Vec::new()),
             retry_scheduled: tokio::sync::Notify::new(),
+            release_slots: tokio::sync::Notify::new(),
             in_flight: Mutex::new(HashMap::new()),
             last_read_at: Mutex::new(None),
             running: AtomicBool::new(false),

@@ -11,45 +11,75 @@ use super::{Shared, dispatch, lock};
 use crate::error::Result;
 use crate::wire::StreamEntry;
 
-/// Runs a pass every `claim_interval` until shutdown, and each failed entry's retry when it
-/// is due (woken by `retry_scheduled`, then sleeping until the earliest one).
+/// Runs a pass every `claim_interval` until shutdown.
 pub(super) async fn run(shared: Arc<Shared>) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut cursors = vec!["0-0".to_owned(); shared.subscriptions.len()];
-    let mut next_pass = Instant::now() + shared.settings.claim_interval;
-    loop {
-        let next_retry = lock(&shared.retries).iter().map(|retry| retry.due).min();
-        let wake = next_retry.map_or(next_pass, |due| due.min(next_pass));
+    // Shutdown may have been asked before `subscribe`, which then sees no change: check first.
+    while !shared.shutting_down() {
         tokio::select! {
-            () = tokio::time::sleep_until(wake.into()) => {}
+            _ = tokio::time::sleep(shared.settings.claim_interval) => {}
+            _ = shutdown.changed() => break,
+        }
+        if shared.shutting_down() {
+            break;
+        }
+        if let Err(error) = pass(&shared, &mut cursors).await {
+            recover(
+                &shared,
+                &error,
+                "claim pass failed; trying again next interval",
+            )
+            .await;
+        }
+    }
+}
+
+/// Runs each failed entry's retry when it is due, until shutdown: woken by
+/// `retry_scheduled`, then sleeping until the earliest one. A task of its own, so that a claim
+/// pass waiting for free handler slots (which waiting retries hold) never delays a retry.
+pub(super) async fn run_retries(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown.subscribe();
+    while !shared.shutting_down() {
+        let next_retry = lock(&shared.retries).iter().map(|retry| retry.due).min();
+        let due = async {
+            match next_retry {
+                Some(due) => tokio::time::sleep_until(due.into()).await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            () = due => {}
             () = shared.retry_scheduled.notified() => continue,
             _ = shutdown.changed() => break,
         }
         if shared.shutting_down() {
             break;
         }
-        let outcome = if Instant::now() >= next_pass {
-            let outcome = pass(&shared, &mut cursors).await;
-            next_pass = Instant::now() + shared.settings.claim_interval;
-            outcome
-        } else {
-            retry_due(&shared).await
-        };
-        if let Err(error) = outcome {
-            if error.is_no_group() {
-                if let Err(error) = shared.ensure_groups(true).await {
-                    tracing::warn!(error = %error, "could not recreate the consumer group");
-                }
-            } else {
-                tracing::warn!(error = %error, "claim pass failed; trying again next interval");
-            }
+        if let Err(error) = retry_due(&shared).await {
+            recover(
+                &shared,
+                &error,
+                "retrying failed entries failed; they stay pending",
+            )
+            .await;
         }
+    }
+}
+
+/// After a failed pass: recreates the group when it is gone, else logs `what`.
+async fn recover(shared: &Shared, error: &crate::error::Error, what: &str) {
+    if error.is_no_group() {
+        if let Err(error) = shared.ensure_groups(true).await {
+            tracing::warn!(error = %error, "could not recreate the consumer group");
+        }
+    } else {
+        tracing::warn!(error = %error, "{what}");
     }
 }
 
 async fn pass(shared: &Arc<Shared>, cursors: &mut [String]) -> Result<()> {
     keep_claimed(shared).await?;
-    retry_due(shared).await?;
     for (stream, cursor) in cursors.iter_mut().enumerate() {
         sweep(shared, stream, cursor).await?;
     }
@@ -82,24 +112,37 @@ async fn keep_claimed(shared: &Shared) -> Result<()> {
 }
 
 /// Failed entries whose backoff has passed are claimed back (`XCLAIM` with the backoff as
-/// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again,
-/// each in the handler slot it kept while waiting.
+/// min-idle: if another consumer took one meanwhile, it is not ours any more) and run again.
 async fn retry_due(shared: &Arc<Shared>) -> Result<()> {
+    let due_count = {
+        let now = Instant::now();
+        let retries = lock(&shared.retries);
+        retries.iter().filter(|retry| retry.due <= now).count()
+    };
+    if due_count == 0 {
+        return Ok(());
+    }
+    let mut permits = wait_for_permits(shared, due_count).await;
     let due: Vec<super::Retry> = {
         let now = Instant::now();
         let mut retries = lock(&shared.retries);
         retries.sort_by_key(|retry| retry.due);
-        let ready = retries.iter().take_while(|retry| retry.due <= now).count();
+        let ready = retries
+            .iter()
+            .take_while(|retry| retry.due <= now)
+            .count()
+            .min(permits.len());
         retries.drain(..ready).collect()
     };
-    // Per stream: the ids with their min-idle, and the slots they kept.
-    let mut by_stream: BTreeMap<usize, (Vec<_>, Vec<_>)> = BTreeMap::new();
+    permits.truncate(due.len());
+    let mut by_stream: BTreeMap<usize, Vec<(String, std::time::Duration)>> = BTreeMap::new();
     for retry in due {
-        let (ids, permits) = by_stream.entry(retry.stream).or_default();
-        ids.push((retry.id, retry.min_idle));
-        permits.push(retry.permit);
+        by_stream
+            .entry(retry.stream)
+            .or_default()
+            .push((retry.id, retry.min_idle));
     }
-    for (stream, (ids, mut permits)) in by_stream {
+    for (stream, ids) in by_stream {
         let key = &shared.subscriptions[stream].key;
         let entries = shared
             .transport
@@ -236,14 +279,18 @@ async fn start(
     Ok(())
 }
 
-/// Waits for at least one free handler slot, then takes every free one up to `most`. The
-/// semaphore is fair: while the reader blocks in `XREADGROUP` holding slots, this waits in
-/// line and gets the slots it releases before the reader's next read takes them. Returns
-/// nothing when shutdown is requested meanwhile.
+/// Waits for at least one free handler slot, then takes every free one up to `most`. When
+/// none is free it asks the reader to end a blocked read (`release_slots`): the semaphore is
+/// fair, so this waits in line and gets the slots the reader gives back before the reader's
+/// next read takes them, in a few milliseconds rather than at the end of `block_time`.
+/// Returns nothing when shutdown is requested meanwhile.
 async fn wait_for_permits(shared: &Shared, most: usize) -> Vec<OwnedSemaphorePermit> {
     let mut shutdown = shared.shutdown.subscribe();
     if shared.shutting_down() {
         return Vec::new();
+    }
+    if shared.permits.available_permits() == 0 {
+        shared.release_slots.notify_one();
     }
     let first = tokio::select! {
         permit = shared.permits.clone().acquire_owned() => permit.ok(),

@@ -190,8 +190,9 @@ fn skip_duplicate(
     });
 }
 
-/// Acknowledges, schedules a retry or dead-letters, after the handler ran. The handler slot
-/// (`permit`) is freed, or kept by the retry until it runs.
+/// Acknowledges, schedules a retry or dead-letters, after the handler ran, then frees the
+/// handler slot (`permit`): a failed entry waits for its retry without one, so failing
+/// entries never keep new ones from being read.
 async fn settle(
     shared: &Arc<Shared>,
     stream: usize,
@@ -242,24 +243,18 @@ async fn settle(
             let delay = settings.retry_delay(deliveries);
             tracing::warn!(error = %error, retry_in_ms = delay.as_millis() as u64, "handler failed; the entry stays pending");
             labels.consumed(Consumed::Retried);
-            let mut retries = lock(&shared.retries);
-            // Once shutdown is asked the claimer runs no retry: the entry stays pending for
-            // the group. (Checked under the lock that shutdown clears the retries under.)
-            if !shared.shutting_down() {
-                retries.push(Retry {
-                    stream,
-                    id: entry.id,
-                    due: Instant::now() + delay,
-                    // Redis counts idle time in whole milliseconds from the delivery: a
-                    // little slack so the claim at `due` is never refused by rounding.
-                    min_idle: delay.saturating_sub(RETRY_SLACK),
-                    permit,
-                });
-                drop(retries);
-                shared.retry_scheduled.notify_one();
-            }
+            lock(&shared.retries).push(Retry {
+                stream,
+                id: entry.id,
+                due: Instant::now() + delay,
+                // Redis counts idle time in whole milliseconds from the delivery: a little
+                // slack so that the claim at `due` is never refused by rounding.
+                min_idle: delay.saturating_sub(RETRY_SLACK),
+            });
+            shared.retry_scheduled.notify_one();
         }
     }
+    drop(permit);
 }
 
 /// How much earlier than its backoff a retry's `XCLAIM` accepts the entry as idle.

@@ -108,17 +108,14 @@ impl std::fmt::Debug for Subscription {
     }
 }
 
-/// A failed entry waiting for its next attempt. It keeps its handler slot meanwhile, so the
-/// claimer runs it at `due` without waiting for the reader to free one (a slot freed at the
-/// end of a blocking read would make every retry wait for `block_time`).
-#[derive(Debug)]
+/// A failed entry waiting for its next attempt.
+#[derive(Debug, Clone)]
 struct Retry {
     stream: usize,
     id: String,
     due: Instant,
     /// `XCLAIM` takes it back only if nobody touched it for this long.
     min_idle: Duration,
-    permit: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// State shared by the subscriber's tasks.
@@ -132,8 +129,11 @@ struct Shared {
     permits: Arc<Semaphore>,
     acks: mpsc::UnboundedSender<AckMessage>,
     retries: Mutex<Vec<Retry>>,
-    /// Wakes the claimer when a retry is scheduled, so it sleeps until the earliest one due.
+    /// Wakes the retry task when a retry is scheduled, so it sleeps until the earliest one.
     retry_scheduled: tokio::sync::Notify,
+    /// Asks the reader to end its blocked read and give back the handler slots it holds: a
+    /// due retry or a claim waits for a slot (`claimer.rs`), and must not wait `block_time`.
+    release_slots: tokio::sync::Notify,
     /// Entries whose handler is running, with when they were last claimed or touched.
     in_flight: Mutex<HashMap<(usize, String), Instant>>,
     last_read_at: Mutex<Option<DateTime<Utc>>>,
@@ -282,12 +282,13 @@ impl Subscriber {
         shared.running.store(true, Ordering::SeqCst);
         let acker = tokio::spawn(acker::run(shared.clone(), acks));
         let claimer = tokio::spawn(claimer::run(shared.clone()));
+        let retrier = tokio::spawn(claimer::run_retries(shared.clone()));
         let gauges = tokio::spawn(gauges::run(shared.clone()));
         reader::run(&shared, &reader).await;
         gauges.abort();
         let _ = claimer.await;
-        // Waiting retries free their slots: their entries stay pending for the group (a
-        // handler failing from now on schedules none, see `dispatch::settle`).
+        let _ = retrier.await;
+        // Retries not run stay pending for the group.
         lock(&shared.retries).clear();
         finish_handlers(&shared).await;
         let (flushed, done) = tokio::sync::oneshot::channel();

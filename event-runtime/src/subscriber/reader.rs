@@ -78,6 +78,15 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
                 shared.transport.unblock(reader).await;
                 read.await
             }
+            // A due retry or a claim waits for a slot this read holds: end the read; the
+            // slots it does not use go back when this iteration ends.
+            () = shared.release_slots.notified() => {
+                if reader.read_is_cancel_safe() {
+                    continue;
+                }
+                shared.transport.unblock(reader).await;
+                read.await
+            }
         };
         match read {
             Ok(GroupRead::Entries(batches)) => {

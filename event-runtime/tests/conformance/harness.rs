@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use event_runtime::config::Retention;
 use event_runtime::memory::MemoryBroker;
-use event_runtime::testing::{RedisCluster, RedisServer};
+pub use event_runtime::testing::eventually;
+use event_runtime::testing::{RedisCluster, RedisServer, fast_config};
 use event_runtime::{Config, Event, HandlerError, Publisher, SubscriberBuilder};
 
 use crate::events::Numbered;
@@ -91,20 +92,17 @@ impl Backend {
     /// need claims shorten it.
     pub fn config(&self) -> Config {
         let mut config = match self {
-            Backend::Redis(server, _) => Config::new(server.url()),
-            Backend::Memory(_) => Config::default(),
-            Backend::Cluster(cluster) => Config::new(cluster.url()),
+            Backend::Redis(server, _) => fast_config(server.url()),
+            Backend::Memory(_) => fast_config(Config::default().redis_url),
+            Backend::Cluster(cluster) => fast_config(cluster.url()),
         };
         config.service_name = "conformance".to_owned();
         config.publisher.publish_timeout = Duration::from_secs(15);
         config.publisher.retention = Retention::Unbounded;
         let subscriber = &mut config.subscriber;
         subscriber.consumer_group = "conformance".to_owned();
-        subscriber.block_time = Duration::from_millis(50);
         subscriber.claim_min_idle = Duration::from_secs(5);
         subscriber.claim_interval = Duration::from_millis(50);
-        subscriber.retry_backoff = Duration::from_millis(20);
-        subscriber.retry_backoff_max = Duration::from_millis(100);
         subscriber.shutdown_timeout = Duration::from_secs(10);
         config
     }
@@ -441,22 +439,6 @@ impl Tally {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         true
-    }
-}
-
-/// Polls `check` every 10 ms until it holds; panics naming `what` after `within`.
-pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        assert!(
-            started.elapsed() <= within,
-            "timed out after {within:?} waiting for: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

@@ -8,7 +8,7 @@ use event_runtime::{
     EncodedEvent, HandlerError, Publisher, RawEvent, RawLiveSubscription, Subscriber,
 };
 
-use crate::common::{Seen, config, entries, pending_count, redis, server, user};
+use crate::common::{Recorder, config, entries, pending_count, redis, server, user};
 
 #[tokio::test]
 async fn an_encoded_event_is_written_as_a_typed_one_and_broadcast() {
@@ -103,7 +103,7 @@ async fn a_limited_subscriber_takes_that_many_entries_settles_them_and_stops() {
         publisher.publish(&user(id)).await.expect("publish");
     }
 
-    let seen: Seen<String> = Seen::new();
+    let seen: Recorder<String> = Recorder::new();
     let handled = seen.clone();
     let mut settings = settings.clone();
     settings.subscriber.consumer_group = "limited".into();
@@ -177,7 +177,7 @@ async fn a_limited_subscriber_claims_idle_entries_of_other_consumers() {
         .expect("XREADGROUP");
     tokio::time::sleep(settings.subscriber.claim_min_idle).await;
 
-    let seen: Seen<String> = Seen::new();
+    let seen: Recorder<String> = Recorder::new();
     let handled = seen.clone();
     let mut settings = settings.clone();
     settings.subscriber.consumer_group = "limited".into();

@@ -1,11 +1,10 @@
-//! Shared test fixtures: small events of our own, a server per test, fast settings.
+//! Shared test fixtures: small events of our own, a server per test, fast settings; the
+//! toolkit's `Recorder` and `eventually` (`event_runtime::testing`).
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
 
-use event_runtime::testing::RedisServer;
+pub use event_runtime::testing::{Recorder, eventually};
+use event_runtime::testing::{RedisServer, fast_config};
 use event_runtime::validate::Validator;
 use event_runtime::{Config, Envelope, Event, ValidationError};
 use serde::{Deserialize, Serialize};
@@ -109,20 +108,9 @@ pub fn server() -> RedisServer {
     RedisServer::start().unwrap_or_else(|error| panic!("{error}"))
 }
 
-/// Settings tuned for tests: short blocks, claims and backoffs.
+/// The toolkit's settings for tests (short blocks, claims and backoffs) on `server`.
 pub fn config(server: &RedisServer) -> Config {
-    let mut config = Config::new(server.url());
-    config.service_name = "tests".to_owned();
-    config.publisher.publish_timeout = Duration::from_secs(2);
-    let subscriber = &mut config.subscriber;
-    subscriber.consumer_group = "tests".to_owned();
-    subscriber.block_time = Duration::from_millis(50);
-    subscriber.claim_min_idle = Duration::from_millis(300);
-    subscriber.claim_interval = Duration::from_millis(25);
-    subscriber.retry_backoff = Duration::from_millis(20);
-    subscriber.retry_backoff_max = Duration::from_millis(100);
-    subscriber.shutdown_timeout = Duration::from_secs(5);
-    config
+    fast_config(server.url())
 }
 
 /// A plain redis-rs connection for looking at (and tampering with) what is stored.
@@ -178,47 +166,4 @@ pub async fn pending_count(
         .await
         .expect("XPENDING");
     reply.count()
-}
-
-/// Things handlers saw, shared with the test.
-#[derive(Debug)]
-pub struct Seen<T>(Arc<Mutex<Vec<T>>>);
-
-impl<T> Clone for Seen<T> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<T: Clone> Seen<T> {
-    pub fn new() -> Self {
-        Self(Arc::new(Mutex::new(Vec::new())))
-    }
-
-    pub fn push(&self, value: T) {
-        self.0.lock().expect("lock").push(value);
-    }
-
-    pub fn all(&self) -> Vec<T> {
-        self.0.lock().expect("lock").clone()
-    }
-
-    pub fn len(&self) -> usize {
-        self.0.lock().expect("lock").len()
-    }
-}
-
-/// Polls `check` every 10 ms until it is true or `within` has passed; panics naming `what`.
-pub async fn eventually<F, Fut>(what: &str, within: Duration, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = bool>,
-{
-    let started = Instant::now();
-    while !check().await {
-        if started.elapsed() > within {
-            panic!("timed out after {within:?} waiting for: {what}");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
 }

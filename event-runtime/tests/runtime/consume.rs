@@ -8,8 +8,8 @@ use event_runtime::config::StartPosition;
 use event_runtime::{ErrorKind, HandlerError, Publisher, RawEvent, Subscriber};
 
 use crate::common::{
-    Seen, UserCreatedV1, UserCreatedV2, config, entries, eventually, pending_count, redis, server,
-    user,
+    Recorder, UserCreatedV1, UserCreatedV2, config, entries, eventually, pending_count, redis,
+    server, user,
 };
 
 const WAIT: Duration = Duration::from_secs(10);
@@ -18,7 +18,7 @@ const WAIT: Duration = Duration::from_secs(10);
 async fn two_consumers_in_one_group_split_the_work_without_duplicates() {
     let server = server();
     let settings = config(&server);
-    let seen: Seen<(String, i64)> = Seen::new();
+    let seen: Recorder<(String, i64)> = Recorder::new();
     let mut running = Vec::new();
     for name in ["a", "b"] {
         let seen = seen.clone();
@@ -71,7 +71,7 @@ async fn two_groups_each_get_everything() {
     let mut running = Vec::new();
     let mut seens = Vec::new();
     for group in ["billing", "mailer"] {
-        let seen: Seen<i64> = Seen::new();
+        let seen: Recorder<i64> = Recorder::new();
         seens.push(seen.clone());
         let mut settings = settings.clone();
         settings.subscriber.consumer_group = group.into();
@@ -116,7 +116,7 @@ async fn v1_entries_reach_a_v2_handler_upgraded() {
     let publisher = Publisher::new(&settings).await.expect("publisher");
     let published = user(3);
     publisher.publish(&published).await.expect("v1");
-    let seen: Seen<UserCreatedV2> = Seen::new();
+    let seen: Recorder<UserCreatedV2> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV2| {
@@ -161,7 +161,7 @@ async fn entries_of_the_original_services_are_consumed() {
         .query_async(&mut conn)
         .await
         .expect("XADD");
-    let seen: Seen<UserCreatedV2> = Seen::new();
+    let seen: Recorder<UserCreatedV2> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV2| {
@@ -240,7 +240,7 @@ async fn garbage_is_dead_lettered_with_reasons_and_the_consumer_keeps_going() {
         }
         let _: String = cmd.query_async(&mut conn).await.expect("XADD");
     }
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV1| {
@@ -312,7 +312,7 @@ async fn new_groups_start_where_told_and_raw_handlers_see_entries() {
     let settings = config(&server);
     let publisher = Publisher::new(&settings).await.expect("publisher");
     publisher.publish(&user(1)).await.expect("backlog");
-    let seen: Seen<RawEvent> = Seen::new();
+    let seen: Recorder<RawEvent> = Recorder::new();
     let handler_seen = seen.clone();
     let mut settings = settings.clone();
     settings.subscriber.consumer_group = "new-only".into();

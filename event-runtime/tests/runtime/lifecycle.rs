@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use event_runtime::{HandlerError, Publisher, Subscriber};
 
-use crate::common::{Seen, UserCreatedV1, config, eventually, pending_count, redis, server, user};
+use crate::common::{
+    Recorder, UserCreatedV1, config, eventually, pending_count, redis, server, user,
+};
 
 const WAIT: Duration = Duration::from_secs(10);
 
@@ -19,8 +21,8 @@ async fn graceful_shutdown_finishes_running_handlers_and_loses_nothing() {
         .publish_batch(&(0..40).map(user).collect::<Vec<_>>())
         .await
         .expect("batch");
-    let seen: Seen<i64> = Seen::new();
-    let build = |seen: Seen<i64>| {
+    let seen: Recorder<i64> = Recorder::new();
+    let build = |seen: Recorder<i64>| {
         let mut settings = settings.clone();
         settings.subscriber.concurrency = 5;
         Subscriber::builder(&settings).on(move |event: UserCreatedV1| {
@@ -68,7 +70,7 @@ async fn shutdown_deadline_leaves_unfinished_entries_pending() {
     let settings = config(&server);
     let publisher = Publisher::new(&settings).await.expect("publisher");
     publisher.publish(&user(1)).await.expect("publish");
-    let started: Seen<i64> = Seen::new();
+    let started: Recorder<i64> = Recorder::new();
     let handler_started = started.clone();
     let mut settings = settings.clone();
     settings.subscriber.shutdown_timeout = Duration::from_millis(100);
@@ -102,7 +104,7 @@ async fn a_lost_group_is_recreated_and_consumption_goes_on() {
     let server = server();
     let settings = config(&server);
     let publisher = Publisher::new(&settings).await.expect("publisher");
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV1| {
@@ -150,7 +152,7 @@ async fn consumption_survives_a_redis_restart() {
     let mut server = server();
     let settings = config(&server);
     let publisher = Publisher::new(&settings).await.expect("publisher");
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV1| {

@@ -16,7 +16,7 @@ use metrics_util::{CompositeKey, MetricKind};
 use redis::AsyncCommands;
 use serde::{Deserialize, Serialize};
 
-use crate::common::{Seen as Handled, config, eventually, redis, server};
+use crate::common::{Recorder as Handled, config, eventually, redis, server};
 
 /// Asked for by a test.
 #[derive(Debug, Clone, Serialize, Deserialize, event_runtime::Event)]

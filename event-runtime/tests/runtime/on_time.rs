@@ -48,14 +48,17 @@ impl Backend {
     }
 }
 
-/// Backoff 200 ms while a read blocks 5 s and claim passes come every 10 s: the second
-/// attempt starts after the backoff, and long before either of those.
+/// Backoff 200 ms while a read blocks 5 s (holding the only handler slot) and claim passes
+/// come every 10 s: the second attempt starts after the backoff, and long before either.
 async fn a_failed_entry_is_retried_after_its_backoff(backend: Backend) {
     let mut config = backend.config();
     config.subscriber.block_time = Duration::from_secs(5);
     config.subscriber.claim_interval = Duration::from_secs(10);
     config.subscriber.retry_backoff = Duration::from_millis(200);
     config.subscriber.retry_backoff_max = Duration::from_millis(200);
+    // One handler slot, which the reader holds while its read blocks: the retry must get it
+    // back without waiting for the read to end.
+    config.subscriber.concurrency = 1;
     let attempts: Arc<Mutex<Vec<Instant>>> = Arc::default();
     let record = attempts.clone();
     let subscriber = backend

@@ -3,7 +3,7 @@
 use chrono::{TimeZone, Utc};
 use event_runtime::{HandlerError, Replayer};
 
-use crate::common::{Seen, UserCreatedV2, config, redis, server};
+use crate::common::{Recorder, UserCreatedV2, config, redis, server};
 
 #[tokio::test]
 async fn replay_window_includes_both_bounds_and_the_whole_last_millisecond() {
@@ -37,7 +37,7 @@ async fn replay_window_includes_both_bounds_and_the_whole_last_millisecond() {
         .page_size(2);
     let from = Utc.timestamp_millis_opt(2000).single().expect("time");
     let to = Utc.timestamp_millis_opt(3000).single().expect("time");
-    let seen: Seen<String> = Seen::new();
+    let seen: Recorder<String> = Recorder::new();
     let report = replayer
         .replay(from, to, |event: UserCreatedV2| {
             let seen = seen.clone();

@@ -8,7 +8,7 @@ use std::time::Duration;
 use event_runtime::{HandlerError, Publisher, RawEvent, Subscriber};
 
 use crate::common::{
-    Seen, UserCreatedV1, config, entries, eventually, pending_count, redis, server, user,
+    Recorder, UserCreatedV1, config, entries, eventually, pending_count, redis, server, user,
 };
 
 // The timing of retries, shutdown and settling, on Redis and in memory.
@@ -29,7 +29,7 @@ async fn failing_twice_then_succeeding_is_handled_and_acknowledged() {
         .publish(&user(1))
         .await
         .expect("publish");
-    let deliveries: Seen<u32> = Seen::new();
+    let deliveries: Recorder<u32> = Recorder::new();
     let handler_deliveries = deliveries.clone();
     let mut settings = settings.clone();
     settings.subscriber.max_deliveries = 3;
@@ -179,7 +179,7 @@ async fn entries_of_a_dead_consumer_are_claimed_by_another() {
         .publish_batch(&(0..8).map(user).collect::<Vec<_>>())
         .await
         .expect("batch");
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings).on(move |event: UserCreatedV1| {
         let seen = handler_seen.clone();
@@ -217,7 +217,7 @@ async fn trimmed_pending_entries_are_acknowledged_not_retried() {
         .publish_batch(&(0..5).map(user).collect::<Vec<_>>())
         .await
         .expect("batch");
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let handler_seen = seen.clone();
     let subscriber = Subscriber::builder(&settings)
         .on(move |event: UserCreatedV1| {
@@ -322,7 +322,7 @@ async fn long_running_handlers_keep_their_entries() {
     let server = server();
     let settings = config(&server);
     let publisher = Publisher::new(&settings).await.expect("publisher");
-    let seen: Seen<(String, i64)> = Seen::new();
+    let seen: Recorder<(String, i64)> = Recorder::new();
     let mut running = Vec::new();
     for name in ["slow-a", "slow-b"] {
         let seen = seen.clone();
@@ -377,7 +377,7 @@ async fn retries_get_a_slot_while_the_reader_waits_on_an_idle_stream() {
         .publish(&user(1))
         .await
         .expect("publish");
-    let deliveries: Seen<u32> = Seen::new();
+    let deliveries: Recorder<u32> = Recorder::new();
     let handler_deliveries = deliveries.clone();
     let mut settings = settings.clone();
     settings.subscriber.concurrency = 1;
@@ -411,7 +411,7 @@ async fn many_events_through_several_consumers_with_failures_all_arrive() {
     // tenth event fails on its first delivery; three consumers share the group.
     let server = server();
     let settings = config(&server);
-    let seen: Seen<i64> = Seen::new();
+    let seen: Recorder<i64> = Recorder::new();
     let mut running = Vec::new();
     for name in ["c1", "c2", "c3"] {
         let seen = seen.clone();
