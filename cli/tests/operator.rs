@@ -591,6 +591,11 @@ fn pending_lists_consumers_and_prunes_the_idle_ones_that_hold_nothing() {
         ["c1"],
         "the idle consumer holding nothing is gone"
     );
+    // `stats` counts the consumers idle for an hour or more: none here, just started.
+    let stats = json(&url, &["stats", "--json"]);
+    assert_eq!(stats[0]["groups"][0]["consumers"], 1, "{stats}");
+    assert_eq!(stats[0]["groups"][0]["idle_consumers"], 0, "{stats}");
+    assert!(ok(&url, &["stats"]).contains("idle 1h+"));
 
     let bad = run_at(
         &url,

@@ -1,4 +1,5 @@
-//! `events stats`: per stream and group, length, consumers, pending, lag, the age of the
+//! `events stats`: per stream and group, length, consumers (and how many have been idle for
+//! an hour or more: processes gone without leaving the group), pending, lag, the age of the
 //! oldest pending entry, dead letters, and the entries retention trimmed before the group
 //! acknowledged them (the record `events:trimmed:{<stream>}` of forced trims).
 
@@ -44,11 +45,17 @@ pub struct ForcedTrim {
     pub trimmed_at: String,
 }
 
+/// How long a consumer has not read for `stats` to count it as idle.
+pub const IDLE_CONSUMER: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// One consumer group of a stream.
 #[derive(Debug, Serialize)]
 pub struct GroupStats {
     pub group: String,
     pub consumers: usize,
+    /// Consumers that have not read nor claimed for [`IDLE_CONSUMER`] or longer: usually
+    /// processes gone without leaving the group (`events pending --prune-idle` removes them).
+    pub idle_consumers: usize,
     pub pending: usize,
     /// `null` when Redis cannot tell (after deletions or trimming in the unread range).
     pub lag: Option<usize>,
@@ -88,7 +95,18 @@ pub async fn collect(admin: &Admin) -> anyhow::Result<Vec<StreamStats>> {
                 .filter(|trim| trim.group == group.name)
                 .map(|trim| trim.lost)
                 .sum();
+            let idle_consumers = if group.consumers > 0 {
+                admin
+                    .consumers(key, &group.name)
+                    .await?
+                    .iter()
+                    .filter(|consumer| u128::from(consumer.idle_ms) >= IDLE_CONSUMER.as_millis())
+                    .count()
+            } else {
+                0
+            };
             groups.push(GroupStats {
+                idle_consumers,
                 oldest_pending_age_ms: oldest
                     .and_then(|id| id.parse::<EntryId>().ok())
                     .map(|id| id.age_ms(SystemTime::now())),
@@ -145,6 +163,7 @@ pub fn render(streams: &[StreamStats]) -> String {
         "dead letters",
         "group",
         "consumers",
+        "idle 1h+",
         "pending",
         "lag",
         "oldest pending",
@@ -161,17 +180,7 @@ pub fn render(streams: &[StreamStats]) -> String {
             table.row(cells);
         };
         if stream.groups.is_empty() {
-            head(
-                &mut table,
-                vec![
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                    "-".into(),
-                ],
-            );
+            head(&mut table, vec!["-".into(); 7]);
         }
         for group in &stream.groups {
             head(
@@ -179,6 +188,7 @@ pub fn render(streams: &[StreamStats]) -> String {
                 vec![
                     group.group.clone(),
                     group.consumers.to_string(),
+                    group.idle_consumers.to_string(),
                     group.pending.to_string(),
                     group
                         .lag
