@@ -14,7 +14,7 @@ use crate::subscriber::HandlerError;
 /// # async fn example(config: event_runtime::Config, broker: event_runtime::memory::MemoryBroker) -> Result<(), event_runtime::Error> {
 /// use event_runtime::testing::Recorder;
 ///
-/// let seen = Recorder::new();
+/// let seen: Recorder<UserCreatedV1> = Recorder::new();
 /// let subscriber = event_runtime::Subscriber::builder(&config)
 ///     .in_memory(&broker)
 ///     .on(seen.handler::<UserCreatedV1>())
