@@ -31,8 +31,8 @@ use std::path::PathBuf;
 
 use chrono::{DateTime, Utc};
 use event_codegen::ir::{
-    Catalogue, DefaultValue, EventDef, Field, FieldSource, FieldType, Migration, NamedType,
-    VersionDef,
+    Catalogue, Compatibility, DefaultValue, EventDef, Field, FieldSource, FieldType, Migration,
+    NamedType, VersionDef,
 };
 use event_runtime::EventId;
 use event_runtime::wire::parse_version;
@@ -217,18 +217,24 @@ impl Schemas {
         event_data: &str,
         to: u32,
     ) -> Result<Event, DecodeError> {
-        if from > to {
-            return Err(DecodeError::Downgrade {
-                event_type: event_type.to_owned(),
-                from,
-                to,
-            });
-        }
         let Some(event) = self.event(event_type) else {
             return Err(self.unknown(event_type, &format!("v{to}")));
         };
-        if self.version_def(event, to).is_none() {
+        let Some(target) = self.version_def(event, to) else {
             return Err(self.unknown(event_type, &format!("v{to}")));
+        };
+        if from > to {
+            // Newer data is read as the older version where the type's level promises that
+            // old readers read new data, as the runtime's typed reads do.
+            if !self.old_readers_read_new_data(event_type) {
+                return Err(DecodeError::Downgrade {
+                    event_type: event_type.to_owned(),
+                    from,
+                    to,
+                });
+            }
+            let decoded = decode::decode(self, event_type, target, event_data, None)?;
+            return self.checked(decoded);
         }
         let Some(version) = self.version_def(event, from) else {
             // Only version 0 is below a known version and unknown itself.
@@ -241,6 +247,18 @@ impl Schemas {
         let decoded = decode::decode(self, event_type, version, event_data, None)?;
         self.checked(decoded)
             .and_then(|decoded| self.upgrade(decoded, to))
+    }
+
+    /// Whether the level of `event_type` (as the lint enforces it) promises that readers of
+    /// an older version read newer data: `FORWARD`, `FULL` and their transitive forms.
+    fn old_readers_read_new_data(&self, event_type: &str) -> bool {
+        matches!(
+            event_codegen::compat::lint::level_of(&self.catalogue, event_type),
+            Compatibility::Forward
+                | Compatibility::ForwardTransitive
+                | Compatibility::Full
+                | Compatibility::FullTransitive
+        )
     }
 
     /// Decodes data written at `version` and upgrades it to the newest version.
