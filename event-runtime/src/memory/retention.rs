@@ -22,6 +22,16 @@ impl MemoryBroker {
             .unwrap_or_default())
     }
 
+    /// The stream's length and the ids of its `count` oldest entries, read together.
+    pub(crate) fn oldest(&self, stream: &str, count: usize) -> Result<(u64, Vec<EntryId>)> {
+        let state = self.answer()?;
+        Ok(state
+            .streams
+            .get(stream)
+            .map(|stream| (stream.len() as u64, stream.oldest_ids(count)))
+            .unwrap_or_default())
+    }
+
     /// `XTRIM`: exactly below an id, or to a retention (exactly, which `~` allows); how many
     /// entries it removed.
     pub(crate) fn trim(&self, stream: &str, to: TrimTo) -> Result<u64> {

@@ -4,14 +4,15 @@
 //! stream without groups is trimmed to the budget alone (`MAXLEN ~`, `MINID ~`).
 //!
 //! With a length budget the pass reads the oldest entries to find the id it trims below (a
-//! Redis 7 stream has no "id at offset"): at most `PAGE` of them per step, so a pass costs a
-//! read of what it trims; nothing to trim costs `XLEN` (and a read of the oldest entry for an
-//! age).
+//! Redis 7 stream has no "id at offset"): at most `PAGE` of them per step, with the stream's
+//! length in the same transaction, so that publishers trimming one stream side by side never
+//! trim it below the budget; a pass costs a read of what it trims; nothing to trim costs `XLEN`
+//! (and a read of the oldest entry for an age).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::report::report;
-use super::rule::{acknowledged_below, after, before, losses};
+use super::rule::{acknowledged_below, after, losses};
 use crate::backend::TrimTo;
 use crate::config::{PublisherConfig, Retention};
 use crate::error::Result;
@@ -83,19 +84,22 @@ pub(super) async fn trim(
             Retention::Unbounded => return Ok(()),
             Retention::MaxAge(age) => (acknowledged.min(id_of_age(age)), false),
             Retention::MaxLen(kept) => {
-                let excess = usize::try_from(state.length)
+                let planned = usize::try_from(state.length)
                     .unwrap_or(usize::MAX)
                     .saturating_sub(kept);
-                let Some(last) = before(acknowledged) else {
+                let (length, oldest) = transport.oldest(stream, planned.clamp(1, PAGE)).await?;
+                let excess = usize::try_from(length)
+                    .unwrap_or(usize::MAX)
+                    .saturating_sub(kept);
+                let take = oldest
+                    .iter()
+                    .take(excess)
+                    .take_while(|id| **id < acknowledged)
+                    .count();
+                let Some(last_removed) = take.checked_sub(1).map(|last| oldest[last]) else {
                     return Ok(());
                 };
-                let page = transport
-                    .range(stream, "-", &last.to_string(), excess.min(PAGE))
-                    .await?;
-                let Some(oldest_kept) = page.last().and_then(|entry| entry.id.parse().ok()) else {
-                    return Ok(());
-                };
-                (after(oldest_kept), excess > PAGE && page.len() == PAGE)
+                (after(last_removed), take == oldest.len() && excess > take)
             }
         };
         transport.trim(stream, TrimTo::MinId(target)).await?;
@@ -127,17 +131,22 @@ async fn limit(
         Retention::Unbounded => Ok(None),
         Retention::MaxAge(age) => Ok(Some((id_of_age(age), false))),
         Retention::MaxLen(max) => {
+            let planned = usize::try_from(length)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(max);
+            if planned == 0 {
+                return Ok(None);
+            }
+            // The length and the oldest ids of one snapshot: with a length read apart from
+            // the ids, a trim by another publisher in between would push the cap past `max`.
+            let (length, oldest) = transport.oldest(stream, planned.min(PAGE)).await?;
             let excess = usize::try_from(length)
                 .unwrap_or(usize::MAX)
                 .saturating_sub(max);
-            if excess == 0 {
-                return Ok(None);
-            }
-            let page = transport.range(stream, "-", "+", excess.min(PAGE)).await?;
-            Ok(page
-                .last()
-                .and_then(|entry| entry.id.parse::<EntryId>().ok())
-                .map(|last| (after(last), excess > page.len())))
+            let take = excess.min(oldest.len());
+            Ok(take
+                .checked_sub(1)
+                .map(|last| (after(oldest[last]), excess > take)))
         }
     }
 }

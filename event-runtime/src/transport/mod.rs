@@ -343,6 +343,15 @@ impl Transport {
         }
     }
 
+    /// The stream's length and the ids of its `count` oldest entries, read in one
+    /// transaction (`MULTI`, `XLEN`, `XRANGE <stream> - + COUNT <count>`, `EXEC`).
+    pub(crate) async fn oldest(&self, stream: &str, count: usize) -> Result<(u64, Vec<EntryId>)> {
+        match self {
+            Transport::Redis(redis) => redis.oldest(stream, count).await,
+            Transport::Memory(broker) => broker.oldest(stream, count),
+        }
+    }
+
     /// `XTRIM`; how many entries it removed.
     pub(crate) async fn trim(&self, stream: &str, to: TrimTo) -> Result<u64> {
         match self {

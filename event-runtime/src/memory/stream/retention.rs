@@ -18,6 +18,11 @@ impl Stream {
             .collect()
     }
 
+    /// The ids of the `count` oldest entries (`XRANGE <stream> - + COUNT <count>`).
+    pub(crate) fn oldest_ids(&self, count: usize) -> Vec<EntryId> {
+        self.entries.keys().take(count).copied().collect()
+    }
+
     /// Removes every entry below `to`, returning the ids removed from `[from, to)` and, for
     /// each of `groups` that exists, its last delivered id and its pending ids in that range.
     pub(crate) fn trim_forced(

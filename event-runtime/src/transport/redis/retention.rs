@@ -71,6 +71,31 @@ impl RedisTransport {
         Ok(StreamGroups { length, groups })
     }
 
+    /// The stream's length and the ids of its `count` oldest entries, read in one
+    /// transaction: `MULTI`, `XLEN`, `XRANGE <stream> - + COUNT <count>`, `EXEC`.
+    pub(crate) async fn oldest(&self, stream: &str, count: usize) -> Result<(u64, Vec<EntryId>)> {
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        pipe.cmd("XLEN").arg(stream);
+        pipe.cmd("XRANGE")
+            .arg(stream)
+            .arg("-")
+            .arg("+")
+            .arg("COUNT")
+            .arg(count);
+        let replies: Vec<Value> = self.query_pipe(&pipe, stream).await?;
+        let mut replies = replies.into_iter();
+        let mut next = |command: &str| replies.next().ok_or_else(|| unexpected(command));
+        let length: u64 = parse(next("XLEN")?, "XLEN")?;
+        let range: StreamRangeReply = parse(next("XRANGE")?, "XRANGE")?;
+        let ids = range
+            .ids
+            .iter()
+            .map(|entry| id(&entry.id, "XRANGE"))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((length, ids))
+    }
+
     /// `XTRIM <stream> MINID <id>` (exact), or `MAXLEN ~ <n>` / `MINID ~ <now - age>`; how
     /// many entries it removed.
     pub(crate) async fn trim(&self, stream: &str, to: TrimTo) -> Result<u64> {
