@@ -3,7 +3,7 @@
 //! correlation id handed from a handled event to the events its handler publishes.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use event_runtime::config::{HardCap, Retention};
@@ -159,8 +159,10 @@ fn snapshotter() -> &'static Snapshotter {
     })
 }
 
-/// What the metrics test has seen, by name and labels: gauges, and counter increments and
-/// histogram sample counts accumulated over snapshots (a snapshot drains both).
+/// What the metrics tests have seen, by name and labels: gauges, and counter increments and
+/// histogram sample counts accumulated over snapshots. A snapshot drains both, and the tests of
+/// this binary share one recorder, so every snapshot is accumulated in one place that each
+/// test's view copies: a test taking a snapshot never takes away what another waits for.
 #[derive(Default)]
 struct Metrics {
     values: HashMap<String, f64>,
@@ -178,21 +180,25 @@ fn name(key: &CompositeKey) -> String {
 
 impl Metrics {
     fn update(&mut self) {
+        static SEEN: Mutex<Option<HashMap<String, f64>>> = Mutex::new(None);
+        let mut seen = SEEN.lock().unwrap_or_else(PoisonError::into_inner);
+        let seen = seen.get_or_insert_with(HashMap::new);
         for (key, _, _, value) in snapshotter().snapshot().into_vec() {
             let name = name(&key);
             match (key.kind(), value) {
                 (MetricKind::Counter, DebugValue::Counter(count)) => {
-                    *self.values.entry(name).or_default() += count as f64;
+                    *seen.entry(name).or_default() += count as f64;
                 }
                 (MetricKind::Gauge, DebugValue::Gauge(gauge)) => {
-                    self.values.insert(name, gauge.into_inner());
+                    seen.insert(name, gauge.into_inner());
                 }
                 (MetricKind::Histogram, DebugValue::Histogram(samples)) => {
-                    *self.values.entry(name).or_default() += samples.len() as f64;
+                    *seen.entry(name).or_default() += samples.len() as f64;
                 }
                 _ => {}
             }
         }
+        self.values.clone_from(seen);
     }
 
     fn get(&self, name: &str) -> f64 {
