@@ -88,15 +88,17 @@ async fn pass(shared: &Arc<Shared>, cursors: &mut [String]) -> Result<()> {
 
 /// Entries whose handler is still running here are re-claimed with `JUSTID` (which does not
 /// count a delivery) before they reach `claim_min_idle`, so no other consumer takes them.
+/// An entry counts as touched once Redis has answered: after a failed touch (Redis restarting,
+/// a cut connection) the next pass tries again, rather than half a `claim_min_idle` later,
+/// when another consumer may already have claimed it.
 async fn keep_claimed(shared: &Shared) -> Result<()> {
     let threshold = shared.settings.claim_min_idle / 2;
     let now = Instant::now();
     let mut by_stream: BTreeMap<usize, Vec<String>> = BTreeMap::new();
     {
-        let mut in_flight = lock(&shared.in_flight);
-        for ((stream, id), touched) in in_flight.iter_mut() {
+        let in_flight = lock(&shared.in_flight);
+        for ((stream, id), touched) in in_flight.iter() {
             if now.duration_since(*touched) >= threshold {
-                *touched = now;
                 by_stream.entry(*stream).or_default().push(id.clone());
             }
         }
@@ -107,6 +109,12 @@ async fn keep_claimed(shared: &Shared) -> Result<()> {
             .transport
             .touch(key, &shared.group, &shared.consumer, &ids)
             .await?;
+        let mut in_flight = lock(&shared.in_flight);
+        for id in ids {
+            if let Some(touched) = in_flight.get_mut(&(stream, id)) {
+                *touched = now;
+            }
+        }
     }
     Ok(())
 }
