@@ -65,6 +65,7 @@ fn without_redis_url_the_bench_runs_on_a_server_of_its_own_and_stops_it() {
         "publish, 64 concurrent callers".to_owned(),
         "batch publish (100 per round trip; raw: pipelined XADD)".to_owned(),
         "consume, 1 consumer".to_owned(),
+        "consume, 1 consumer, default settings (batch 10, concurrency 16)".to_owned(),
         "consume, 2 consumers in a group".to_owned(),
         "consume, 4 consumers in a group".to_owned(),
     ];

@@ -98,13 +98,18 @@ impl GroupLabels {
     }
 
     pub(crate) fn consumed(&self, outcome: Consumed) {
+        self.consumed_many(outcome, 1);
+    }
+
+    /// `count` entries of one batch settled the same way, counted at once.
+    pub(crate) fn consumed_many(&self, outcome: Consumed, count: u64) {
         metrics::counter!(
             "events_consumed_total",
             "event_type" => self.event_type.clone(),
             "group" => self.group.clone(),
             "outcome" => outcome.label()
         )
-        .increment(1);
+        .increment(count);
     }
 
     /// An entry acknowledged without running its handler: its `event_id` was handled by the

@@ -161,7 +161,7 @@ impl Replayer {
             for entry in page {
                 let raw = match incoming::parse(event_type, stream, &entry, 1, self.max_event_size)
                 {
-                    Ok(incoming) => incoming.event,
+                    Ok(incoming) => incoming.delivery.to_raw(),
                     Err(reason) => {
                         tracing::warn!(stream = %stream, id = %entry.id, reason, "replay skipped an entry");
                         report.skipped += 1;

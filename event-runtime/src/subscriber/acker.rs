@@ -11,18 +11,22 @@ use tokio::sync::{mpsc, oneshot};
 use super::Shared;
 use super::in_flight::InFlight;
 
+/// An entry to acknowledge; `in_flight` is dropped once the `XACK` was sent. With `handled`,
+/// its handler ran: with effectively-once handling on, its `event_id` is recorded before the
+/// acknowledgement.
+#[derive(Debug)]
+pub(crate) struct Ack {
+    pub(crate) stream: usize,
+    pub(crate) id: String,
+    pub(crate) handled: Option<String>,
+    pub(crate) in_flight: InFlight,
+}
+
 /// A request to the acker.
 #[derive(Debug)]
 pub(crate) enum AckMessage {
-    /// Acknowledge this entry; `in_flight` is dropped once the `XACK` was sent. With
-    /// `handled`, its handler ran: with effectively-once handling on, its `event_id` is
-    /// recorded before the acknowledgement.
-    Ack {
-        stream: usize,
-        id: String,
-        handled: Option<String>,
-        in_flight: InFlight,
-    },
+    /// Acknowledge these entries (the ones of a batch settled together).
+    Acks(Vec<Ack>),
     /// Answer once every earlier acknowledgement was sent.
     Flush(oneshot::Sender<()>),
 }
@@ -40,21 +44,24 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
         let mut next = Some(first);
         while let Some(message) = next {
             match message {
-                AckMessage::Ack {
-                    stream,
-                    id,
-                    handled: event_id,
-                    in_flight,
-                } => {
-                    if let Some(event_id) = event_id {
-                        handled
-                            .entry(stream)
-                            .or_default()
-                            .push((event_id, id.clone()));
+                AckMessage::Acks(acks) => {
+                    for Ack {
+                        stream,
+                        id,
+                        handled: event_id,
+                        in_flight,
+                    } in acks
+                    {
+                        if let Some(event_id) = event_id {
+                            handled
+                                .entry(stream)
+                                .or_default()
+                                .push((event_id, id.clone()));
+                        }
+                        batch.entry(stream).or_default().push(id);
+                        guards.push(in_flight);
+                        count += 1;
                     }
-                    batch.entry(stream).or_default().push(id);
-                    guards.push(in_flight);
-                    count += 1;
                 }
                 AckMessage::Flush(done) => flushes.push(done),
             }
@@ -71,7 +78,7 @@ pub(super) async fn run(shared: Arc<Shared>, mut messages: mpsc::UnboundedReceiv
             acknowledge(&shared, batch).await;
         }
         // Only now may the claimer stop keeping these entries ours.
-        drop(guards);
+        InFlight::leave_all(guards);
         for done in flushes {
             let _ = done.send(());
         }

@@ -277,13 +277,20 @@ async fn start(
         .transport
         .deliveries(key, &shared.group, &ids)
         .await?;
+    let mut jobs = Vec::with_capacity(entries.len());
     for entry in entries {
         let deliveries = deliveries.get(&entry.id).map_or(1, |count| (*count).max(1));
         let Some(permit) = permits.pop() else {
             break;
         };
-        dispatch::spawn(shared, stream, entry, deliveries, permit);
+        jobs.push(dispatch::Job {
+            stream,
+            entry,
+            deliveries,
+            permit,
+        });
     }
+    dispatch::spawn_batch(shared, jobs);
     Ok(())
 }
 

@@ -1,14 +1,22 @@
-//! Running one entry: parse, handle, then acknowledge, retry later, or dead-letter.
+//! Running the entries of one read (or claim): parse, handle, then acknowledge, retry later, or
+//! dead-letter.
+//!
+//! A read's entries run on one task ([`spawn_batch`]): their handlers run concurrently, each
+//! holding its handler slot, as futures of that task rather than tasks of their own. Whenever
+//! none of the batch's running handlers is ready, the acknowledgements of those that
+//! succeeded go to the acker in one message, with one count for the metrics; a batch of
+//! handlers that never wait is decoded, handled and acknowledged with one message.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures_util::FutureExt;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
-use super::acker::AckMessage;
+use super::acker::{Ack, AckMessage};
 use super::dedup::Check;
 use super::handler::Outcome;
 use super::in_flight::InFlight;
@@ -16,30 +24,101 @@ use super::{Retry, Shared, dead_letter, incoming, lock};
 use crate::observe::Consumed;
 use crate::wire::StreamEntry;
 
-/// Runs `entry` (delivered `deliveries` times, this time included) on a task of its own,
-/// holding one handler slot.
-pub(super) fn spawn(
-    shared: &Arc<Shared>,
-    stream: usize,
-    entry: StreamEntry,
-    deliveries: u32,
-    permit: OwnedSemaphorePermit,
-) {
-    let guard = InFlight::enter(shared, stream, &entry.id);
+/// One entry to run: its stream, the entry, how often it was delivered (this time included),
+/// and the handler slot it holds.
+pub(super) struct Job {
+    pub(super) stream: usize,
+    pub(super) entry: StreamEntry,
+    pub(super) deliveries: u32,
+    pub(super) permit: OwnedSemaphorePermit,
+}
+
+/// Runs `jobs` on one task of their own, their handlers concurrently.
+pub(super) fn spawn_batch(shared: &Arc<Shared>, jobs: Vec<Job>) {
+    if jobs.is_empty() {
+        return;
+    }
+    let guards = InFlight::enter_all(
+        shared,
+        jobs.iter().map(|job| (job.stream, job.entry.id.as_str())),
+    );
     let task_shared = shared.clone();
     lock(&shared.tasks).spawn(async move {
-        process(&task_shared, stream, entry, deliveries, guard, permit).await;
+        run_batch(&task_shared, jobs, guards).await;
     });
 }
 
-async fn process(
-    shared: &Arc<Shared>,
-    stream: usize,
-    entry: StreamEntry,
-    deliveries: u32,
-    in_flight: InFlight,
+async fn run_batch(shared: &Arc<Shared>, jobs: Vec<Job>, guards: Vec<InFlight>) {
+    let mut running: FuturesUnordered<_> = jobs
+        .into_iter()
+        .zip(guards)
+        .map(|(job, guard)| process(shared, job, guard))
+        .collect();
+    let mut acks: Vec<Settled> = Vec::new();
+    loop {
+        // Whatever is ready now joins the acknowledgements; before waiting for the rest,
+        // they go to the acker.
+        let next = match running.next().now_or_never() {
+            Some(next) => next,
+            None => {
+                send_acks(shared, &mut acks);
+                running.next().await
+            }
+        };
+        match next {
+            Some(Some(ack)) => acks.push(ack),
+            Some(None) => {}
+            None => break,
+        }
+    }
+    send_acks(shared, &mut acks);
+}
+
+/// Hands the acknowledgements to the acker in one message, counts them for the metrics per
+/// stream, then frees their handler slots (after the send, so that a shutdown that waits for
+/// every slot finds them queued before its final flush).
+fn send_acks(shared: &Shared, settled: &mut Vec<Settled>) {
+    if settled.is_empty() {
+        return;
+    }
+    let mut counted: Vec<(usize, u64)> = Vec::new();
+    let mut acks = Vec::with_capacity(settled.len());
+    let mut permits = Vec::with_capacity(settled.len());
+    for Settled { ack, ran, permit } in settled.drain(..) {
+        if ran {
+            match counted.iter_mut().find(|(stream, _)| *stream == ack.stream) {
+                Some((_, count)) => *count += 1,
+                None => counted.push((ack.stream, 1)),
+            }
+        }
+        acks.push(ack);
+        permits.push(permit);
+    }
+    for (stream, count) in counted {
+        shared.subscriptions[stream]
+            .labels
+            .consumed_many(Consumed::Ok, count);
+    }
+    let _ = shared.acks.send(AckMessage::Acks(acks));
+    drop(permits);
+}
+
+/// An entry to acknowledge, with its handler slot, freed once the acknowledgement is sent.
+struct Settled {
+    ack: Ack,
+    /// Whether its handler ran (rather than the entry being a duplicate).
+    ran: bool,
     permit: OwnedSemaphorePermit,
-) {
+}
+
+/// Runs one entry; what to acknowledge when it is settled that way.
+async fn process(shared: &Arc<Shared>, job: Job, in_flight: InFlight) -> Option<Settled> {
+    let Job {
+        stream,
+        entry,
+        deliveries,
+        permit,
+    } = job;
     let subscription = &shared.subscriptions[stream];
     let settings = &shared.settings;
     let event_type = subscription.event_type.as_str();
@@ -57,7 +136,7 @@ async fn process(
             Consumed::DeadLettered,
         )
         .await;
-        return;
+        return None;
     }
     let incoming = match incoming::parse(
         event_type,
@@ -77,7 +156,7 @@ async fn process(
                 Consumed::Invalid,
             )
             .await;
-            return;
+            return None;
         }
     };
     let mut handling_here = None;
@@ -87,15 +166,18 @@ async fn process(
             .await
         {
             Ok(Check::Duplicate) => {
-                skip_duplicate(
-                    shared,
+                skip_duplicate(shared, stream, &entry, &incoming.event_id, deliveries);
+                let ack = Ack {
                     stream,
-                    entry,
-                    &incoming.event_id,
-                    deliveries,
+                    id: entry.id,
+                    handled: None,
                     in_flight,
-                );
-                return;
+                };
+                return Some(Settled {
+                    ack,
+                    ran: false,
+                    permit,
+                });
             }
             Ok(Check::Run(guard)) => handling_here = Some(guard),
             Err(error) => {
@@ -117,12 +199,12 @@ async fn process(
         labels.end_to_end(&entry.id);
     }
     let started = Instant::now();
-    // The event's correlation id is the current one while its handler runs, so events the
-    // handler publishes carry it.
+    // The event's correlation id is the current one while its handler runs (and decodes), so
+    // events the handler publishes carry it.
     let handler = &subscription.handler;
-    let event = incoming.event;
+    let delivery = incoming.delivery;
     let running = crate::observe::handling(&incoming.correlation_id, async move {
-        handler.call(event).await
+        handler.call(delivery).await
     });
     let outcome = AssertUnwindSafe(running)
         .catch_unwind()
@@ -151,7 +233,7 @@ async fn process(
         shared, stream, entry, deliveries, handled, in_flight, permit,
     )
     .instrument(span)
-    .await;
+    .await
 }
 
 /// What a handler came to, with the `event_id` to record when it succeeded (effectively-once
@@ -161,15 +243,14 @@ struct Handled {
     event_id: Option<String>,
 }
 
-/// Acknowledges an entry whose `event_id` the group handled already, without running its
+/// An entry whose `event_id` the group handled already is acknowledged without running its
 /// handler (effectively-once handling).
 fn skip_duplicate(
-    shared: &Arc<Shared>,
+    shared: &Shared,
     stream: usize,
-    entry: StreamEntry,
+    entry: &StreamEntry,
     event_id: &str,
     deliveries: u32,
-    in_flight: InFlight,
 ) {
     let subscription = &shared.subscriptions[stream];
     tracing::debug!(
@@ -182,17 +263,12 @@ fn skip_duplicate(
     );
     subscription.labels.deduplicated();
     super::limit::settled(shared);
-    let _ = shared.acks.send(AckMessage::Ack {
-        stream,
-        id: entry.id,
-        handled: None,
-        in_flight,
-    });
 }
 
-/// Acknowledges, schedules a retry or dead-letters, after the handler ran, then frees the
-/// handler slot (`permit`): a failed entry waits for its retry without one, so failing
-/// entries never keep new ones from being read.
+/// After the handler ran: the acknowledgement to send (with the handler slot, freed once it
+/// is sent), or a retry scheduled or a dead letter written, and the slot freed at once: a
+/// failed entry waits for its retry without one, so failing entries never keep new ones from
+/// being read.
 async fn settle(
     shared: &Arc<Shared>,
     stream: usize,
@@ -201,19 +277,23 @@ async fn settle(
     handled: Handled,
     in_flight: InFlight,
     permit: OwnedSemaphorePermit,
-) {
+) -> Option<Settled> {
     let Handled { outcome, event_id } = handled;
     let settings = &shared.settings;
     let labels = &shared.subscriptions[stream].labels;
     match outcome {
         Outcome::Done => {
-            labels.consumed(Consumed::Ok);
             super::limit::settled(shared);
-            let _ = shared.acks.send(AckMessage::Ack {
+            let ack = Ack {
                 stream,
                 id: entry.id,
                 handled: event_id,
                 in_flight,
+            };
+            return Some(Settled {
+                ack,
+                ran: true,
+                permit,
             });
         }
         Outcome::Undecodable(reason) => {
@@ -255,6 +335,7 @@ async fn settle(
         }
     }
     drop(permit);
+    None
 }
 
 /// How much earlier than its backoff a retry's `XCLAIM` accepts the entry as idle.

@@ -117,9 +117,36 @@ pub(crate) enum Outcome {
 
 pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
-/// A handler of one event type, with its input type erased.
+/// An entry as a handler gets it, borrowed from the read's reply: a typed handler decodes
+/// straight from the reply's bytes, and only a raw handler copies them (into a [`RawEvent`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Delivery<'a> {
+    pub(crate) stream: &'a str,
+    pub(crate) id: &'a str,
+    pub(crate) event_type: &'a str,
+    pub(crate) version: u32,
+    pub(crate) event_data: &'a str,
+    pub(crate) deliveries: u32,
+}
+
+impl Delivery<'_> {
+    /// A copy that owns its text, for raw handlers and replay.
+    pub(crate) fn to_raw(self) -> RawEvent {
+        RawEvent {
+            stream: self.stream.to_owned(),
+            id: self.id.to_owned(),
+            event_type: self.event_type.to_owned(),
+            version: self.version,
+            event_data: self.event_data.to_owned(),
+            deliveries: self.deliveries,
+        }
+    }
+}
+
+/// A handler of one event type, with its input type erased. `call` decodes (or copies) the
+/// delivery before it returns; the future it returns owns what it needs.
 pub(crate) trait ErasedHandler: Send + Sync {
-    fn call(&self, event: RawEvent) -> BoxFuture<Outcome>;
+    fn call(&self, delivery: Delivery<'_>) -> BoxFuture<Outcome>;
 }
 
 /// Decodes (and upgrades) to `E`, then calls the user's function.
@@ -143,8 +170,8 @@ where
     F: Fn(E) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
-    fn call(&self, raw: RawEvent) -> BoxFuture<Outcome> {
-        match E::decode_version(raw.version, &raw.event_data) {
+    fn call(&self, delivery: Delivery<'_>) -> BoxFuture<Outcome> {
+        match E::decode_version(delivery.version, delivery.event_data) {
             Ok(event) => {
                 let running = (self.function)(event);
                 Box::pin(async move { into_outcome(running.await) })
@@ -169,8 +196,8 @@ where
     F: Fn(RawEvent) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Result<(), HandlerError>> + Send + 'static,
 {
-    fn call(&self, raw: RawEvent) -> BoxFuture<Outcome> {
-        let running = (self.0)(raw);
+    fn call(&self, delivery: Delivery<'_>) -> BoxFuture<Outcome> {
+        let running = (self.0)(delivery.to_raw());
         Box::pin(async move { into_outcome(running.await) })
     }
 }

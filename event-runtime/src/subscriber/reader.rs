@@ -100,6 +100,7 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
                         })
                     }));
                 }
+                let mut jobs = Vec::with_capacity(permits.len());
                 for (key, entries) in batches {
                     let Some(stream) = shared.stream_index(&key) else {
                         continue;
@@ -110,9 +111,15 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
                             tracing::error!(stream = %key, id = %entry.id, "read more entries than free slots");
                             continue;
                         };
-                        dispatch::spawn(shared, stream, entry, 1, permit);
+                        jobs.push(dispatch::Job {
+                            stream,
+                            entry,
+                            deliveries: 1,
+                            permit,
+                        });
                     }
                 }
+                dispatch::spawn_batch(shared, jobs);
             }
             Ok(GroupRead::NoGroup) => {
                 drop(permits);

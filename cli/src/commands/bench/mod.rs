@@ -8,7 +8,9 @@
 //! | publish, one at a time | `publish(&event).await` in a loop | `XADD` awaited in a loop |
 //! | publish, 64 callers | 64 tasks sharing one `Publisher` | 64 tasks sharing one multiplexed connection |
 //! | batch publish | `publish_batch` (`--batch-size` per round trip) | pipelined `XADD`, same size |
-//! | consume, 1/2/4 consumers | `Subscriber`s of one group, typed handler (decode, validate) | `XREADGROUP COUNT 500` + one `XACK` per batch |
+//! | consume, 1/2/4 consumers | `Subscriber`s of one group, typed handler (decode, validate), batch 500, concurrency 1000 | `XREADGROUP COUNT 500` + one `XACK` per batch |
+//! | consume, 1 consumer, default settings | the same with `SubscriberConfig`'s defaults (batch 10, concurrency 16) | the same |
+//! | drain (`--drain N`) | a subscriber with the defaults drains N entries; the peak memory meanwhile | - |
 //! | end-to-end latency | publish paced at 1k and 10k events/s -> handler | `XADD` paced the same -> `XREADGROUP BLOCK` |
 //!
 //! The publisher runs with pub/sub off and no trimming, so that both sides send the same
@@ -40,6 +42,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use event_runtime::Event;
 
+use self::consume::Settings;
 use self::event::UserCreatedV2;
 use self::report::{Report, Row, best, render, row};
 use self::target::Bench;
@@ -71,9 +74,27 @@ pub struct Args {
     /// Seconds of each end-to-end latency run (at 1k/s and at 10k/s).
     #[arg(long, default_value_t = 5)]
     pub latency_seconds: u64,
+    /// Only these scenarios (comma-separated); all of them by default.
+    #[arg(long, value_enum, value_delimiter = ',')]
+    pub only: Vec<Scenario>,
+    /// Also drain a backlog of this many entries with a subscriber's default settings, and
+    /// report the peak memory while it drains (e.g. 1000000).
+    #[arg(long)]
+    pub drain: Option<usize>,
     /// Print the results as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// The groups of scenarios `--only` picks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Publishing: one at a time, 64 callers, batches.
+    Publish,
+    /// Consuming: 1, 2 and 4 consumers, and 1 with the default settings.
+    Consume,
+    /// End-to-end latency at 1k/s and 10k/s.
+    Latency,
 }
 
 /// The stream every scenario writes and reads.
@@ -102,6 +123,35 @@ async fn wait_until(done: impl Fn() -> bool, seconds: u64) -> anyhow::Result<()>
 
 /// Every scenario in order, each throughput scenario `rounds` times (the best run counts).
 async fn scenarios(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
+    let runs = |scenario| args.only.is_empty() || args.only.contains(&scenario);
+    let mut results = Vec::new();
+    if runs(Scenario::Publish) {
+        results.extend(publishing(bench, args).await?);
+    }
+    if runs(Scenario::Consume) {
+        results.extend(consuming(bench, args).await?);
+    }
+    if runs(Scenario::Latency) {
+        for rate in [1_000, 10_000] {
+            results.extend(bench.latency(rate, args.latency_seconds.max(1)).await?);
+        }
+    }
+    if let Some(peak) = memory::peak_mib() {
+        results.push(row(
+            "peak memory of the bench process (VmHWM)",
+            "MiB",
+            peak,
+            None,
+        ));
+    }
+    if let Some(count) = args.drain {
+        results.extend(bench.drain(count.max(1)).await?);
+    }
+    Ok(results)
+}
+
+/// The publish scenarios, each `rounds` times.
+async fn publishing(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
     let rounds = args.rounds.max(1);
     let mut results = Vec::new();
     let mut runs = Vec::new();
@@ -123,6 +173,13 @@ async fn scenarios(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
         runs.push(bench.publish_batched(args.batched.max(1)).await?);
     }
     results.push(best(runs));
+    Ok(results)
+}
+
+/// The consume scenarios from one filled stream, each `rounds` times.
+async fn consuming(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
+    let rounds = args.rounds.max(1);
+    let mut results = Vec::new();
     bench.reset().await?;
     bench
         .progress
@@ -134,27 +191,19 @@ async fn scenarios(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
         500,
     )
     .await?;
-    for consumers in [1, 2, 4] {
+    let runs = [(1, Settings::Tuned), (1, Settings::Defaults)]
+        .into_iter()
+        .chain([(2, Settings::Tuned), (4, Settings::Tuned)]);
+    for (consumers, settings) in runs {
         let mut runs = Vec::new();
         for round in 0..rounds {
             runs.push(
                 bench
-                    .consume(args.consumed.max(1), consumers, round)
+                    .consume(args.consumed.max(1), consumers, round, settings)
                     .await?,
             );
         }
         results.push(best(runs));
-    }
-    for rate in [1_000, 10_000] {
-        results.extend(bench.latency(rate, args.latency_seconds.max(1)).await?);
-    }
-    if let Some(peak) = memory::peak_mib() {
-        results.push(row(
-            "peak memory of the bench process (VmHWM)",
-            "MiB",
-            peak,
-            None,
-        ));
     }
     Ok(results)
 }

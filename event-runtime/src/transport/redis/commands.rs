@@ -14,7 +14,7 @@ use redis::streams::{
 };
 
 use super::RedisTransport;
-use super::replies::{convert, unexpected};
+use super::replies::{GroupEntries, convert, unexpected};
 use crate::backend::{Claimed, GroupFigures, GroupRead, Messages, OutgoingEntry};
 use crate::config::{Durability, Retention};
 use crate::error::{Error, ErrorKind, Result};
@@ -249,21 +249,8 @@ impl RedisTransport {
         for _ in streams {
             cmd.arg(">");
         }
-        match self
-            .query::<Option<redis::streams::StreamReadReply>>(&cmd)
-            .await
-        {
-            Ok(reply) => Ok(GroupRead::Entries(
-                reply
-                    .map(|reply| {
-                        reply
-                            .keys
-                            .into_iter()
-                            .map(|key| (key.key, key.ids.into_iter().map(convert).collect()))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-            )),
+        match self.query::<GroupEntries>(&cmd).await {
+            Ok(GroupEntries(read)) => Ok(GroupRead::Entries(read)),
             Err(error) if error.is_no_group() => Ok(GroupRead::NoGroup),
             Err(error) => {
                 self.forget_client_id();
