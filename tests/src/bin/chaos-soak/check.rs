@@ -3,11 +3,14 @@
 //! - **0 lost**: every event a publisher got a receipt for is handled; while running, the
 //!   oldest receipted event not handled yet is younger than [`Bounds::unhandled_age`];
 //! - **duplicates** counted and explained: a run after the first of an event is *after a kill*
-//!   (the first run's process was SIGKILLed within 5 s of its end: it died between its handler
-//!   and its record and acknowledgement, the limit the README documents), *published twice* (two
-//!   entries of one `event_id`: a publisher retried a batch Redis had written), or
-//!   *unexplained*. With deduplication on, none may be unexplained; off, all of them are
-//!   bounded by [`Bounds::duplicates_per_fault`] times the faults;
+//!   (the first run's process was SIGKILLed within 5 s of its end, and with deduplication on
+//!   the group has no record of the entry from before the second run: the process died between
+//!   its handler and its record, the limit the README documents), *published twice* (two
+//!   entries of one `event_id`: a publisher retried a batch Redis had written, or the soak
+//!   wrote it again; run by two consumers, as the README says can happen, never by one, nor
+//!   by a consumer started after the first entry's record), or *unexplained*. With
+//!   deduplication on, none may be unexplained; off, all of them are bounded by
+//!   [`Bounds::duplicates_per_fault`] times the faults;
 //! - **memory**: every worker process's `VmRSS` below [`Bounds::rss_kib`];
 //! - **no consumer stuck**: no pending entry idle longer than [`Bounds::pending_idle`] (a live
 //!   consumer's, or a dead one's that nobody claims); once publishing stops, the work left
@@ -20,6 +23,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
+use event_runtime::wire::handled_key;
 use redis::aio::ConnectionManager;
 
 use crate::fleet::{Fleet, rss_kib};
@@ -84,6 +88,8 @@ pub struct Seen {
     pub duplicates: Duplicates,
     pub poison: u64,
     pub poison_dead_lettered: u64,
+    /// Entries written again by the soak (copies of events, same `event_id`).
+    pub copies: u64,
     pub max_unhandled_age: Duration,
     pub max_pending_idle: Duration,
     pub max_pending: u64,
@@ -174,6 +180,13 @@ impl Checker {
         Ok(missing)
     }
 
+    /// The work left, counted exactly: receipted events not handled, poison entries not
+    /// dead-lettered, entries pending.
+    pub async fn left(&mut self) -> Result<u64, String> {
+        let poison = self.poison.iter().filter(|p| p.letters == 0).count() as u64;
+        Ok(self.unhandled().await? + poison + self.pending_now)
+    }
+
     /// Entries pending at the last round.
     pub fn pending(&self) -> u64 {
         self.pending_now
@@ -193,7 +206,7 @@ impl Checker {
         faults: u64,
     ) -> Result<(), String> {
         self.receipts_handled().await?;
-        self.duplicates(fleet, faults).await?;
+        self.duplicates(store, fleet, faults).await?;
         if let Err(error) = self.redis_side(store).await {
             self.seen.failed_reads += 1;
             if self.seen.failed_reads > 120 {
@@ -288,6 +301,7 @@ impl Checker {
     /// Classifies the runs after the first recorded since the last round.
     async fn duplicates(
         &mut self,
+        store: &mut Store,
         fleet: &std::sync::Mutex<Fleet>,
         faults: u64,
     ) -> Result<(), String> {
@@ -301,7 +315,7 @@ impl Checker {
         self.dups_read += lines.len();
         for line in lines {
             let mut parts = line.split(' ');
-            let (Some(key), Some(_consumer), Some(entry), Some(start)) =
+            let (Some(key), Some(consumer), Some(entry), Some(start)) =
                 (parts.next(), parts.next(), parts.next(), parts.next())
             else {
                 return Err(format!("a malformed duplicate record: {line}"));
@@ -317,19 +331,54 @@ impl Checker {
                 return Err(format!("a malformed first run record: {first}"));
             };
             let first_end: u64 = first_end.parse().unwrap_or(0);
-            let killed = fleet
-                .lock()
-                .map_err(|_| "fleet lock")?
-                .killed_at(first_consumer);
+            let (killed, second_started) = {
+                let fleet = fleet.lock().map_err(|_| "fleet lock")?;
+                (fleet.killed_at(first_consumer), fleet.started_at(consumer))
+            };
+            let start: u64 = start.parse().unwrap_or(0);
+            // With deduplication on, the group's record of the entry, if it was written
+            // before the second run began: then the second run should have been skipped.
+            // For two entries of one event: the first one's record, if it was written before
+            // the second run's consumer started (which then read it at its first entry).
+            let recorded = if !self.dedup {
+                None
+            } else if first_entry == entry {
+                recorded_between(store, entry, first_end.saturating_sub(1_000), start).await
+            } else {
+                let started = second_started.unwrap_or(0);
+                if started > first_end {
+                    recorded_between(store, first_entry, first_end.saturating_sub(1_000), started)
+                        .await
+                } else {
+                    None
+                }
+            };
             let duplicates = &mut self.seen.duplicates;
-            if first_entry != entry {
+            if first_entry != entry && self.dedup && first_consumer == consumer {
+                // A consumer that handled one copy skips the other (it remembers the id, and
+                // a copy arriving while the first runs waits for it).
+                duplicates.unexplained += 1;
+                self.violation(format!(
+                    "event {key}, written as two entries, ran twice in one consumer with deduplication on: first {first}, again {line}"
+                ));
+            } else if let (true, Some(record)) = (first_entry != entry, &recorded) {
+                duplicates.unexplained += 1;
+                self.violation(format!(
+                    "event {key}, written as two entries, ran again in {consumer}, started after the group recorded the first entry ({record}) with deduplication on: first {first}, again {line}"
+                ));
+            } else if first_entry != entry {
                 duplicates.published_twice += 1;
+            } else if let Some(record) = recorded {
+                duplicates.unexplained += 1;
+                self.violation(format!(
+                    "event {key} ran twice with deduplication on, though the group recorded it ({record}) before the second run began: first by {first}, again by {line}"
+                ));
             } else if killed.is_some_and(|at| at >= first_end && at - first_end <= 5_000) {
                 duplicates.after_kill += 1;
             } else {
                 duplicates.unexplained += 1;
                 if self.dedup {
-                    let overlap = if start.parse::<u64>().unwrap_or(0) < first_end {
+                    let overlap = if start < first_end {
                         " (the runs overlapped: the entry was claimed while its first run went on)"
                     } else {
                         ""
@@ -456,4 +505,32 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// The id of the group's record (`events:handled:...`, deduplication's memory) of stream entry
+/// `entry`, among the records written from `from_ms` to `to_ms`; `None` when there is none, or
+/// when Redis stays unreadable for 2 s.
+async fn recorded_between(
+    store: &mut Store,
+    entry: &str,
+    from_ms: u64,
+    to_ms: u64,
+) -> Option<String> {
+    let key = handled_key(STREAM, GROUP);
+    for _ in 0..10 {
+        let reply: Result<redis::streams::StreamRangeReply, String> = store
+            .query(redis::cmd("XRANGE").arg(&key).arg(from_ms).arg(to_ms))
+            .await;
+        match reply {
+            Ok(reply) => {
+                return reply
+                    .ids
+                    .into_iter()
+                    .find(|record| record.get::<String>("stream_id").as_deref() == Some(entry))
+                    .map(|record| record.id);
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+    None
 }

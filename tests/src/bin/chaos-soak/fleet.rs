@@ -39,6 +39,8 @@ pub struct Fleet {
     consumers: Vec<Slot>,
     /// Consumer names SIGKILLed, and when (ms since the epoch, as the ledger's times).
     killed: HashMap<String, u64>,
+    /// When each consumer process was started (ms since the epoch).
+    started: HashMap<String, u64>,
 }
 
 impl Fleet {
@@ -55,6 +57,7 @@ impl Fleet {
                 })
                 .collect(),
             killed: HashMap::new(),
+            started: HashMap::new(),
         };
         for slot in 0..consumers {
             fleet.start_consumer(slot)?;
@@ -88,6 +91,7 @@ impl Fleet {
     pub fn start_consumer(&mut self, slot: usize) -> std::io::Result<()> {
         let processes = self.consumers[slot].processes;
         let name = format!("c{slot}-{processes}");
+        self.started.insert(name.clone(), crate::worker::now_ms());
         let child = self.spawn("consume", &name)?;
         let entry = &mut self.consumers[slot];
         entry.name = name;
@@ -120,6 +124,11 @@ impl Fleet {
     /// When the consumer `name` was SIGKILLed (ms since the epoch), if it was.
     pub fn killed_at(&self, name: &str) -> Option<u64> {
         self.killed.get(name).copied()
+    }
+
+    /// When the consumer `name` was started (ms since the epoch).
+    pub fn started_at(&self, name: &str) -> Option<u64> {
+        self.started.get(name).copied()
     }
 
     /// Consumer processes started in all.

@@ -68,6 +68,9 @@ pub enum Fault {
     Poison { count: u64 },
     /// The master serving the stream hands over to its replica (`CLUSTER FAILOVER`).
     FailOver,
+    /// Copies of recent entries written again (one event as two entries, as a publisher
+    /// retrying after a timeout does): the one the `offset`-th newest, and the next `count - 1`.
+    Copies { count: u64, offset: u64 },
 }
 
 impl Fault {
@@ -81,6 +84,7 @@ impl Fault {
             Fault::Stall => Some("network stall"),
             Fault::Poison { .. } => Some("poison entries"),
             Fault::FailOver => Some("cluster failover"),
+            Fault::Copies { .. } => Some("events written twice"),
         }
     }
 }
@@ -96,6 +100,12 @@ impl fmt::Display for Fault {
             Fault::Unstall => f.write_str("end the stall"),
             Fault::Poison { count } => write!(f, "write {count} poison entries"),
             Fault::FailOver => f.write_str("fail the stream's master over"),
+            Fault::Copies { count, offset } => {
+                write!(
+                    f,
+                    "write {count} entries again (from the {offset}th newest)"
+                )
+            }
         }
     }
 }
@@ -108,10 +118,10 @@ pub struct Step {
 }
 
 /// The schedule of a run of `length` with `consumers` consumer processes: a fault every 1 to
-/// 3 s from the third second on, none in the last 2 s, the first ones one of each kind. A killed consumer is started again
-/// 0.3 to 2.5 s later (at least two stay alive); a stall lasts 0.5 to 2 s, and other faults
-/// may happen during it. On a cluster: kills, poison and failovers; on one server: kills,
-/// restarts, cuts, stalls and poison.
+/// 3 s from the third second on, none in the last 2 s, the first ones one of each kind. A
+/// killed consumer is started again 0.3 to 2.5 s later (at least two stay alive); a stall lasts 0.5 to 2 s, and other faults
+/// may happen during it. On a cluster: kills, poison, copies and failovers; on one server:
+/// kills, restarts, cuts, stalls, poison and copies.
 pub fn schedule(seed: u64, length: Duration, topology: Topology, consumers: usize) -> Vec<Step> {
     let mut rng = Rng::new(seed);
     let end = length.saturating_sub(Duration::from_secs(2));
@@ -121,8 +131,8 @@ pub fn schedule(seed: u64, length: Duration, topology: Topology, consumers: usiz
     let mut up_at = vec![Duration::ZERO; consumers];
     let mut stalled_until = Duration::ZERO;
     let weights: &[(u64, u8)] = match topology {
-        Topology::Single => &[(30, 0), (12, 1), (15, 2), (13, 3), (15, 4)],
-        Topology::Cluster => &[(45, 0), (20, 5), (20, 4)],
+        Topology::Single => &[(30, 0), (12, 1), (15, 2), (13, 3), (15, 4), (15, 6)],
+        Topology::Cluster => &[(40, 0), (20, 5), (20, 4), (20, 6)],
     };
     let total: u64 = weights.iter().map(|(weight, _)| weight).sum();
     let mut first_round: Vec<u8> = weights.iter().map(|(_, kind)| *kind).collect();
@@ -173,6 +183,10 @@ pub fn schedule(seed: u64, length: Duration, topology: Topology, consumers: usiz
                 Fault::Stall
             }
             5 => Fault::FailOver,
+            6 => Fault::Copies {
+                count: rng.between(1, 6),
+                offset: rng.between(0, 150),
+            },
             _ => Fault::Poison {
                 count: rng.between(1, 4),
             },
@@ -242,7 +256,7 @@ mod tests {
     #[test]
     fn a_short_run_has_every_kind_of_fault() {
         for seed in 0..20 {
-            for (topology, kinds) in [(Topology::Single, 5), (Topology::Cluster, 3)] {
+            for (topology, kinds) in [(Topology::Single, 6), (Topology::Cluster, 4)] {
                 let steps = schedule(seed, Duration::from_secs(24), topology, 3);
                 let seen: std::collections::BTreeSet<&str> =
                     steps.iter().filter_map(|step| step.fault.kind()).collect();

@@ -53,8 +53,8 @@ pub fn text(scenario: &Scenario, settings: &Settings, outcome: &Outcome) -> Stri
             if scenario.dedup { "on" } else { "off" },
         ),
         format!(
-            "  published        {} events with a receipt, {PUBLISHERS} publisher processes; {} poison entries",
-            seen.receipted, seen.poison
+            "  published        {} events with a receipt, {PUBLISHERS} publisher processes; {} poison entries; {} entries written again",
+            seen.receipted, seen.poison, seen.copies
         ),
         format!(
             "  handled          {} distinct events; {lost}",
@@ -156,6 +156,7 @@ pub fn json(scenario: &Scenario, settings: &Settings, outcome: &Outcome) -> serd
         "duplicates_published_twice": dups.published_twice,
         "duplicates_unexplained": dups.unexplained,
         "poison": seen.poison,
+        "copies": seen.copies,
         "poison_dead_lettered": seen.poison_dead_lettered,
         "faults": outcome.faults,
         "max_rss_mib": seen.max_rss_kib.iter().map(|(role, kib)| (*role, mib(kib))).collect::<BTreeMap<_, _>>(),

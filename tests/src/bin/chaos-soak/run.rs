@@ -13,7 +13,7 @@ use crate::check::{Checker, Seen};
 use crate::fleet::{Fleet, Launch};
 use crate::plan::{self, Fault, Topology};
 use crate::report::counts;
-use crate::target::{Target, write_poison};
+use crate::target::{Target, write_copies, write_poison};
 use crate::worker::STOP;
 
 pub const PUBLISHERS: u32 = 2;
@@ -230,12 +230,12 @@ pub async fn run(scenario: &Scenario, settings: &Settings) -> Result<Outcome, St
                 judged = checker.settled();
                 break;
             }
-            let left = checker.remaining() + checker.pending();
+            let left = checker.left().await?;
             if left < last.0 {
                 last = (left, Instant::now());
             } else if last.1.elapsed() > PROGRESS_WITHIN {
                 checker.seen.violations.push(format!(
-                    "publishing stopped and the work left ({left}: events and poison not done, entries pending) did not shrink for {} s",
+                    "publishing stopped and the work left ({left}: events with a receipt not handled, poison not dead-lettered, entries pending) did not shrink for {} s",
                     PROGRESS_WITHIN.as_secs()
                 ));
                 judged = true;
@@ -313,6 +313,10 @@ async fn apply(
                 };
                 checker.poison_written(id);
             }
+            Ok(())
+        }
+        Fault::Copies { count, offset } => {
+            checker.seen.copies += write_copies(store, *count, *offset).await?;
             Ok(())
         }
         fault => target.apply(fault),

@@ -152,3 +152,37 @@ pub async fn write_poison(store: &mut Store) -> Result<String, String> {
         )
         .await
 }
+
+/// Writes again `count` entries of the stream, from the `offset`-th newest on (fewer when the
+/// stream is shorter), each with the same fields (the same `event_id`): one event as two
+/// entries. Poison entries are passed over. Returns how many were written.
+pub async fn write_copies(store: &mut Store, count: u64, offset: u64) -> Result<u64, String> {
+    let newest: redis::streams::StreamRangeReply = store
+        .query(
+            redis::cmd("XREVRANGE")
+                .arg(STREAM)
+                .arg("+")
+                .arg("-")
+                .arg("COUNT")
+                .arg(offset + count),
+        )
+        .await?;
+    let mut written = 0;
+    for entry in newest.ids.iter().skip(offset as usize) {
+        let data: String = entry.get("event_data").unwrap_or_default();
+        let good = serde_json::from_str::<serde_json::Value>(&data)
+            .is_ok_and(|value| value.get("seq").is_some_and(serde_json::Value::is_u64));
+        if !good {
+            continue;
+        }
+        let mut copy = redis::cmd("XADD");
+        copy.arg(STREAM).arg("*");
+        for field in entry.map.keys() {
+            let value: Vec<u8> = entry.get(field).unwrap_or_default();
+            copy.arg(field).arg(value);
+        }
+        let _: String = store.query(&copy).await?;
+        written += 1;
+    }
+    Ok(written)
+}
