@@ -34,7 +34,7 @@
 //! | `EVENT_SUBSCRIBER_REDIS_URL` | `REDIS_URL` | Redis for the subscriber only |
 //! | `EVENT_SUBSCRIBER_CONSUMER_GROUP` | `EVENT_SERVICE_NAME` | the consumer group |
 //! | `EVENT_SUBSCRIBER_CONSUMER_NAME` | `<service>-<host>-<pid>` | this process's name in the group; must be unique; removed from the group at a graceful shutdown when it holds no entry |
-//! | `EVENT_SUBSCRIBER_BATCH_SIZE` | `10` | most entries read per stream and call |
+//! | `EVENT_SUBSCRIBER_BATCH_SIZE` | `10` | most entries read per stream and call into free slots (more in a read ahead, up to 512, while handlers keep up) |
 //! | `EVENT_SUBSCRIBER_BLOCK_TIME` | `1000` | ms one read waits for new entries |
 //! | `EVENT_SUBSCRIBER_MAX_DELIVERIES` | `3` | deliveries (attempts) before an entry is dead-lettered |
 //! | `EVENT_SUBSCRIBER_CONCURRENCY` | `16` | handlers running at once |

@@ -29,15 +29,20 @@ pub struct SubscriberConfig {
     /// This consumer's name, unique within the group; `None` picks `<service>-<host>-<pid>`
     /// (`EVENT_SUBSCRIBER_CONSUMER_NAME`).
     pub consumer_name: Option<String>,
-    /// Most entries read per stream and call (`EVENT_SUBSCRIBER_BATCH_SIZE`).
+    /// Most entries read per stream and call into free handler slots
+    /// (`EVENT_SUBSCRIBER_BATCH_SIZE`). While the handlers keep up, and with neither
+    /// `stream_concurrency` nor a limit set, reads grow past it (up to 512 per stream) and
+    /// their entries wait for the read's slots (a read ahead).
     pub batch_size: usize,
     /// How long one read waits for new entries (`EVENT_SUBSCRIBER_BLOCK_TIME`).
     pub block_time: Duration,
     /// Deliveries (attempts) of an entry before it is dead-lettered
     /// (`EVENT_SUBSCRIBER_MAX_DELIVERIES`).
     pub max_deliveries: u32,
-    /// Handlers running at once (`EVENT_SUBSCRIBER_CONCURRENCY`). The subscriber never reads
-    /// more entries than it has free slots, so nothing waits in a local buffer.
+    /// Handlers running at once (`EVENT_SUBSCRIBER_CONCURRENCY`). The subscriber reads no
+    /// more entries than it has free slots, but for a read ahead while the handlers keep up
+    /// (see `batch_size`): reads shrink back to free slots once a read's entries take more
+    /// than about 20 ms to settle.
     pub concurrency: usize,
     /// Handlers running at once per stream (each partition of a partitioned type is a
     /// stream); `None` (the default) limits only the total

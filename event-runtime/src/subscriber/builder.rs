@@ -261,6 +261,7 @@ impl SubscriberBuilder {
             dedup: settings
                 .dedup
                 .then(|| super::dedup::Dedup::new(subscriptions_len, settings.dedup_window)),
+            read_ahead: super::read_ahead::ReadAhead::default(),
             settings,
         });
         shared.ensure_groups(false).await?;

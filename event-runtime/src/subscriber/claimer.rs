@@ -277,20 +277,23 @@ async fn start(
         .transport
         .deliveries(key, &shared.group, &ids)
         .await?;
-    let mut jobs = Vec::with_capacity(entries.len());
-    for entry in entries {
-        let deliveries = deliveries.get(&entry.id).map_or(1, |count| (*count).max(1));
-        let Some(permit) = permits.pop() else {
-            break;
-        };
-        jobs.push(dispatch::Job {
-            stream,
-            entry,
-            deliveries,
-            permit,
-        });
-    }
-    dispatch::spawn_batch(shared, jobs);
+    // One slot per entry: claims never run ahead of their slots.
+    let slots: Vec<OwnedSemaphorePermit> = permits
+        .drain(permits.len().saturating_sub(entries.len())..)
+        .collect();
+    let jobs = entries
+        .into_iter()
+        .take(slots.len())
+        .map(|entry| {
+            let deliveries = deliveries.get(&entry.id).map_or(1, |count| (*count).max(1));
+            dispatch::Job {
+                stream,
+                entry,
+                deliveries,
+            }
+        })
+        .collect();
+    dispatch::spawn_batch(shared, jobs, slots, None);
     Ok(())
 }
 

@@ -1,12 +1,15 @@
 //! Running the entries of one read (or claim): parse, handle, then acknowledge, retry later, or
 //! dead-letter.
 //!
-//! A read's entries run on one task ([`spawn_batch`]): their handlers run concurrently, each
-//! holding its handler slot, as futures of that task rather than tasks of their own. Whenever
-//! none of the batch's running handlers is ready, the acknowledgements of those that
-//! succeeded go to the acker in one message, with one count for the metrics; a batch of
-//! handlers that never wait is decoded, handled and acknowledged with one message.
+//! A read's entries run on one task ([`spawn_batch`]): their handlers run concurrently, as
+//! futures of that task rather than tasks of their own, each holding a handler slot. The
+//! batch starts with the slots its read took and hands a slot from a settled entry to the
+//! next one (a read ahead, `reader.rs`, brings more entries than free slots). Whenever none of
+//! the batch's running handlers is ready, the acknowledgements of those that succeeded go to
+//! the acker in one message, with one count for the metrics: a batch of handlers that never
+//! wait is decoded, handled and acknowledged with one message per round of slots.
 
+use std::collections::VecDeque;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,22 +23,29 @@ use super::acker::{Ack, AckMessage};
 use super::dedup::Check;
 use super::handler::Outcome;
 use super::in_flight::InFlight;
+use super::read_ahead::Probe;
 use super::{Retry, Shared, dead_letter, incoming, lock};
 use crate::observe::Consumed;
 use crate::wire::StreamEntry;
 
-/// One entry to run: its stream, the entry, how often it was delivered (this time included),
-/// and the handler slot it holds.
+/// One entry to run: its stream, the entry, and how often it was delivered (this time
+/// included).
 pub(super) struct Job {
     pub(super) stream: usize,
     pub(super) entry: StreamEntry,
     pub(super) deliveries: u32,
-    pub(super) permit: OwnedSemaphorePermit,
 }
 
-/// Runs `jobs` on one task of their own, their handlers concurrently.
-pub(super) fn spawn_batch(shared: &Arc<Shared>, jobs: Vec<Job>) {
-    if jobs.is_empty() {
+/// Runs `jobs` on one task of their own, their handlers concurrently in the handler slots
+/// `permits` (at least one), and in more slots as they are free. `probe`: the read's, told
+/// when the last job started and dropped when all are settled.
+pub(super) fn spawn_batch(
+    shared: &Arc<Shared>,
+    jobs: Vec<Job>,
+    permits: Vec<OwnedSemaphorePermit>,
+    probe: Option<Probe>,
+) {
+    if jobs.is_empty() || permits.is_empty() {
         return;
     }
     let guards = InFlight::enter_all(
@@ -44,47 +54,85 @@ pub(super) fn spawn_batch(shared: &Arc<Shared>, jobs: Vec<Job>) {
     );
     let task_shared = shared.clone();
     lock(&shared.tasks).spawn(async move {
-        run_batch(&task_shared, jobs, guards).await;
+        let queue = jobs.into_iter().zip(guards).collect();
+        run_batch(&task_shared, queue, permits, probe).await;
     });
 }
 
-async fn run_batch(shared: &Arc<Shared>, jobs: Vec<Job>, guards: Vec<InFlight>) {
-    let mut running: FuturesUnordered<_> = jobs
-        .into_iter()
-        .zip(guards)
-        .map(|(job, guard)| process(shared, job, guard))
-        .collect();
-    let mut acks: Vec<Settled> = Vec::new();
+async fn run_batch(
+    shared: &Arc<Shared>,
+    mut queue: VecDeque<(Job, InFlight)>,
+    mut slots: Vec<OwnedSemaphorePermit>,
+    mut probe: Option<Probe>,
+) {
+    let mut running = FuturesUnordered::new();
+    let mut settled: Vec<Settled> = Vec::new();
     loop {
+        // Start what the free slots allow: the batch's own first, then any other free one.
+        while !queue.is_empty() {
+            let Some(permit) = slots
+                .pop()
+                .or_else(|| shared.permits.clone().try_acquire_owned().ok())
+            else {
+                break;
+            };
+            if let Some((job, guard)) = queue.pop_front() {
+                running.push(process(shared, job, guard, permit));
+            }
+        }
+        if queue.is_empty() {
+            // Slots the batch needs no more go back now.
+            slots.clear();
+            // The read's last entry started: the reader may read again.
+            if let Some(probe) = &mut probe {
+                probe.all_started();
+            }
+        }
         // Whatever is ready now joins the acknowledgements; before waiting for the rest,
-        // they go to the acker.
+        // they go to the acker, and their slots to the entries still queued.
         let next = match running.next().now_or_never() {
             Some(next) => next,
             None => {
-                send_acks(shared, &mut acks);
+                send_acks(shared, &mut settled, &mut slots, !queue.is_empty());
+                if !slots.is_empty() {
+                    continue;
+                }
                 running.next().await
             }
         };
         match next {
-            Some(Some(ack)) => acks.push(ack),
-            Some(None) => {}
-            None => break,
+            Some(done) => settled.push(done),
+            None => {
+                send_acks(shared, &mut settled, &mut slots, !queue.is_empty());
+                if queue.is_empty() {
+                    break;
+                }
+            }
         }
     }
-    send_acks(shared, &mut acks);
 }
 
-/// Hands the acknowledgements to the acker in one message, counts them for the metrics per
-/// stream, then frees their handler slots (after the send, so that a shutdown that waits for
-/// every slot finds them queued before its final flush).
-fn send_acks(shared: &Shared, settled: &mut Vec<Settled>) {
+/// Hands the acknowledgements to the acker in one message and counts them for the metrics per
+/// stream; then their handler slots go to `slots` for entries still queued (`keep`), or are
+/// freed (after the send, so that a shutdown that waits for every slot finds them queued
+/// before its final flush).
+fn send_acks(
+    shared: &Shared,
+    settled: &mut Vec<Settled>,
+    slots: &mut Vec<OwnedSemaphorePermit>,
+    keep: bool,
+) {
     if settled.is_empty() {
         return;
     }
     let mut counted: Vec<(usize, u64)> = Vec::new();
     let mut acks = Vec::with_capacity(settled.len());
-    let mut permits = Vec::with_capacity(settled.len());
+    let mut permits = Vec::new();
     for Settled { ack, ran, permit } in settled.drain(..) {
+        permits.push(permit);
+        let Some(ack) = ack else {
+            continue;
+        };
         if ran {
             match counted.iter_mut().find(|(stream, _)| *stream == ack.stream) {
                 Some((_, count)) => *count += 1,
@@ -92,32 +140,51 @@ fn send_acks(shared: &Shared, settled: &mut Vec<Settled>) {
             }
         }
         acks.push(ack);
-        permits.push(permit);
     }
     for (stream, count) in counted {
         shared.subscriptions[stream]
             .labels
             .consumed_many(Consumed::Ok, count);
     }
-    let _ = shared.acks.send(AckMessage::Acks(acks));
+    if !acks.is_empty() {
+        let _ = shared.acks.send(AckMessage::Acks(acks));
+    }
+    if keep {
+        slots.append(&mut permits);
+    }
     drop(permits);
 }
 
-/// An entry to acknowledge, with its handler slot, freed once the acknowledgement is sent.
+/// A settled entry: what to acknowledge, if it is settled that way, and its handler slot, for
+/// the batch's next entry or freed once the acknowledgement is sent.
 struct Settled {
-    ack: Ack,
+    ack: Option<Ack>,
     /// Whether its handler ran (rather than the entry being a duplicate).
     ran: bool,
     permit: OwnedSemaphorePermit,
 }
 
-/// Runs one entry; what to acknowledge when it is settled that way.
-async fn process(shared: &Arc<Shared>, job: Job, in_flight: InFlight) -> Option<Settled> {
+impl Settled {
+    fn without_ack(permit: OwnedSemaphorePermit) -> Self {
+        Self {
+            ack: None,
+            ran: false,
+            permit,
+        }
+    }
+}
+
+/// Runs one entry.
+async fn process(
+    shared: &Arc<Shared>,
+    job: Job,
+    in_flight: InFlight,
+    permit: OwnedSemaphorePermit,
+) -> Settled {
     let Job {
         stream,
         entry,
         deliveries,
-        permit,
     } = job;
     let subscription = &shared.subscriptions[stream];
     let settings = &shared.settings;
@@ -136,7 +203,7 @@ async fn process(shared: &Arc<Shared>, job: Job, in_flight: InFlight) -> Option<
             Consumed::DeadLettered,
         )
         .await;
-        return None;
+        return Settled::without_ack(permit);
     }
     let incoming = match incoming::parse(
         event_type,
@@ -156,7 +223,7 @@ async fn process(shared: &Arc<Shared>, job: Job, in_flight: InFlight) -> Option<
                 Consumed::Invalid,
             )
             .await;
-            return None;
+            return Settled::without_ack(permit);
         }
     };
     let mut handling_here = None;
@@ -173,11 +240,11 @@ async fn process(shared: &Arc<Shared>, job: Job, in_flight: InFlight) -> Option<
                     handled: None,
                     in_flight,
                 };
-                return Some(Settled {
-                    ack,
+                return Settled {
+                    ack: Some(ack),
                     ran: false,
                     permit,
-                });
+                };
             }
             Ok(Check::Run(guard)) => handling_here = Some(guard),
             Err(error) => {
@@ -265,10 +332,9 @@ fn skip_duplicate(
     super::limit::settled(shared);
 }
 
-/// After the handler ran: the acknowledgement to send (with the handler slot, freed once it
-/// is sent), or a retry scheduled or a dead letter written, and the slot freed at once: a
-/// failed entry waits for its retry without one, so failing entries never keep new ones from
-/// being read.
+/// After the handler ran: the acknowledgement to send, or a retry scheduled or a dead letter
+/// written. The slot goes back with it either way: a failed entry waits for its retry without
+/// one, so failing entries never keep new ones from being read.
 async fn settle(
     shared: &Arc<Shared>,
     stream: usize,
@@ -277,7 +343,7 @@ async fn settle(
     handled: Handled,
     in_flight: InFlight,
     permit: OwnedSemaphorePermit,
-) -> Option<Settled> {
+) -> Settled {
     let Handled { outcome, event_id } = handled;
     let settings = &shared.settings;
     let labels = &shared.subscriptions[stream].labels;
@@ -290,11 +356,11 @@ async fn settle(
                 handled: event_id,
                 in_flight,
             };
-            return Some(Settled {
-                ack,
+            return Settled {
+                ack: Some(ack),
                 ran: true,
                 permit,
-            });
+            };
         }
         Outcome::Undecodable(reason) => {
             dead_letter::send(
@@ -334,8 +400,7 @@ async fn settle(
             shared.retry_scheduled.notify_one();
         }
     }
-    drop(permit);
-    None
+    Settled::without_ack(permit)
 }
 
 /// How much earlier than its backoff a retry's `XCLAIM` accepts the entry as idle.

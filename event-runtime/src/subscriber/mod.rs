@@ -2,9 +2,11 @@
 //!
 //! A [`Subscriber`] runs four kinds of tasks:
 //! - the **reader** (`reader.rs`) reads new entries (`XREADGROUP ... >`) on a connection of its
-//!   own, never more than there are free handler slots;
-//! - **handlers** (`dispatch.rs`) run concurrently up to `concurrency`; a success is queued for
-//!   acknowledgement, a failure stays pending, an undecodable entry is dead-lettered;
+//!   own, as many as there are free handler slots, or, while the handlers keep up, a read
+//!   ahead of an adaptive size whose entries wait for the read's slots;
+//! - **handlers** (`dispatch.rs`) run concurrently up to `concurrency`, the entries of one read
+//!   on one task; successes are queued for acknowledgement together, a failure stays
+//!   pending, an undecodable entry is dead-lettered;
 //! - the **acker** (`acker.rs`) acknowledges successes in batches (`XACK`);
 //! - the **claimer** (`claimer.rs`) retries failed entries after their backoff (`XCLAIM`), takes
 //!   over entries idle longer than `claim_min_idle` from any consumer, dead ones included
@@ -27,6 +29,7 @@ mod in_flight;
 pub(crate) mod incoming;
 mod leave;
 mod limit;
+mod read_ahead;
 mod reader;
 mod settle;
 
@@ -146,6 +149,8 @@ struct Shared {
     registration: Mutex<Option<crate::fleet::Registration>>,
     /// With effectively-once handling on, the `event_id`s the group handled.
     dedup: Option<dedup::Dedup>,
+    /// Whether a read ahead waits for slots, and the size of the next (`read_ahead.rs`).
+    read_ahead: read_ahead::ReadAhead,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {

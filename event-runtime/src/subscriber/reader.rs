@@ -1,4 +1,5 @@
-//! The read loop: new entries for the group, never more than there are free handler slots.
+//! The read loop: new entries for the group, as many as there are free handler slots, or a
+//! read ahead of an adaptive size while the handlers keep up (`read_ahead.rs`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,8 +18,17 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
     let mut shutdown = shared.shutdown.subscribe();
     let mut next_stream = 0;
     let mut backoff = Duration::from_millis(50);
+    let may_read_ahead = shared.settings.stream_concurrency.is_none() && shared.limit.is_none();
     while !shared.shutting_down() {
         reap_finished(shared);
+        if may_read_ahead {
+            // One read ahead at a time: the next waits until every entry of this one started.
+            tokio::select! {
+                biased;
+                _ = shutdown.changed() => break,
+                () = shared.read_ahead.drained() => {}
+            }
+        }
         // Shutdown first: a handler that asks for shutdown frees its slot right after, and the
         // free slot must not win the race and start one more read.
         let mut permits = tokio::select! {
@@ -63,6 +73,15 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
             }
             continue;
         };
+        // Whether every handler slot was free: nothing of earlier reads still runs.
+        let all_free =
+            permits.len() + shared.permits.available_permits() >= shared.settings.concurrency;
+        // Read ahead where allowed: more entries per stream than free slots.
+        let count = if may_read_ahead {
+            count.max(shared.read_ahead.size())
+        } else {
+            count
+        };
         let keys: Vec<&str> = streams
             .iter()
             .map(|index| shared.subscriptions[*index].key.as_str())
@@ -100,26 +119,26 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
                         })
                     }));
                 }
+                let full = batches.iter().any(|(_, entries)| entries.len() >= count);
                 let mut jobs = Vec::with_capacity(permits.len());
                 for (key, entries) in batches {
                     let Some(stream) = shared.stream_index(&key) else {
                         continue;
                     };
-                    for entry in entries {
-                        let Some(permit) = permits.pop() else {
-                            // Cannot happen: COUNT x streams <= permits. Leave it pending.
-                            tracing::error!(stream = %key, id = %entry.id, "read more entries than free slots");
-                            continue;
-                        };
-                        jobs.push(dispatch::Job {
-                            stream,
-                            entry,
-                            deliveries: 1,
-                            permit,
-                        });
-                    }
+                    jobs.extend(entries.into_iter().map(|entry| dispatch::Job {
+                        stream,
+                        entry,
+                        deliveries: 1,
+                    }));
                 }
-                dispatch::spawn_batch(shared, jobs);
+                // Without a read ahead, COUNT x streams <= free slots: every entry has one.
+                // Entries beyond the free slots wait for them in the batch, and the next
+                // read for them.
+                let ahead = may_read_ahead.then(|| {
+                    let excess = jobs.len() > permits.len();
+                    shared.read_ahead.begin(shared, full && all_free, excess)
+                });
+                dispatch::spawn_batch(shared, jobs, permits, ahead);
             }
             Ok(GroupRead::NoGroup) => {
                 drop(permits);
