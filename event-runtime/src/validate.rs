@@ -5,6 +5,7 @@
 //! Messages say what the constraint is and what was found. For a field marked
 //! `sensitive` the found value is never part of the message.
 
+use std::borrow::Cow;
 use std::fmt;
 
 /// One broken constraint.
@@ -71,8 +72,8 @@ impl Validator {
         Self::default()
     }
 
-    /// Starts the checks of one field.
-    pub fn field(&mut self, name: impl Into<String>) -> FieldCheck<'_> {
+    /// Starts the checks of one field. The name is copied only when a check fails.
+    pub fn field<'v>(&'v mut self, name: impl Into<Cow<'v, str>>) -> FieldCheck<'v> {
         FieldCheck {
             validator: self,
             name: name.into(),
@@ -108,7 +109,7 @@ impl Validator {
 #[derive(Debug)]
 pub struct FieldCheck<'v> {
     validator: &'v mut Validator,
-    name: String,
+    name: Cow<'v, str>,
     sensitive: bool,
 }
 
@@ -127,7 +128,7 @@ impl FieldCheck<'_> {
             format!("{constraint}, found {found}")
         };
         self.validator.violations.push(Violation {
-            field: self.name.clone(),
+            field: self.name.clone().into_owned(),
             message,
         });
     }
@@ -186,7 +187,7 @@ impl FieldCheck<'_> {
     pub fn required(self, present: bool, why: &str) -> Self {
         if !present {
             self.validator.violations.push(Violation {
-                field: self.name.clone(),
+                field: self.name.clone().into_owned(),
                 message: format!("is required: {why}"),
             });
         }

@@ -13,7 +13,7 @@ use serde::ser::{self, Impossible, Serialize, SerializeMap, SerializeStruct, Ser
 
 use super::Event;
 use crate::validate::ValidationError;
-use crate::wire::version_tag;
+use crate::wire::VersionText;
 
 /// Why an event could not be encoded.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -80,8 +80,11 @@ enum Field {
 }
 
 impl Fill<'_> {
-    fn is_empty(&self) -> bool {
-        self.source_service.is_none() && self.correlation_id.is_none() && self.user_id.is_none()
+    /// How many values there are to write.
+    fn count(&self) -> usize {
+        usize::from(self.source_service.is_some())
+            + usize::from(self.correlation_id.is_some())
+            + usize::from(self.user_id.is_some())
     }
 
     fn replaces(&self, field: Field) -> bool {
@@ -111,7 +114,7 @@ pub(crate) fn encode_filled<E: Event>(event: &E, fill: &Fill<'_>) -> Result<Stri
         event_type: E::EVENT_TYPE,
         message,
     };
-    let version = version_tag(E::VERSION);
+    let version = VersionText::new(E::VERSION);
     let mut out = Vec::with_capacity(512);
     let mut serializer = serde_json::Serializer::new(&mut out);
     event
@@ -119,7 +122,7 @@ pub(crate) fn encode_filled<E: Event>(event: &E, fill: &Fill<'_>) -> Result<Stri
             inner: &mut serializer,
             fill,
             event_type: E::EVENT_TYPE,
-            version: &version,
+            version: version.as_str(),
         })
         .map_err(|error| failed(error.to_string()))?;
     String::from_utf8(out).map_err(|error| failed(error.to_string()))
@@ -143,6 +146,7 @@ impl<'a, S: Serializer> Top<'a, S> {
             map,
             fill: self.fill,
             pending: Field::Other,
+            unwritten: self.fill.count(),
         })
     }
 }
@@ -256,6 +260,9 @@ struct Entries<'a, M> {
     fill: &'a Fill<'a>,
     /// The field named by the last key, when its value is to be replaced.
     pending: Field,
+    /// The values of `fill` not written yet: once none is left (the envelope comes first),
+    /// keys are passed on without being looked at.
+    unwritten: usize,
 }
 
 impl<M: SerializeMap> SerializeMap for Entries<'_, M> {
@@ -263,7 +270,7 @@ impl<M: SerializeMap> SerializeMap for Entries<'_, M> {
     type Error = M::Error;
 
     fn serialize_key<T: ?Sized + Serialize>(&mut self, key: &T) -> Result<(), M::Error> {
-        if self.fill.is_empty() {
+        if self.unwritten == 0 {
             return self.map.serialize_key(key);
         }
         let field = field_of(key);
@@ -280,6 +287,7 @@ impl<M: SerializeMap> SerializeMap for Entries<'_, M> {
         if field == Field::Other {
             self.map.serialize_value(value)
         } else {
+            self.unwritten -= 1;
             self.fill.write(field, &mut self.map)
         }
     }

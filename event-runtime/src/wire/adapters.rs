@@ -30,7 +30,7 @@ pub mod datetime {
         value: &DateTime<Utc>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&super::super::format_timestamp(*value))
+        serializer.serialize_str(super::super::timestamp::TimestampText::new(*value).as_str())
     }
 
     /// Reads RFC 3339, or a naive timestamp as UTC.

@@ -39,7 +39,41 @@ pub use timestamp::{format_timestamp, parse_timestamp};
 
 /// Formats a version number as it appears on the wire: `3` -> `"v3"`.
 pub fn version_tag(version: u32) -> String {
-    format!("v{version}")
+    VersionText::new(version).as_str().to_owned()
+}
+
+/// The text [`version_tag`] writes, held on the stack, for the encoder and the stream entry.
+#[derive(Clone, Copy)]
+pub(crate) struct VersionText {
+    /// `v` and at most ten digits (`u32::MAX`).
+    bytes: [u8; 11],
+    len: usize,
+}
+
+impl VersionText {
+    pub(crate) fn new(version: u32) -> Self {
+        let mut digits = [0u8; 10];
+        let mut start = digits.len();
+        let mut rest = version;
+        loop {
+            start -= 1;
+            digits[start] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        let mut bytes = [0u8; 11];
+        bytes[0] = b'v';
+        let len = 1 + digits.len() - start;
+        bytes[1..len].copy_from_slice(&digits[start..]);
+        Self { bytes, len }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        // `v` and ASCII digits only.
+        std::str::from_utf8(&self.bytes[..self.len]).unwrap_or_default()
+    }
 }
 
 /// Parses a wire version: `"v3"` (also `"V3"` and `"3"`) -> `3`. Version 0 does not exist.
@@ -75,5 +109,8 @@ mod tests {
             assert_eq!(parse_version(bad), None, "{bad:?}");
         }
         assert_eq!(version_tag(2), "v2");
+        for version in [0, 1, 9, 10, 99, 100, 4_294_967_295] {
+            assert_eq!(version_tag(version), format!("v{version}"));
+        }
     }
 }
