@@ -25,15 +25,6 @@ pub(crate) fn after(id: EntryId) -> EntryId {
     }
 }
 
-/// The id before `id`; `None` for `0-0`.
-pub(crate) fn before(id: EntryId) -> Option<EntryId> {
-    match (id.seq.checked_sub(1), id.ms.checked_sub(1)) {
-        (Some(seq), _) => Some(EntryId { ms: id.ms, seq }),
-        (None, Some(ms)) => Some(EntryId { ms, seq: u64::MAX }),
-        (None, None) => None,
-    }
-}
-
 /// Every entry below the returned id has been acknowledged by every group: it is below each
 /// group's oldest pending entry and at or below its last delivered id. `None` when the stream
 /// has no group (nothing to wait for).
@@ -99,9 +90,6 @@ mod tests {
     fn neighbours_of_an_id() {
         assert_eq!(after(id(5, 1)), id(5, 2));
         assert_eq!(after(id(5, u64::MAX)), id(6, 0));
-        assert_eq!(before(id(5, 1)), Some(id(5, 0)));
-        assert_eq!(before(id(5, 0)), Some(id(4, u64::MAX)));
-        assert_eq!(before(EntryId::ZERO), None);
     }
 
     #[test]

@@ -203,3 +203,16 @@ fn parse<T: redis::FromRedisValue>(value: Value, command: &str) -> Result<T> {
     }
     T::from_redis_value(value).map_err(|_| unexpected(command))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_before_an_id() {
+        let id = |ms, seq| EntryId { ms, seq };
+        assert_eq!(before(id(5, 1)), Some(id(5, 0)));
+        assert_eq!(before(id(5, 0)), Some(id(4, u64::MAX)));
+        assert_eq!(before(EntryId::ZERO), None);
+    }
+}
