@@ -54,7 +54,10 @@ pub struct SubscriberConfig {
     pub stream_concurrency: Option<usize>,
     /// How long an entry stays unacknowledged before another consumer may claim it
     /// (`EVENT_SUBSCRIBER_CLAIM_MIN_IDLE`). Handlers that run longer are kept claimed by
-    /// this consumer while they run.
+    /// this consumer while they run (touched at half of it). A subscriber claims other
+    /// consumers' entries only once Redis has answered it for half of it, after its start
+    /// and after any failed read or claim: an outage stops the owners' touches too, so idle
+    /// times measured across it do not show that an owner is gone.
     pub claim_min_idle: Duration,
     /// Time between two claim passes (`EVENT_SUBSCRIBER_CLAIM_INTERVAL`).
     pub claim_interval: Duration,

@@ -252,6 +252,7 @@ impl SubscriberBuilder {
             retry_scheduled: tokio::sync::Notify::new(),
             release_slots: tokio::sync::Notify::new(),
             in_flight: Mutex::new(HashMap::new()),
+            last_failure: Mutex::new(std::time::Instant::now()),
             last_read_at: Mutex::new(None),
             running: AtomicBool::new(false),
             shutdown: watch::Sender::new(false),

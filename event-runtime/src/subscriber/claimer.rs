@@ -69,6 +69,7 @@ pub(super) async fn run_retries(shared: Arc<Shared>) {
 
 /// After a failed pass: recreates the group when it is gone, else logs `what`.
 async fn recover(shared: &Shared, error: &crate::error::Error, what: &str) {
+    shared.failed();
     if error.is_no_group() {
         if let Err(error) = shared.ensure_groups(true).await {
             tracing::warn!(error = %error, "could not recreate the consumer group");
@@ -80,6 +81,11 @@ async fn recover(shared: &Shared, error: &crate::error::Error, what: &str) {
 
 async fn pass(shared: &Arc<Shared>, cursors: &mut [String]) -> Result<()> {
     keep_claimed(shared).await?;
+    // Until Redis has answered for the time a live owner takes to touch its entries again,
+    // an entry idle for `claim_min_idle` may be one whose owner could not reach Redis either.
+    if lock(&shared.last_failure).elapsed() < shared.settings.claim_min_idle / 2 {
+        return Ok(());
+    }
     for (stream, cursor) in cursors.iter_mut().enumerate() {
         sweep(shared, stream, cursor).await?;
     }

@@ -25,7 +25,7 @@ use super::handler::Outcome;
 use super::in_flight::InFlight;
 use super::read_ahead::Probe;
 use super::{Retry, Shared, dead_letter, incoming, lock};
-use crate::observe::Consumed;
+use crate::observe::{Consumed, HandlingMetrics};
 use crate::wire::StreamEntry;
 
 /// One entry to run: its stream, the entry, and how often it was delivered (this time
@@ -65,6 +65,14 @@ async fn run_batch(
     mut slots: Vec<OwnedSemaphorePermit>,
     mut probe: Option<Probe>,
 ) {
+    // The histograms of the batch's streams, looked up once.
+    let mut metrics: Vec<Option<HandlingMetrics>> =
+        shared.subscriptions.iter().map(|_| None).collect();
+    for (job, _) in &queue {
+        if metrics[job.stream].is_none() {
+            metrics[job.stream] = Some(shared.subscriptions[job.stream].labels.handling_metrics());
+        }
+    }
     let mut running = FuturesUnordered::new();
     let mut settled: Vec<Settled> = Vec::new();
     loop {
@@ -77,7 +85,8 @@ async fn run_batch(
                 break;
             };
             if let Some((job, guard)) = queue.pop_front() {
-                running.push(process(shared, job, guard, permit));
+                let metrics = metrics[job.stream].as_ref();
+                running.push(process(shared, job, guard, permit, metrics));
             }
         }
         if queue.is_empty() {
@@ -180,6 +189,7 @@ async fn process(
     job: Job,
     in_flight: InFlight,
     permit: OwnedSemaphorePermit,
+    metrics: Option<&HandlingMetrics>,
 ) -> Settled {
     let Job {
         stream,
@@ -261,9 +271,8 @@ async fn process(
         stream_id = %entry.id,
         delivery = deliveries,
     );
-    let labels = &subscription.labels;
-    if deliveries == 1 {
-        labels.end_to_end(&entry.id);
+    if let (1, Some(metrics)) = (deliveries, metrics) {
+        metrics.end_to_end(&entry.id);
     }
     let started = Instant::now();
     // The event's correlation id is the current one while its handler runs (and decodes), so
@@ -287,7 +296,9 @@ async fn process(
                 "the handler panicked: {message}"
             )))
         });
-    labels.handler_duration(started.elapsed().as_secs_f64());
+    if let Some(metrics) = metrics {
+        metrics.handler_duration(started.elapsed().as_secs_f64());
+    }
     if let (Some(dedup), Outcome::Done) = (&shared.dedup, &outcome) {
         dedup
             .remember(stream, std::slice::from_ref(&incoming.event_id))

@@ -139,6 +139,12 @@ struct Shared {
     release_slots: tokio::sync::Notify,
     /// Entries whose handler is running, with when they were last claimed or touched.
     in_flight: Mutex<HashMap<(usize, String), Instant>>,
+    /// When Redis last failed to answer this subscriber's reader or claimer (at first, when
+    /// the subscriber was built). Idle times measured across an outage do not show that an
+    /// entry's owner is gone (its touches could not reach Redis either), so entries of other
+    /// consumers are claimed only once Redis has answered for half a `claim_min_idle` since:
+    /// the time a live owner takes to touch its entries again (`claimer.rs`).
+    last_failure: Mutex<Instant>,
     last_read_at: Mutex<Option<DateTime<Utc>>>,
     running: AtomicBool,
     shutdown: watch::Sender<bool>,
@@ -161,6 +167,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Shared {
+    /// Notes that Redis failed to answer just now (see `last_failure`).
+    fn failed(&self) {
+        *lock(&self.last_failure) = Instant::now();
+    }
+
     fn stream_index(&self, key: &str) -> Option<usize> {
         self.subscriptions
             .iter()

@@ -149,6 +149,7 @@ pub(super) async fn run(shared: &Arc<Shared>, reader: &Transport) {
             }
             Err(error) => {
                 drop(permits);
+                shared.failed();
                 tracing::warn!(error = %error, retry_in_ms = backoff.as_millis() as u64, "reading from Redis failed");
                 wait(shared, &mut shutdown, &mut backoff).await;
             }
