@@ -63,6 +63,7 @@ fn without_redis_url_the_bench_runs_on_a_server_of_its_own_and_stops_it() {
     let mut expected = vec![
         "publish, one awaited call at a time".to_owned(),
         "publish, 64 concurrent callers".to_owned(),
+        "publish, 64 concurrent callers, default settings (pub/sub, retention)".to_owned(),
         "batch publish (100 per round trip; raw: pipelined XADD)".to_owned(),
         "consume, 1 consumer".to_owned(),
         "consume, 1 consumer, default settings (batch 10, concurrency 16)".to_owned(),

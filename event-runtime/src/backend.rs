@@ -14,8 +14,19 @@ use crate::wire::{EntryId, StreamEntry};
 pub(crate) struct OutgoingEntry {
     pub(crate) stream: String,
     pub(crate) fields: Vec<(&'static str, String)>,
-    /// `(channel, message)` to PUBLISH in the same transaction.
-    pub(crate) broadcast: Option<(String, String)>,
+    /// The channel to PUBLISH the entry's `event_data` to, in the same transaction.
+    pub(crate) broadcast: Option<String>,
+}
+
+impl OutgoingEntry {
+    /// The value of the entry's `event_data` field, which a broadcast publishes; empty when
+    /// the entry has none.
+    pub(crate) fn event_data(&self) -> &str {
+        self.fields
+            .iter()
+            .find(|(name, _)| *name == crate::wire::field::EVENT_DATA)
+            .map_or("", |(_, value)| value.as_str())
+    }
 }
 
 /// What a claim returned.

@@ -69,6 +69,36 @@ pub(crate) struct GroupLabels {
     group: SharedString,
 }
 
+/// `events_handler_duration_seconds` and `events_end_to_end_latency_seconds` of one
+/// subscription, registered once per batch of entries rather than once per entry.
+pub(crate) struct HandlingMetrics {
+    handler_duration: metrics::Histogram,
+    end_to_end: metrics::Histogram,
+}
+
+impl HandlingMetrics {
+    pub(crate) fn handler_duration(&self, seconds: f64) {
+        self.handler_duration.record(seconds);
+    }
+
+    /// From the entry id's millisecond timestamp to now.
+    pub(crate) fn end_to_end(&self, entry_id: &str) {
+        let Some(written_ms) = entry_id
+            .split('-')
+            .next()
+            .and_then(|ms| ms.parse::<u64>().ok())
+        else {
+            return;
+        };
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|now| now.as_secs_f64() * 1000.0)
+            .unwrap_or(0.0);
+        self.end_to_end
+            .record(((now_ms - written_ms as f64) / 1000.0).max(0.0));
+    }
+}
+
 /// Outcomes of `events_consumed_total`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Consumed {
@@ -123,35 +153,20 @@ impl GroupLabels {
         .increment(1);
     }
 
-    pub(crate) fn handler_duration(&self, seconds: f64) {
-        metrics::histogram!(
-            "events_handler_duration_seconds",
-            "event_type" => self.event_type.clone(),
-            "group" => self.group.clone()
-        )
-        .record(seconds);
-    }
-
-    /// From the entry id's millisecond timestamp to now.
-    pub(crate) fn end_to_end(&self, entry_id: &str) {
-        let Some(written_ms) = entry_id
-            .split('-')
-            .next()
-            .and_then(|ms| ms.parse::<u64>().ok())
-        else {
-            return;
-        };
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|now| now.as_secs_f64() * 1000.0)
-            .unwrap_or(0.0);
-        let seconds = ((now_ms - written_ms as f64) / 1000.0).max(0.0);
-        metrics::histogram!(
-            "events_end_to_end_latency_seconds",
-            "event_type" => self.event_type.clone(),
-            "group" => self.group.clone()
-        )
-        .record(seconds);
+    /// The histograms of handled entries, looked up once for a batch of them.
+    pub(crate) fn handling_metrics(&self) -> HandlingMetrics {
+        HandlingMetrics {
+            handler_duration: metrics::histogram!(
+                "events_handler_duration_seconds",
+                "event_type" => self.event_type.clone(),
+                "group" => self.group.clone()
+            ),
+            end_to_end: metrics::histogram!(
+                "events_end_to_end_latency_seconds",
+                "event_type" => self.event_type.clone(),
+                "group" => self.group.clone()
+            ),
+        }
     }
 
     pub(crate) fn group_figures(&self, pending: u64, lag: Option<u64>, dead_letters: u64) {

@@ -131,8 +131,6 @@ pub struct Publisher {
 struct Prepared {
     entry: OutgoingEntry,
     event_id: EventId,
-    /// The correlation id written (for the span).
-    correlation_id: Option<String>,
 }
 
 impl Publisher {
@@ -216,12 +214,18 @@ impl Publisher {
         event: &E,
         options: &PublishOptions,
     ) -> Result<PublishReceipt> {
-        let prepared = self.prepare(event, options)?;
+        let context = context_correlation(event, options);
+        let fill = self.fill(event, options, context.as_deref());
+        let prepared = self.prepare(event, &fill, options)?;
+        let envelope = event.envelope();
         let span = tracing::info_span!(
             "publish",
             event_type = E::EVENT_TYPE,
-            event_id = %prepared.event_id,
-            correlation_id = prepared.correlation_id.as_deref().unwrap_or_default(),
+            event_id = envelope.event_id.as_str(),
+            correlation_id = fill
+                .correlation_id
+                .or(envelope.correlation_id.as_deref())
+                .unwrap_or_default(),
         );
         let receipts = self
             .send(
@@ -248,7 +252,6 @@ impl Publisher {
             event.event_id.clone(),
             event.timestamp,
             event.event_data.clone(),
-            None,
         )?;
         let span = tracing::info_span!(
             "publish",
@@ -277,7 +280,11 @@ impl Publisher {
         let options = PublishOptions::default();
         let mut prepared = events
             .iter()
-            .map(|event| self.prepare(event, &options))
+            .map(|event| {
+                let context = context_correlation(event, &options);
+                let fill = self.fill(event, &options, context.as_deref());
+                self.prepare(event, &fill, &options)
+            })
             .collect::<Result<Vec<_>>>()?;
         let span = tracing::info_span!(
             "publish_batch",
@@ -327,32 +334,34 @@ impl Publisher {
         }
     }
 
-    /// Fills the envelope, validates, encodes and checks the size.
-    ///
-    /// The envelope values the publisher fills (`source_service` when empty, the options'
-    /// `correlation_id` and `user_id`, else the correlation id of the event being handled on
-    /// this task) are written while encoding, without copying the event.
-    fn prepare<E: Event>(&self, event: &E, options: &PublishOptions) -> Result<Prepared> {
-        let envelope = event.envelope();
-        let context_correlation =
-            if options.correlation_id.is_none() && envelope.correlation_id.is_none() {
-                crate::observe::current_correlation_id()
-            } else {
-                None
-            };
-        let fill = Fill {
-            source_service: (envelope.source_service.is_empty() && !self.service_name.is_empty())
-                .then_some(self.service_name.as_str()),
-            correlation_id: options
-                .correlation_id
-                .as_deref()
-                .or(context_correlation.as_deref()),
+    /// The envelope values the publisher writes in place of the event's own: `source_service`
+    /// when empty, the options' `correlation_id` and `user_id`, else `context`, the
+    /// correlation id of the event being handled on this task ([`context_correlation`]).
+    fn fill<'a, E: Event>(
+        &'a self,
+        event: &E,
+        options: &'a PublishOptions,
+        context: Option<&'a str>,
+    ) -> Fill<'a> {
+        Fill {
+            source_service: (event.envelope().source_service.is_empty()
+                && !self.service_name.is_empty())
+            .then_some(self.service_name.as_str()),
+            correlation_id: options.correlation_id.as_deref().or(context),
             user_id: options.user_id,
-        };
-        let correlation_id = fill
-            .correlation_id
-            .or(envelope.correlation_id.as_deref())
-            .map(str::to_owned);
+        }
+    }
+
+    /// Validates, encodes with `fill` and checks the size.
+    ///
+    /// The envelope values of `fill` are written while encoding, without copying the event.
+    fn prepare<E: Event>(
+        &self,
+        event: &E,
+        fill: &Fill<'_>,
+        options: &PublishOptions,
+    ) -> Result<Prepared> {
+        let envelope = event.envelope();
         let event_data = if options.user_id.is_some() && envelope.user_id.is_none() {
             // The user id may be what makes the event valid: validate a filled copy (copied
             // through JSON, since `Event` does not require `Clone`).
@@ -368,12 +377,12 @@ impl Publisher {
             copy.envelope_mut().user_id = options.user_id;
             copy.validate()
                 .map_err(|violations| invalid::<E>(violations))?;
-            encode_filled(&copy, &fill)?
+            encode_filled(&copy, fill)?
         } else {
             event
                 .validate()
                 .map_err(|violations| invalid::<E>(violations))?;
-            encode_filled(event, &fill)?
+            encode_filled(event, fill)?
         };
         self.prepare_encoded(
             E::EVENT_TYPE,
@@ -381,7 +390,6 @@ impl Publisher {
             envelope.event_id.clone(),
             envelope.timestamp,
             event_data,
-            correlation_id,
         )
     }
 
@@ -394,7 +402,6 @@ impl Publisher {
         event_id: EventId,
         timestamp: DateTime<Utc>,
         event_data: String,
-        correlation_id: Option<String>,
     ) -> Result<Prepared> {
         if event_data.len() > self.settings.max_event_size {
             return Err(Error::new(
@@ -410,7 +417,7 @@ impl Publisher {
             .settings
             .pubsub
             .enabled_for(event_type)
-            .then(|| (channel_name(event_type), event_data.clone()));
+            .then(|| channel_name(event_type));
         let stream = match self.partitions.get(event_type) {
             Some(partitioning) => {
                 let partition = partition_of(
@@ -441,11 +448,7 @@ impl Publisher {
             ),
             broadcast,
         };
-        Ok(Prepared {
-            entry,
-            event_id,
-            correlation_id,
-        })
+        Ok(Prepared { entry, event_id })
     }
 
     /// Writes prepared entries, retrying connection failures until `publish_timeout`;
@@ -534,4 +537,14 @@ fn service_label(service_name: &str) -> metrics::SharedString {
 
 fn invalid<E: Event>(violations: crate::validate::ValidationError) -> Error {
     Error::from(EncodeError::invalid::<E>(violations))
+}
+
+/// The correlation id of the event being handled on this task, when neither `options` nor the
+/// event's envelope set one: what [`Publisher::fill`] writes then.
+fn context_correlation<E: Event>(event: &E, options: &PublishOptions) -> Option<String> {
+    if options.correlation_id.is_none() && event.envelope().correlation_id.is_none() {
+        crate::observe::current_correlation_id()
+    } else {
+        None
+    }
 }

@@ -274,8 +274,8 @@ impl MemoryBroker {
                         stream.trim_before(EntryId { ms: oldest, seq: 0 });
                     }
                 }
-                if let Some((channel, message)) = &entry.broadcast {
-                    broadcast(&mut state, channel, message.as_bytes());
+                if let Some(channel) = &entry.broadcast {
+                    broadcast(&mut state, channel, entry.event_data().as_bytes());
                 }
             }
         }

@@ -1,10 +1,15 @@
 //! The publish scenarios: one awaited call at a time, 64 concurrent callers, and batches
-//! (raw: `XADD` awaited in a loop, from 64 tasks, and pipelined); [`fill`] also fills the
-//! stream the consume scenarios read.
+//! (raw: `XADD` awaited in a loop, from 64 tasks, and pipelined), all with pub/sub and
+//! retention off; the 64 callers again with the publisher's default settings (raw: the same
+//! commands, `MULTI XADD PUBLISH EXEC`); [`fill`] also fills the stream the consume scenarios
+//! read.
 
-use std::time::Instant;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
-use event_runtime::Publisher;
+use event_runtime::config::PublisherConfig;
+use event_runtime::wire::{channel_name, field};
+use event_runtime::{Event, Publisher};
 use redis::aio::MultiplexedConnection;
 
 use super::event::{UserCreatedV2, sample, xadd};
@@ -48,42 +53,98 @@ impl Bench {
         let per_caller = count.div_ceil(CALLERS);
         let total = per_caller * CALLERS;
         let publisher = self.publisher().await?;
-        let started = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for caller in 0..CALLERS {
+        let elapsed = callers(|caller| {
             let publisher = publisher.clone();
             let event = sample(caller as u64);
-            tasks.spawn(async move {
+            async move {
                 for _ in 0..per_caller {
                     publisher.publish(&event).await?;
                 }
-                Ok::<(), event_runtime::Error>(())
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            done??;
-        }
-        let runtime = per_second(total, started.elapsed());
+                Ok(())
+            }
+        })
+        .await?;
+        let runtime = per_second(total, elapsed);
         self.reset().await?;
         let shared = self.connection().await?;
-        let started = Instant::now();
-        let mut tasks = tokio::task::JoinSet::new();
-        for _ in 0..CALLERS {
+        let elapsed = callers(|_| {
             let mut conn = shared.clone();
             let fields = self.template.clone();
-            tasks.spawn(async move {
+            async move {
                 for _ in 0..per_caller {
                     xadd(&fields).query_async::<String>(&mut conn).await?;
                 }
-                Ok::<(), anyhow::Error>(())
-            });
-        }
-        while let Some(done) = tasks.join_next().await {
-            done??;
-        }
-        let raw = per_second(total, started.elapsed());
+                Ok(())
+            }
+        })
+        .await?;
+        let raw = per_second(total, elapsed);
         Ok(row(
             format!("publish, {CALLERS} concurrent callers"),
+            "events/s",
+            runtime,
+            Some(raw),
+        ))
+    }
+
+    /// The 64 callers with the publisher's default settings, as a service gets them: pub/sub
+    /// on (each entry `MULTI XADD PUBLISH EXEC`) and group-aware retention (its task trims
+    /// in the background). Raw: the same transaction from 64 tasks on one connection.
+    pub(super) async fn publish_concurrent_defaults(&self, count: usize) -> anyhow::Result<Row> {
+        self.progress
+            .update("bench: publish, 64 concurrent callers, default settings");
+        self.reset().await?;
+        let per_caller = count.div_ceil(CALLERS);
+        let total = per_caller * CALLERS;
+        let mut config = self.config.clone();
+        let defaults = PublisherConfig::default();
+        config.publisher.pubsub = defaults.pubsub;
+        config.publisher.retention = defaults.retention;
+        config.publisher.trimming = defaults.trimming;
+        let publisher = Publisher::new(&config).await?;
+        let elapsed = callers(|caller| {
+            let publisher = publisher.clone();
+            let event = sample(caller as u64);
+            async move {
+                for _ in 0..per_caller {
+                    publisher.publish(&event).await?;
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let runtime = per_second(total, elapsed);
+        drop(publisher);
+        self.reset().await?;
+        let shared = self.connection().await?;
+        let channel = channel_name(UserCreatedV2::EVENT_TYPE);
+        let event_data = self
+            .template
+            .iter()
+            .find(|(name, _)| *name == field::EVENT_DATA)
+            .map(|(_, value)| value.clone())
+            .unwrap_or_default();
+        let elapsed = callers(|_| {
+            let mut conn = shared.clone();
+            let mut transaction = redis::pipe();
+            transaction
+                .atomic()
+                .add_command(xadd(&self.template))
+                .cmd("PUBLISH")
+                .arg(&channel)
+                .arg(&event_data)
+                .ignore();
+            async move {
+                for _ in 0..per_caller {
+                    transaction.query_async::<(String,)>(&mut conn).await?;
+                }
+                Ok(())
+            }
+        })
+        .await?;
+        let raw = per_second(total, elapsed);
+        Ok(row(
+            format!("publish, {CALLERS} concurrent callers, default settings (pub/sub, retention)"),
             "events/s",
             runtime,
             Some(raw),
@@ -135,4 +196,21 @@ pub(super) async fn fill(
         sent = (sent + size).min(count);
     }
     Ok(per_second(count, started.elapsed()))
+}
+
+/// Runs `caller(n)` for `n` in `0..CALLERS` as tasks at once; the time until all are done.
+async fn callers<F, Fut>(caller: F) -> anyhow::Result<Duration>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..CALLERS {
+        tasks.spawn(caller(n));
+    }
+    while let Some(done) = tasks.join_next().await {
+        done??;
+    }
+    Ok(started.elapsed())
 }

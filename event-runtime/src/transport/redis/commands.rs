@@ -67,30 +67,26 @@ impl RedisTransport {
         let Some(first) = entries.first() else {
             return Ok(Vec::new());
         };
-        let mut pipe = redis::pipe();
+        if let ([entry], None, None) = (entries, &first.broadcast, durable) {
+            // One plain entry: one command, without a pipeline's bookkeeping.
+            let id: String = self.query(&xadd(entry, retention)).await?;
+            return Ok(vec![id]);
+        }
+        // Each command's buffer is sized once (`redis::cmd` would grow it argument by
+        // argument), and a broadcast publishes the entry's own `event_data`.
+        let mut pipe = redis::Pipeline::with_capacity(entries.len() * 4 + 1);
         for entry in entries {
-            if entry.broadcast.is_some() {
-                pipe.cmd("MULTI").ignore();
-            }
-            let xadd = pipe.cmd("XADD").arg(&entry.stream);
-            match retention {
-                Retention::Unbounded => {}
-                Retention::MaxLen(n) => {
-                    xadd.arg("MAXLEN").arg("~").arg(n);
-                }
-                Retention::MaxAge(age) => {
-                    xadd.arg("MINID").arg("~").arg(min_id_for_age(age));
-                }
-            }
-            xadd.arg("*");
-            for (name, value) in &entry.fields {
-                xadd.arg(*name).arg(value);
-            }
-            if let Some((channel, message)) = &entry.broadcast {
-                xadd.ignore();
-                pipe.cmd("PUBLISH").arg(channel).arg(message).ignore();
-                pipe.cmd("EXEC");
-            }
+            let Some(channel) = &entry.broadcast else {
+                pipe.add_command(xadd(entry, retention));
+                continue;
+            };
+            let message = entry.event_data();
+            let mut publish = redis::Cmd::with_capacity(3, 7 + channel.len() + message.len());
+            publish.arg("PUBLISH").arg(channel).arg(message);
+            pipe.add_command(redis::cmd("MULTI")).ignore();
+            pipe.add_command(xadd(entry, retention)).ignore();
+            pipe.add_command(publish).ignore();
+            pipe.add_command(redis::cmd("EXEC"));
         }
         if let Some(durable) = durable {
             pipe.cmd("WAIT")
@@ -541,6 +537,36 @@ impl RedisTransport {
                 .map(|message| message.get_payload_bytes().to_vec()),
         ))
     }
+}
+
+/// `XADD <stream> [MAXLEN ~ <n> | MINID ~ <id>] * <fields>`, its buffers allocated once.
+fn xadd(entry: &OutgoingEntry, retention: Retention) -> redis::Cmd {
+    /// Room for `XADD`, `*` and the longest trimming arguments (`MINID ~ <ms>-0`).
+    const FIXED: usize = 64;
+    let fields: usize = entry
+        .fields
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    let mut xadd = redis::Cmd::with_capacity(
+        6 + 2 * entry.fields.len(),
+        FIXED + entry.stream.len() + fields,
+    );
+    xadd.arg("XADD").arg(&entry.stream);
+    match retention {
+        Retention::Unbounded => {}
+        Retention::MaxLen(n) => {
+            xadd.arg("MAXLEN").arg("~").arg(n);
+        }
+        Retention::MaxAge(age) => {
+            xadd.arg("MINID").arg("~").arg(min_id_for_age(age));
+        }
+    }
+    xadd.arg("*");
+    for (name, value) in &entry.fields {
+        xadd.arg(*name).arg(value);
+    }
+    xadd
 }
 
 /// `MINID` for a time-based retention: the id of `now - age`.
