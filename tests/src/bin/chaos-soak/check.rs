@@ -508,7 +508,7 @@ impl Checker {
 }
 
 /// The id of the group's record (`events:handled:...`, deduplication's memory) of stream entry
-/// `entry`, among the records written from `from_ms` to `to_ms`; `None` when there is none, or
+/// `entry`, among the records written from `from_ms` until before `to_ms`; `None` when there is none, or
 /// when Redis stays unreadable for 2 s.
 async fn recorded_between(
     store: &mut Store,
@@ -517,9 +517,12 @@ async fn recorded_between(
     to_ms: u64,
 ) -> Option<String> {
     let key = handled_key(STREAM, GROUP);
+    // Strictly before `to_ms`: a record of that very millisecond can be the second run's own
+    // (a handler that returns at once is recorded in the millisecond it started).
+    let last_ms = to_ms.checked_sub(1)?;
     for _ in 0..10 {
         let reply: Result<redis::streams::StreamRangeReply, String> = store
-            .query(redis::cmd("XRANGE").arg(&key).arg(from_ms).arg(to_ms))
+            .query(redis::cmd("XRANGE").arg(&key).arg(from_ms).arg(last_ms))
             .await;
         match reply {
             Ok(reply) => {
