@@ -151,44 +151,38 @@ async fn scenarios(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
     Ok(results)
 }
 
+/// The best of `rounds` runs of one scenario (at least one).
+async fn best_of<F, Fut>(rounds: usize, mut scenario: F) -> anyhow::Result<Row>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = anyhow::Result<Row>>,
+{
+    let mut runs = Vec::new();
+    for round in 0..rounds.max(1) {
+        runs.push(scenario(round).await?);
+    }
+    Ok(best(runs))
+}
+
 /// The publish scenarios, each `rounds` times.
 async fn publishing(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
-    let rounds = args.rounds.max(1);
-    let mut results = Vec::new();
-    let mut runs = Vec::new();
-    for _ in 0..rounds {
-        runs.push(bench.publish_sequential(args.sequential.max(1)).await?);
-    }
-    results.push(best(runs));
-    let mut runs = Vec::new();
-    for _ in 0..rounds {
-        runs.push(
-            bench
-                .publish_concurrent(args.concurrent.max(CALLERS))
-                .await?,
-        );
-    }
-    results.push(best(runs));
-    let mut runs = Vec::new();
-    for _ in 0..rounds {
-        runs.push(
-            bench
-                .publish_concurrent_defaults(args.concurrent.max(CALLERS))
-                .await?,
-        );
-    }
-    results.push(best(runs));
-    let mut runs = Vec::new();
-    for _ in 0..rounds {
-        runs.push(bench.publish_batched(args.batched.max(1)).await?);
-    }
-    results.push(best(runs));
-    Ok(results)
+    let concurrent = args.concurrent.max(CALLERS);
+    Ok(vec![
+        best_of(args.rounds, |_| {
+            bench.publish_sequential(args.sequential.max(1))
+        })
+        .await?,
+        best_of(args.rounds, |_| bench.publish_concurrent(concurrent)).await?,
+        best_of(args.rounds, |_| {
+            bench.publish_concurrent_defaults(concurrent)
+        })
+        .await?,
+        best_of(args.rounds, |_| bench.publish_batched(args.batched.max(1))).await?,
+    ])
 }
 
 /// The consume scenarios from one filled stream, each `rounds` times.
 async fn consuming(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
-    let rounds = args.rounds.max(1);
     let mut results = Vec::new();
     bench.reset().await?;
     bench
@@ -205,15 +199,12 @@ async fn consuming(bench: &Bench, args: &Args) -> anyhow::Result<Vec<Row>> {
         .into_iter()
         .chain([(2, Settings::Tuned), (4, Settings::Tuned)]);
     for (consumers, settings) in runs {
-        let mut runs = Vec::new();
-        for round in 0..rounds {
-            runs.push(
-                bench
-                    .consume(args.consumed.max(1), consumers, round, settings)
-                    .await?,
-            );
-        }
-        results.push(best(runs));
+        results.push(
+            best_of(args.rounds, |round| {
+                bench.consume(args.consumed.max(1), consumers, round, settings)
+            })
+            .await?,
+        );
     }
     Ok(results)
 }

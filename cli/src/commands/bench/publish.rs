@@ -53,17 +53,7 @@ impl Bench {
         let per_caller = count.div_ceil(CALLERS);
         let total = per_caller * CALLERS;
         let publisher = self.publisher().await?;
-        let elapsed = callers(|caller| {
-            let publisher = publisher.clone();
-            let event = sample(caller as u64);
-            async move {
-                for _ in 0..per_caller {
-                    publisher.publish(&event).await?;
-                }
-                Ok(())
-            }
-        })
-        .await?;
+        let elapsed = publishing_callers(&publisher, per_caller).await?;
         let runtime = per_second(total, elapsed);
         self.reset().await?;
         let shared = self.connection().await?;
@@ -102,17 +92,7 @@ impl Bench {
         config.publisher.retention = defaults.retention;
         config.publisher.trimming = defaults.trimming;
         let publisher = Publisher::new(&config).await?;
-        let elapsed = callers(|caller| {
-            let publisher = publisher.clone();
-            let event = sample(caller as u64);
-            async move {
-                for _ in 0..per_caller {
-                    publisher.publish(&event).await?;
-                }
-                Ok(())
-            }
-        })
-        .await?;
+        let elapsed = publishing_callers(&publisher, per_caller).await?;
         let runtime = per_second(total, elapsed);
         drop(publisher);
         self.reset().await?;
@@ -196,6 +176,22 @@ pub(super) async fn fill(
         sent = (sent + size).min(count);
     }
     Ok(per_second(count, started.elapsed()))
+}
+
+/// [`CALLERS`] tasks sharing `publisher`, each publishing its own event `per_caller` times;
+/// the time until all are done.
+async fn publishing_callers(publisher: &Publisher, per_caller: usize) -> anyhow::Result<Duration> {
+    callers(|caller| {
+        let publisher = publisher.clone();
+        let event = sample(caller as u64);
+        async move {
+            for _ in 0..per_caller {
+                publisher.publish(&event).await?;
+            }
+            Ok(())
+        }
+    })
+    .await
 }
 
 /// Runs `caller(n)` for `n` in `0..CALLERS` as tasks at once; the time until all are done.
