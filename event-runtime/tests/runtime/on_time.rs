@@ -244,3 +244,62 @@ async fn consumers(conn: &mut redis::aio::MultiplexedConnection) -> Vec<String> 
         .map(|info| redis::from_redis_value_ref::<String>(&info["name"]).expect("name"))
         .collect()
 }
+
+/// A handler runs 3 s on consumer A while the broker is away for 1.2 s, longer than
+/// `claim_min_idle` (1 s): A's touches fail meanwhile, so on the broker's return the entry
+/// looks idle. Consumer B, whose reads failed too and whose claim passes come every 20 ms,
+/// must leave it to A (whose next pass, within 150 ms, touches it) rather than run it a second
+/// time beside A.
+#[tokio::test]
+async fn an_outage_does_not_hand_a_running_handler_to_another_consumer() {
+    let broker = MemoryBroker::new();
+    let mut config = fast_config("redis://unused");
+    config.subscriber.claim_min_idle = Duration::from_secs(1);
+    config.subscriber.claim_interval = Duration::from_millis(150);
+    let starts: Arc<Mutex<Vec<Instant>>> = Arc::default();
+    let consumer = |config: &Config| {
+        let starts = starts.clone();
+        Subscriber::builder(config)
+            .in_memory(&broker)
+            .on(move |_: UserCreatedV1| {
+                let starts = starts.clone();
+                async move {
+                    starts.lock().expect("lock").push(Instant::now());
+                    tokio::time::sleep(Duration::from_secs(3)).await;
+                    Ok(())
+                }
+            })
+    };
+    let a = consumer(&config)
+        .build()
+        .await
+        .expect("subscriber A")
+        .spawn();
+    Publisher::in_memory(&broker, &config)
+        .publish(&user(1))
+        .await
+        .expect("publish");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while starts.lock().expect("lock").is_empty() {
+        assert!(Instant::now() < deadline, "A never ran the handler");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    config.subscriber.claim_interval = Duration::from_millis(20);
+    let b = consumer(&config)
+        .build()
+        .await
+        .expect("subscriber B")
+        .spawn();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    broker.stop();
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    broker.start();
+    a.settled(Duration::from_secs(6)).await.expect("settled");
+    assert_eq!(
+        starts.lock().expect("lock").len(),
+        1,
+        "the running handler's entry was claimed by the other consumer after the outage"
+    );
+    b.shutdown().await.expect("shutdown B");
+    a.shutdown().await.expect("shutdown A");
+}
