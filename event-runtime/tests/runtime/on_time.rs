@@ -1,7 +1,8 @@
 //! Timing of the subscriber's work, on Redis and in memory alike: a failed entry comes back
 //! after its backoff (not at the end of a blocking read or claim pass), shutdown ends a
 //! blocked read at once, `settled` waits for acknowledgements and dead letters and names what
-//! is unsettled, and a consumer that holds nothing leaves its group when it stops.
+//! is unsettled, a consumer that holds nothing leaves its group when it stops, and a handler
+//! running through an outage stays with its consumer.
 
 use std::sync::Arc;
 use std::sync::Mutex;
